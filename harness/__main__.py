@@ -1,0 +1,9 @@
+"""``python -m harness``: the same as the ``telltale`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,136 @@
+"""The browser registry: where each browser comes from and how it is pointed at the capturing proxy.
+
+Playwright's own builds are used where installed; otherwise the system's (Debian's ``chromium`` and
+``firefox-esr``; Firefox is then driven over WebDriver BiDi through ``channel="moz-firefox"``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from playwright.sync_api import Browser, Error, Playwright
+
+from .errors import BrowserLaunchError
+
+BrowserName = Literal["chromium", "firefox", "webkit"]
+BROWSER_NAMES: tuple[BrowserName, ...] = ("chromium", "firefox", "webkit")
+
+SYSTEM_EXECUTABLES: dict[str, tuple[str, ...]] = {
+    "chromium": ("/usr/bin/chromium", "/usr/bin/chromium-browser"),
+    "firefox": ("/usr/bin/firefox-esr", "/usr/bin/firefox"),
+    "webkit": (),
+}
+
+INSTALL_HINTS: dict[str, str] = {
+    "chromium": "install it with `playwright install chromium` or, on Debian, `apt-get install -y chromium`",
+    "firefox": "install it with `playwright install firefox` or, on Debian, `apt-get install -y firefox-esr`",
+    "webkit": "install it with `playwright install --with-deps webkit`",
+}
+
+# Chromium calls Google services even when asked not to; these flags quiet most of it and the proxy answers the
+# rest. Unload beacons ignore the context's ignore_https_errors, hence the launch flag.
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--ignore-certificate-errors",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter",
+)
+
+FIREFOX_QUIET_PREFS: dict[str, Any] = {
+    "app.update.enabled": False,
+    "browser.safebrowsing.malware.enabled": False,
+    "browser.safebrowsing.phishing.enabled": False,
+    "browser.safebrowsing.downloads.enabled": False,
+    "datareporting.healthreport.uploadEnabled": False,
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "network.captive-portal-service.enabled": False,
+    "network.connectivity-service.enabled": False,
+    "browser.search.update": False,
+    "extensions.update.enabled": False,
+    "toolkit.telemetry.enabled": False,
+    # DNS over HTTPS would bypass the proxy's view of host names.
+    "network.trr.mode": 5,
+}
+
+
+@dataclass(frozen=True)
+class BrowserSource:
+    """Where a browser comes from: Playwright's own build, or a system executable."""
+
+    name: BrowserName
+    executable: str | None  # None: Playwright's own build
+
+    @property
+    def description(self) -> str:
+        return f"{self.name} ({self.executable or 'Playwright build'})"
+
+
+def find_browser(playwright: Playwright, name: BrowserName) -> BrowserSource:
+    """Prefer Playwright's own build; fall back to a system executable; raise if there is neither."""
+    browser_type = getattr(playwright, name)
+    own = browser_type.executable_path
+    if own and Path(own).exists():
+        return BrowserSource(name, None)
+    for candidate in SYSTEM_EXECUTABLES[name]:
+        if Path(candidate).exists() or shutil.which(candidate):
+            return BrowserSource(name, candidate)
+    raise BrowserLaunchError(f"{name} is not installed: {INSTALL_HINTS[name]}")
+
+
+def launch_options(source: BrowserSource, proxy_host: str, proxy_port: int) -> dict[str, Any]:
+    """Keyword arguments for ``BrowserType.launch`` that route every request through the proxy."""
+    options: dict[str, Any] = {"headless": True}
+    proxy = {"server": f"http://{proxy_host}:{proxy_port}", "bypass": "<-loopback>"}
+    if source.name == "chromium":
+        args = list(CHROMIUM_ARGS)
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        options.update(args=args, proxy=proxy)
+        if source.executable:
+            options["executable_path"] = source.executable
+    elif source.name == "firefox":
+        prefs = dict(FIREFOX_QUIET_PREFS)
+        if source.executable:
+            # Over BiDi, Firefox ignores Playwright's proxy option: set the profile's proxy prefs instead.
+            options.update(channel="moz-firefox", executable_path=source.executable)
+            prefs.update(
+                {
+                    "network.proxy.type": 1,
+                    "network.proxy.http": proxy_host,
+                    "network.proxy.http_port": proxy_port,
+                    "network.proxy.ssl": proxy_host,
+                    "network.proxy.ssl_port": proxy_port,
+                    "network.proxy.no_proxies_on": "",
+                    "network.proxy.allow_hijacking_localhost": True,
+                }
+            )
+        else:
+            options["proxy"] = proxy
+        options["firefox_user_prefs"] = prefs
+    else:
+        options["proxy"] = proxy
+    return options
+
+
+def launch(playwright: Playwright, name: BrowserName, proxy_host: str, proxy_port: int) -> Browser:
+    """Launch ``name`` through the proxy; a browser that cannot start raises :class:`BrowserLaunchError`."""
+    source = find_browser(playwright, name)
+    try:
+        return getattr(playwright, name).launch(**launch_options(source, proxy_host, proxy_port))  # type: ignore[no-any-return]
+    except Error as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BrowserLaunchError(
+            f"{source.description} cannot start ({first_line}); {INSTALL_HINTS[name]}"
+        ) from error
+
+
+def browser_version(browser: Browser) -> str:
+    """``name version`` of a running browser, for the report's environment section."""
+    return f"{browser.browser_type.name} {browser.version}"

@@ -1,0 +1,326 @@
+"""The capturing proxy: every request and WebSocket frame a browser sends, recorded at the wire.
+
+Playwright's own ``route``/``request`` events miss beacons sent while a page unloads and, in Firefox over BiDi,
+request bodies; a proxy sees both. mitmproxy runs in-process in its own thread with its own event loop: it
+terminates TLS with a CA the harness creates, speaks HTTP/1.1, HTTP/2 and WebSocket, and never dials out
+(``connection_strategy=lazy`` plus an addon that answers every request itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from .site import Site, is_background_host
+
+Channel = Literal[
+    "document", "fetch", "xhr", "beacon", "image", "script", "style", "font", "websocket", "other"
+]
+
+_DEST_CHANNELS: dict[str, Channel] = {
+    "document": "document",
+    "iframe": "document",
+    "frame": "document",
+    "image": "image",
+    "script": "script",
+    "style": "style",
+    "font": "font",
+    "websocket": "websocket",
+}
+
+
+@dataclass(frozen=True)
+class CapturedRequest:
+    """One HTTP request as the browser sent it."""
+
+    t_ms: float
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    channel: Channel
+    page_url: str = ""
+
+    def header(self, name: str) -> str:
+        """The first value of header ``name`` (case-insensitive), or ``''``."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), "")
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.url).hostname or "").lower()
+
+    def __repr__(self) -> str:
+        return (
+            f"<CapturedRequest {self.method} {self.url} channel={self.channel!r} "
+            f"body={len(self.body)}B t={self.t_ms:.0f}ms>"
+        )
+
+
+@dataclass(frozen=True)
+class WebSocketFrame:
+    """One WebSocket message, in either direction."""
+
+    t_ms: float
+    url: str
+    direction: Literal["sent", "received"]
+    data: bytes
+    is_text: bool
+
+    def __repr__(self) -> str:
+        return f"<WebSocketFrame {self.direction} {self.url} {len(self.data)}B t={self.t_ms:.0f}ms>"
+
+
+def channel_from_headers(method: str, headers: dict[str, str]) -> Channel:
+    """Best guess of the channel from Fetch Metadata, for requests Playwright never reported."""
+    dest = headers.get("sec-fetch-dest", "")
+    if dest in _DEST_CHANNELS:
+        return _DEST_CHANNELS[dest]
+    if headers.get("upgrade", "").lower() == "websocket":
+        return "websocket"
+    if dest == "empty" or not dest:
+        # sendBeacon is a POST the page cannot read the answer of: no-cors unless its body type forces CORS.
+        if method == "POST" and headers.get("sec-fetch-mode", "") == "no-cors":
+            return "beacon"
+        if "ping-to" in headers or headers.get("content-type", "") == "text/ping":
+            return "beacon"
+        return "fetch" if dest == "empty" else "other"
+    return "other"
+
+
+@dataclass
+class Recording:
+    """What the proxy recorded between :meth:`CaptureProxy.begin` and :meth:`CaptureProxy.end`."""
+
+    started: float = field(default_factory=time.monotonic)
+    wall_started: float = field(default_factory=time.time)  # to place timestamps the page took itself
+    requests: list[CapturedRequest] = field(default_factory=list)
+    frames: list[WebSocketFrame] = field(default_factory=list)
+    background: int = 0
+
+    def t_ms(self) -> float:
+        return (time.monotonic() - self.started) * 1000.0
+
+
+class _Responder:
+    """mitmproxy addon: records each request on its listener's tap and answers it from :class:`Site`."""
+
+    def __init__(self, proxy: CaptureProxy) -> None:
+        self.proxy = proxy
+
+    def request(self, flow: object) -> None:
+        from mitmproxy import http
+        from wsproto.handshake import generate_accept_token
+
+        assert isinstance(flow, http.HTTPFlow)
+        request = flow.request
+        url = request.pretty_url
+        headers = tuple((k, v) for k, v in request.headers.items(multi=True))
+        tap = self.proxy.tap_for(flow.client_conn.sockname[1])
+        tap.record_request(request.method, url, headers, request.get_content(strict=False) or b"")
+        if request.headers.get("upgrade", "").lower() == "websocket":
+            flow.response = http.Response.make(
+                101,
+                b"",
+                {
+                    "Upgrade": "websocket",
+                    "Connection": "Upgrade",
+                    "Sec-WebSocket-Accept": generate_accept_token(
+                        request.headers.get("sec-websocket-key", "").encode()
+                    ).decode(),
+                },
+            )
+            # A 101 carries no body; Chromium fails the handshake on a stray Content-Length.
+            del flow.response.headers["content-length"]
+            return
+        answer = self.proxy.site.answer(request.method, url, request.headers)
+        flow.response = http.Response.make(answer.status, answer.body, dict(answer.headers))
+
+    def websocket_message(self, flow: object) -> None:
+        from mitmproxy import ctx, http
+
+        assert isinstance(flow, http.HTTPFlow) and flow.websocket is not None
+        message = flow.websocket.messages[-1]
+        direction: Literal["sent", "received"] = "sent" if message.from_client else "received"
+        tap = self.proxy.tap_for(flow.client_conn.sockname[1])
+        tap.record_frame(flow.request.pretty_url, direction, message.content, message.is_text)
+        if message.from_client and not message.injected:
+            # There is no server behind the proxy: drop the frame and echo it back, as a simple echo server would.
+            message.drop()
+            ctx.master.commands.call("inject.websocket", flow, True, message.content, message.is_text)
+
+
+class Tap:
+    """One listening port of the proxy and what arrived on it: each browser gets its own tap."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._lock = threading.Lock()
+        self._recording = Recording()
+
+    @property
+    def server(self) -> str:
+        """``host:port`` for a browser's proxy settings."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def recording(self) -> Recording:
+        return self._recording
+
+    def begin(self) -> Recording:
+        """Start a fresh recording (one per scenario run) and return it."""
+        with self._lock:
+            self._recording = Recording()
+            return self._recording
+
+    def end(self) -> Recording:
+        """Stop recording into the current recording and return it."""
+        with self._lock:
+            recording, self._recording = self._recording, Recording()
+            return recording
+
+    def record_request(self, method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes) -> None:
+        lowered = {k.lower(): v for k, v in headers}
+        with self._lock:
+            recording = self._recording
+            if is_background_host(urlsplit(url).hostname or ""):
+                recording.background += 1
+                return
+            recording.requests.append(
+                CapturedRequest(
+                    t_ms=recording.t_ms(),
+                    method=method,
+                    url=url,
+                    headers=headers,
+                    body=body,
+                    channel=channel_from_headers(method, lowered),
+                    page_url=lowered.get("referer", ""),
+                )
+            )
+
+    def record_frame(self, url: str, direction: Literal["sent", "received"], data: bytes, is_text: bool) -> None:
+        with self._lock:
+            recording = self._recording
+            recording.frames.append(WebSocketFrame(recording.t_ms(), url, direction, data, is_text))
+
+    def __repr__(self) -> str:
+        return f"<Tap {self.server} requests={len(self._recording.requests)}>"
+
+
+def _quiet_on_cancel(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    """Connections cancelled at shutdown are expected; anything else goes to asyncio's default handler."""
+    if isinstance(context.get("exception"), asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)
+
+
+def ensure_ca(confdir: Path) -> Path:
+    """Create the harness's CA in ``confdir`` once, before proxies in several threads need it."""
+    from mitmproxy.certs import CertStore
+
+    confdir.mkdir(parents=True, exist_ok=True)
+    CertStore.from_store(confdir, "mitmproxy", 2048)
+    return confdir / "mitmproxy-ca-cert.pem"
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class CaptureProxy:
+    """An intercepting proxy on loopback, in a background thread, with one listening port (a :class:`Tap`)
+    per browser. mitmproxy keeps process-wide state, so a process runs one proxy and gives each browser a tap.
+
+    ``confdir`` holds the CA (``mitmproxy-ca-cert.pem``), created on first use.
+    """
+
+    def __init__(self, site: Site, confdir: Path, taps: int = 1, host: str = "127.0.0.1") -> None:
+        self.site = site
+        self.confdir = confdir
+        self.host = host
+        self.taps = [Tap(host, 0) for _ in range(taps)]
+        self._by_port: dict[int, Tap] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._master: object | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def tap_for(self, port: int) -> Tap:
+        return self._by_port.get(port) or self.taps[0]
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+
+    def start(self) -> CaptureProxy:
+        """Start the proxy and wait until every tap listens."""
+        ensure_ca(self.confdir)
+        for tap in self.taps:
+            tap.port = _free_port(self.host)
+            self._by_port[tap.port] = tap
+        self._thread = threading.Thread(target=self._serve, name="telltale-capture", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError("the capture proxy did not start within 30 s")
+        if self._error is not None:
+            raise RuntimeError(f"the capture proxy failed to start: {self._error}") from self._error
+        return self
+
+    def stop(self) -> None:
+        """Shut the proxy down and wait for its thread."""
+        if self._loop is not None and self._master is not None:
+            master = self._master
+            self._loop.call_soon_threadsafe(master.shutdown)  # type: ignore[attr-defined]
+        if self._thread is not None:
+            self._thread.join(10)
+        self._thread = None
+
+    def __enter__(self) -> CaptureProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def ca_cert(self) -> Path:
+        """The PEM certificate of the CA that signs every site's certificate."""
+        return self.confdir / "mitmproxy-ca-cert.pem"
+
+    def _serve(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as error:  # reported to start(); the thread must not die silently
+            self._error = error
+            self._ready.set()
+
+    async def _main(self) -> None:
+        from mitmproxy import options
+        from mitmproxy.tools.dump import DumpMaster
+
+        # mitmproxy logs every client disconnect at info level; the harness reports what matters itself.
+        logging.getLogger("mitmproxy").setLevel(logging.ERROR)
+        modes = [f"regular@{self.host}:{tap.port}" for tap in self.taps]
+        opts = options.Options(mode=modes, confdir=str(self.confdir))
+        master = DumpMaster(opts, with_termlog=False, with_dumper=False)
+        opts.update(connection_strategy="lazy", http2=True, websocket=True, ssl_insecure=True)
+        master.addons.add(_Responder(self))
+        self._loop = asyncio.get_running_loop()
+        self._loop.set_exception_handler(_quiet_on_cancel)
+        self._master = master
+        run = asyncio.ensure_future(master.run())
+        proxyserver = master.addons.get("proxyserver")
+        for _ in range(500):
+            if len(proxyserver.listen_addrs()) >= len(self.taps) or run.done():
+                break
+            await asyncio.sleep(0.02)
+        self._ready.set()
+        await run

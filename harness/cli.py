@@ -1,0 +1,223 @@
+"""Command line: ``telltale run|diff`` (also ``python -m harness``).
+
+Exit statuses are a contract for CI (see :class:`ExitStatus`). Errors are one line on stderr; ``--traceback``
+shows the full trace for the rare user who wants it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import shlex
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .browsers import BROWSER_NAMES, BrowserName
+from .errors import BrowserLaunchError, TelltaleError, UsageError
+from .scenario import Scenario, load_scenarios
+from .site import Site
+
+DEFAULT_SCENARIOS = "scenarios"
+DEFAULT_REPORT = "telltale-report"
+DEFAULT_SNIPPET = Path(__file__).resolve().parent.parent / "snippet" / "telltale.js"
+
+
+class ExitStatus(enum.IntEnum):
+    """What ``telltale`` exits with."""
+
+    OK = 0  # every run passed
+    CHECK_FAILED = 1  # a privacy or visual check failed (or a step could not be carried out)
+    INVALID_INPUT = 2  # a scenario file or an option is invalid
+    ENVIRONMENT = 3  # a browser cannot start
+    INTERRUPTED = 130  # Ctrl-C
+
+
+@dataclass
+class Output:
+    """Where the CLI writes; injectable so tests can call :func:`main` directly."""
+
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def line(self, text: str) -> None:
+        with self.lock:
+            print(text, file=self.out, flush=True)
+
+    def error(self, text: str) -> None:
+        with self.lock:
+            print(f"telltale: error: {text}", file=self.err, flush=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors follow the exit-status contract."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="telltale", description="Prove that trackers keep their privacy promises.")
+    parser.add_argument("--traceback", action="store_true", help="show a full traceback on errors")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run scenarios in real browsers and check every privacy rule")
+    run.add_argument("paths", nargs="*", metavar="PATH", help=f"scenario files or folders (default: {DEFAULT_SCENARIOS}/)")
+    run.add_argument("--browser", action="append", choices=BROWSER_NAMES, dest="browsers",
+                     help="browser to run in; repeat for several (default: chromium)")
+    run.add_argument("--snippet", metavar="FILE.js", help="the tracking snippet to inject (default: snippet/telltale.js)")
+    run.add_argument("--no-snippet", action="store_true", help="inject no snippet (the site alone)")
+    run.add_argument("--report", metavar="DIR", default=DEFAULT_REPORT, help=f"where results go (default: {DEFAULT_REPORT}/)")
+    run.add_argument("--site", metavar="DIR", help="the demo site's folder (default: scenarios/site next to the scenarios)")
+    run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="browsers to run at once per browser type")
+    run.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+
+    diff = commands.add_parser("diff", help="compare two PNG images (pixelmatch semantics)", add_help=False)
+    diff.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _site_for(args: argparse.Namespace, paths: list[str]) -> Site:
+    if args.site:
+        root = Path(args.site)
+    else:
+        first = Path(paths[0])
+        base = first if first.is_dir() else first.parent
+        root = base / "site"
+        if not root.is_dir():
+            root = Path(DEFAULT_SCENARIOS) / "site"
+    if not root.is_dir():
+        raise UsageError(f"site folder {root} does not exist (use --site DIR)")
+    return Site(root)
+
+
+def _read_snippet(args: argparse.Namespace) -> str | None:
+    if args.no_snippet:
+        return None
+    path = Path(args.snippet) if args.snippet else DEFAULT_SNIPPET
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read snippet {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"snippet {path} is not UTF-8 text") from None
+
+
+def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
+    """Run every scenario in every browser; write results.json, junit.xml and the report."""
+    from .execution import RunPlan, execute
+    from .report import write_report
+    from .results import write_results
+
+    paths = args.paths or [DEFAULT_SCENARIOS]
+    for path in paths:
+        if not Path(path).exists():
+            raise UsageError(f"no such scenario file or folder: {path}")
+    if args.jobs < 1:
+        raise UsageError(f"-j must be 1 or more, got {args.jobs}")
+    snippet = _read_snippet(args)
+    site = _site_for(args, paths)
+    found = load_scenarios(paths)
+    for error in found.errors:
+        output.error(str(error))
+    browsers: list[BrowserName] = args.browsers or ["chromium"]
+    report_dir = Path(args.report)
+    plan = RunPlan(found.scenarios, browsers, site, snippet, report_dir, args.jobs)
+    outcome = execute(plan, on_result=lambda r: output.line(_progress_line(r)))
+    for message in outcome.environment_errors:
+        output.error(message)
+    command = "telltale " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "telltale run"
+    write_results(outcome.results, report_dir, [str(e) for e in found.errors], command)
+    index = write_report(outcome.results, report_dir, outcome.environment_errors + [str(e) for e in found.errors])
+    _summary(outcome.results, output)
+    output.line(f"report: {index}")
+    if outcome.environment_errors:
+        return ExitStatus.ENVIRONMENT
+    if found.errors or not found.scenarios:
+        if not found.scenarios and not found.errors:
+            output.error(f"no scenario files found in {', '.join(paths)}")
+        return ExitStatus.INVALID_INPUT
+    if any(r.status != "passed" for r in outcome.results):
+        return ExitStatus.CHECK_FAILED
+    return ExitStatus.OK
+
+
+def _progress_line(result: object) -> str:
+    from .results import finding_line
+    from .runner import RunResult
+
+    assert isinstance(result, RunResult)
+    mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}[result.status]
+    line = f"{mark:5} {result.scenario.slug} [{result.browser}] {len(result.requests)} requests, {result.duration_ms / 1000:.1f}s"
+    if result.findings:
+        line += "\n      " + "\n      ".join(finding_line(f) for f in result.findings[:5])
+        if len(result.findings) > 5:
+            line += f"\n      ... and {len(result.findings) - 5} more"
+    if result.error:
+        line += f"\n      {result.error}"
+    return line
+
+
+def _summary(results: list[object], output: Output) -> None:
+    from .runner import RunResult
+
+    runs = [r for r in results if isinstance(r, RunResult)]
+    counts = {status: sum(r.status == status for r in runs) for status in ("passed", "failed", "error")}
+    scenarios = sorted({r.scenario.slug for r in runs})
+    browsers = sorted({r.browser for r in runs})
+    if runs:
+        width = max(len(s) for s in scenarios)
+        output.line("")
+        output.line(f"{'scenario':{width}}  " + "  ".join(f"{b:8}" for b in browsers))
+        for slug in scenarios:
+            cells = []
+            for browser in browsers:
+                match = next((r for r in runs if r.scenario.slug == slug and r.browser == browser), None)
+                cells.append(f"{match.status if match else '-':8}")
+            output.line(f"{slug:{width}}  " + "  ".join(cells))
+    output.line(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors")
+
+
+def command_diff(args: argparse.Namespace, output: Output) -> int:
+    from . import diff
+
+    return diff.main(args.rest, stdout=output.out, stderr=output.err)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
+    "run": command_run,
+    "diff": command_diff,
+}
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Entry point of ``telltale`` and ``python -m harness``; returns the exit status."""
+    output = Output(stdout or sys.stdout, stderr or sys.stderr)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show_traceback = "--traceback" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return int(COMMANDS[args.command](args, output))
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        return ExitStatus.INTERRUPTED
+    except BrowserLaunchError as error:
+        output.error(str(error))
+        return ExitStatus.ENVIRONMENT
+    except TelltaleError as error:
+        if show_traceback:
+            traceback.print_exc(file=output.err)
+        output.error(str(error))
+        return ExitStatus.INVALID_INPUT
+
+
+def run_main() -> None:
+    sys.exit(main())
+
+
+__all__ = ["ExitStatus", "main", "Scenario"]

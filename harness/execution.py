@@ -1,0 +1,105 @@
+"""Running a plan of scenarios × browsers: one browser per worker, workers in threads, results as they come.
+
+Playwright's sync API is not thread-safe, so each worker thread owns its own Playwright, proxy and browser.
+A browser that cannot start fails only its own runs; every other run still completes and is reported.
+"""
+
+from __future__ import annotations
+
+import queue
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .browsers import BrowserName
+from .capture import CaptureProxy, Tap
+from .errors import BrowserLaunchError
+from .runner import RunResult, Worker, run_scenario
+from .scenario import Scenario
+from .site import Site
+
+CA_DIR = Path(tempfile.gettempdir()) / "telltale-ca"
+
+
+@dataclass
+class RunPlan:
+    """What to run and where results go."""
+
+    scenarios: list[Scenario]
+    browsers: list[BrowserName]
+    site: Site
+    snippet: str | None
+    report_dir: Path
+    jobs: int = 1
+
+
+@dataclass
+class Outcome:
+    results: list[RunResult] = field(default_factory=list)
+    environment_errors: list[str] = field(default_factory=list)
+
+
+def apply_rules(result: RunResult) -> None:
+    """Turn a run's captured data into findings (the privacy rules)."""
+    from .rules import evaluate
+
+    result.findings = list(evaluate(result))
+
+
+def run_dir_for(report_dir: Path, scenario: Scenario, browser: str) -> Path:
+    return report_dir / "runs" / f"{scenario.slug}-{browser}"
+
+
+def execute(plan: RunPlan, on_result: Callable[[RunResult], None] = lambda r: None) -> Outcome:
+    """Run the plan; ``on_result`` is called (from worker threads, serialised) as each run ends."""
+    outcome = Outcome()
+    if not plan.scenarios:
+        return outcome
+    lock = threading.Lock()
+    per_browser = min(plan.jobs, len(plan.scenarios))
+    with CaptureProxy(plan.site, CA_DIR, taps=per_browser * len(plan.browsers)) as proxy:
+        taps = iter(proxy.taps)
+        threads: list[threading.Thread] = []
+        for browser in plan.browsers:
+            work: queue.Queue[Scenario] = queue.Queue()
+            for scenario in plan.scenarios:
+                work.put(scenario)
+            for _ in range(per_browser):
+                args = (plan, browser, next(taps), work, outcome, lock, on_result)
+                threads.append(threading.Thread(target=_work, args=args, daemon=True))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    order = {(s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)}
+    outcome.results.sort(key=lambda r: order.get((r.scenario.file, r.browser), 0))
+    return outcome
+
+
+def _work(
+    plan: RunPlan,
+    browser: BrowserName,
+    tap: Tap,
+    work: queue.Queue[Scenario],
+    outcome: Outcome,
+    lock: threading.Lock,
+    on_result: Callable[[RunResult], None],
+) -> None:
+    try:
+        with Worker(browser, tap) as worker:
+            while True:
+                try:
+                    scenario = work.get_nowait()
+                except queue.Empty:
+                    return
+                result = run_scenario(worker, scenario, plan.snippet, run_dir_for(plan.report_dir, scenario, browser))
+                apply_rules(result)
+                with lock:
+                    outcome.results.append(result)
+                    on_result(result)
+    except BrowserLaunchError as error:
+        with lock:
+            if str(error) not in outcome.environment_errors:
+                outcome.environment_errors.append(str(error))

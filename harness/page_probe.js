@@ -1,0 +1,113 @@
+// Injected by the harness before any page script (and before the snippet under test).
+// It never sends anything: it reports form submissions to the harness through an exposed binding, and offers
+// the harness's own classification of fields, independent of whichever snippet is being tested.
+(() => {
+  if (window.__telltaleProbe) return;
+
+  const MARKERS = [
+    "data-sensitive", "ClickTaleSensitive", "data-hj-suppress", "fs-exclude", "fs-mask", "data-clarity-mask",
+    "rr-block", "rr-mask", "rr-ignore", "sentry-mask", "data-sentry-mask", "ph-no-capture", "ph-sensitive",
+    "data-private", "data-openreplay-masked", "data-openreplay-obscured",
+  ];
+  const SENSITIVE_AUTOCOMPLETE = /^(current-password|new-password|one-time-code|cc-number|cc-csc|cc-exp(-month|-year)?)$/;
+  const SENSITIVE_NAME = /(^|[^a-z])(pin|otp|cvv|cvc|csc|ssn|password|passwd|pwd)([^a-z]|$)/i;
+  // Fields that turned sensitive stay so: a show-password toggle must not make a password plain text.
+  const sticky = new WeakMap();
+
+  const parentOf = (node) => {
+    if (node.parentNode && node.parentNode.nodeType === 11) return node.parentNode.host; // out of a shadow root
+    if (node.parentElement) return node.parentElement;
+    try {
+      return node.ownerDocument.defaultView.frameElement; // out of a same-origin iframe
+    } catch (e) {
+      return null;
+    }
+  };
+
+  const markerOf = (el) => {
+    for (let node = el; node; node = parentOf(node)) {
+      if (node.nodeType !== 1) continue;
+      for (const marker of MARKERS) {
+        if (node.hasAttribute(marker) || (node.classList && node.classList.contains(marker))) {
+          return node === el ? `marked ${marker}` : `inside [${marker}]`;
+        }
+      }
+    }
+    return null;
+  };
+
+  const luhn = (text) => {
+    const digits = String(text).replace(/[\s-]/g, "");
+    if (!/^\d{13,19}$/.test(digits)) return false;
+    let sum = 0;
+    for (let i = 0; i < digits.length; i++) {
+      let d = +digits[digits.length - 1 - i];
+      if (i % 2 === 1) d = d > 4 ? d * 2 - 9 : d * 2;
+      sum += d;
+    }
+    return sum % 10 === 0;
+  };
+
+  const classify = (el, typed) => {
+    const known = sticky.get(el);
+    if (known) return known;
+    const type = (el.getAttribute("type") || "").toLowerCase();
+    const autocomplete = (el.getAttribute("autocomplete") || "").toLowerCase().trim();
+    const names = [el.id, el.getAttribute("name")].filter(Boolean);
+    let reason = null;
+    if (type === "password") reason = "password: type=password";
+    else if (type === "hidden") reason = "hidden: type=hidden";
+    else if (SENSITIVE_AUTOCOMPLETE.test(autocomplete)) reason = `sensitive: autocomplete=${autocomplete}`;
+    else {
+      const hit = names.find((n) => SENSITIVE_NAME.test(n));
+      if (hit) reason = `sensitive: name ${hit}`;
+    }
+    if (!reason) {
+      const marker = markerOf(el);
+      if (marker) reason = `sensitive: ${marker}`;
+    }
+    if (!reason && typed && luhn(typed)) reason = "card: Luhn-valid card number";
+    const result = { sensitive: !!reason, reason: reason || "plain: typed text" };
+    if (reason) sticky.set(el, result);
+    return result;
+  };
+
+  const formKey = (form) => {
+    if (!form) return "";
+    if (form.id) return `#${form.id}`;
+    if (form.getAttribute("name")) return `form[name=${form.getAttribute("name")}]`;
+    const forms = Array.from(form.ownerDocument.forms);
+    return `form:nth-of-type(${forms.indexOf(form) + 1})`;
+  };
+
+  const describe = (el, typed) => {
+    const field = classify(el, typed);
+    let form = el.form || null;
+    if (!form && el.closest) form = el.closest("form");
+    return {
+      sensitive: field.sensitive,
+      reason: field.reason,
+      form: formKey(form),
+      tag: el.tagName.toLowerCase(),
+      type: (el.getAttribute("type") || "").toLowerCase(),
+      id: el.id || "",
+      name: el.getAttribute("name") || "",
+      frame: window.top === window ? "" : location.pathname,
+    };
+  };
+
+  window.__telltaleProbe = { classify: describe };
+
+  window.addEventListener(
+    "submit",
+    (event) => {
+      try {
+        const report = window.__telltaleSubmitted;
+        if (typeof report === "function") report({ form: formKey(event.target), at: Date.now(), url: location.href });
+      } catch (e) {
+        /* the page must never notice the probe */
+      }
+    },
+    { capture: true }
+  );
+})();

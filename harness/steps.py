@@ -1,0 +1,270 @@
+"""The step registry: how each scenario step is carried out in a live page.
+
+Each executor takes the run's :class:`StepContext` and the step's validated arguments (secrets already
+substituted). Steps that leave a page take a storage snapshot first, so what a page kept at rest is recorded
+before it goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from playwright.sync_api import BrowserContext, Locator, Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
+from .capture import Recording
+from .errors import StepError
+from .scenario import Step, substitute
+from .storage import StorageSnapshot, snapshot
+from .timeline import Checkpoint, Timeline, TypedValue
+
+STEP_TIMEOUT_MS = 10_000
+
+_SUBMIT = """(form) => new Promise((resolve) => {
+  if (form.tagName !== "FORM") { resolve("not a form"); return; }
+  // A bubbling window listener runs after the page's own handlers, so it learns whether they prevented navigation.
+  window.addEventListener("submit", (e) => setTimeout(() => resolve(e.defaultPrevented ? "prevented" : "navigates"), 0), { once: true });
+  if (form.requestSubmit) form.requestSubmit(); else form.submit();
+})"""
+
+
+@dataclass
+class StepContext:
+    """The live state a run's steps share."""
+
+    context: BrowserContext
+    recording: Recording
+    timeline: Timeline
+    values: dict[str, str]
+    run_dir: Path
+    page: Page | None = None
+    storage: list[StorageSnapshot] = field(default_factory=list)
+
+    def live_page(self) -> Page:
+        if self.page is None or self.page.is_closed():
+            self.page = self.context.new_page()
+            # A visitor leaving confirms "leave this page?"; Playwright would dismiss it and keep the page open.
+            self.page.on("dialog", lambda dialog: dialog.accept())
+        return self.page
+
+    def locate(self, selector: str) -> Locator:
+        return self.live_page().locator(selector).first
+
+    def snapshot_storage(self) -> None:
+        """Record what the current page keeps at rest (called before it goes away)."""
+        self.storage.append(snapshot(self.context, self.page, self.recording.t_ms()))
+
+    def secret_named_by(self, template: str) -> str:
+        """The secret a step's text is made of (``'{password}'`` → ``'password'``), or ``''``."""
+        names = [name for name in self.values if "{" + name + "}" in template]
+        return names[0] if len(names) == 1 and template.strip() == "{" + names[0] + "}" else ",".join(names)
+
+
+def _classify(ctx: StepContext, step: Step, locator: Locator, value: str) -> None:
+    """Ask the page probe how the field classifies at its first keystroke, and keep the typed value."""
+    locator.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    info = locator.evaluate(
+        "(el, typed) => window.__telltaleProbe ? window.__telltaleProbe.classify(el, typed) : null", value
+    ) or {"sensitive": False, "reason": "unknown: probe missing", "form": ""}
+    template = step.args.get("text", step.args.get("value", ""))
+    ctx.timeline.typed.append(
+        TypedValue(
+            step=step.index,
+            selector=step.args["selector"],
+            value=value,
+            secret=ctx.secret_named_by(str(template)),
+            sensitive=bool(info["sensitive"]),
+            reason=str(info["reason"]),
+            form=str(info.get("form", "")),
+            page_url=ctx.live_page().url,
+            t_ms=ctx.recording.t_ms(),
+        )
+    )
+
+
+def _goto(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    if ctx.page is not None and not ctx.page.is_closed():
+        ctx.snapshot_storage()
+    ctx.live_page().goto(args["url"], wait_until="load")
+
+
+def _click(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    options: dict[str, Any] = {"timeout": STEP_TIMEOUT_MS}
+    if "button" in args:
+        options["button"] = args["button"]
+    if "position" in args:
+        options["position"] = args["position"]
+    ctx.locate(args["selector"]).click(**options)
+
+
+def _dblclick(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.locate(args["selector"]).dblclick(timeout=STEP_TIMEOUT_MS)
+
+
+def _hover(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.locate(args["selector"]).hover(timeout=STEP_TIMEOUT_MS)
+
+
+def _move(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    mouse = ctx.live_page().mouse
+    (x0, y0), *rest = args["path"]
+    mouse.move(x0, y0)
+    for x, y in rest:
+        mouse.move(x, y, steps=int(args.get("steps", 5)))
+
+
+def _type(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    locator = ctx.locate(args["selector"])
+    _classify(ctx, step, locator, args["text"])
+    locator.click(timeout=STEP_TIMEOUT_MS)
+    locator.press_sequentially(args["text"], delay=int(args.get("delay", 50)), timeout=60_000)
+
+
+def _fill(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    locator = ctx.locate(args["selector"])
+    _classify(ctx, step, locator, args["value"])
+    locator.fill(args["value"], timeout=STEP_TIMEOUT_MS)
+
+
+def _press(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    if "selector" in args:
+        ctx.locate(args["selector"]).press(args["key"], timeout=STEP_TIMEOUT_MS)
+    else:
+        ctx.live_page().keyboard.press(args["key"])
+
+
+def _select(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.locate(args["selector"]).select_option(args["value"], timeout=STEP_TIMEOUT_MS)
+
+
+def _check(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.locate(args["selector"]).set_checked(bool(args.get("checked", True)), timeout=STEP_TIMEOUT_MS)
+
+
+def _scroll(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    position = {"x": args.get("x"), "y": args.get("y")}
+    script = "(el, p) => el.scrollTo(p.x ?? el.scrollLeft, p.y ?? el.scrollTop)"
+    if "selector" in args:
+        ctx.locate(args["selector"]).evaluate(script, position)
+    else:
+        ctx.live_page().evaluate(
+            "(p) => window.scrollTo(p.x ?? window.scrollX, p.y ?? window.scrollY)", position
+        )
+    # Let scroll listeners and their sampling see the new position before the next step.
+    ctx.live_page().wait_for_timeout(100)
+
+
+def _submit(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    page = ctx.live_page()
+    ctx.snapshot_storage()
+    page.evaluate("() => { window.__telltaleBeforeSubmit = true; }")
+    outcome = ctx.locate(args["selector"]).evaluate(_SUBMIT)
+    if outcome == "not a form":
+        raise StepError(f"{args['selector']} is not a <form>")
+    if outcome == "navigates":
+        page.wait_for_function("() => !window.__telltaleBeforeSubmit", timeout=STEP_TIMEOUT_MS)
+        page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
+
+
+def _wait(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    if "selector" in args:
+        ctx.locate(args["selector"]).wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    if "ms" in args:
+        ctx.live_page().wait_for_timeout(int(args["ms"]))
+
+
+def _optout(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.timeline.optouts.append(ctx.recording.t_ms())
+    if "selector" in args:
+        ctx.locate(args["selector"]).click(timeout=STEP_TIMEOUT_MS)
+    else:
+        ctx.live_page().evaluate("() => window.telltale && window.telltale.optOut && window.telltale.optOut()")
+
+
+def _reload(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.snapshot_storage()
+    ctx.live_page().reload(wait_until="load")
+
+
+def _back(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.snapshot_storage()
+    ctx.live_page().go_back(wait_until="load")
+
+
+def _leave(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.snapshot_storage()
+    if "url" in args:
+        ctx.live_page().goto(args["url"], wait_until="load")
+    elif ctx.page is not None and not ctx.page.is_closed():
+        close_page(ctx.page)
+
+
+def close_page(page: Page) -> None:
+    """Close ``page`` the way a visitor closes a tab: unload handlers run and may still send beacons."""
+    try:
+        with page.expect_event("close", timeout=STEP_TIMEOUT_MS):
+            page.close(run_before_unload=True)
+    except PlaywrightTimeout:
+        page.close()  # the page would not unload (a stuck handler): close it without unload handlers
+
+
+def _checkpoint(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    relative = f"checkpoints/{args['name']}-live.png"
+    target = ctx.run_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    t_ms = ctx.recording.t_ms()
+    ctx.live_page().screenshot(path=str(target), animations="disabled", caret="hide")
+    ctx.timeline.checkpoints.append(Checkpoint(args["name"], t_ms, relative))
+
+
+def _expect(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    page = ctx.live_page()
+    locator = page.locator(args["selector"]).first if "selector" in args else page.get_by_text(args["text"]).first
+    try:
+        expect(locator).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    except AssertionError:
+        what = args.get("selector") or f"text {args['text']!r}"
+        raise StepError(f"expected {what} to be visible on {page.url}") from None
+
+
+EXECUTORS: dict[str, Callable[[StepContext, Step, dict[str, Any]], None]] = {
+    "goto": _goto,
+    "click": _click,
+    "dblclick": _dblclick,
+    "hover": _hover,
+    "move": _move,
+    "type": _type,
+    "fill": _fill,
+    "press": _press,
+    "select": _select,
+    "check": _check,
+    "scroll": _scroll,
+    "submit": _submit,
+    "wait": _wait,
+    "optout": _optout,
+    "reload": _reload,
+    "back": _back,
+    "leave": _leave,
+    "checkpoint": _checkpoint,
+    "expect": _expect,
+}
+
+
+def run_step(ctx: StepContext, step: Step) -> None:
+    """Carry out one step; failures become :class:`StepError` naming the step and its line."""
+    args = {k: substitute(v, ctx.values) if isinstance(v, str) else v for k, v in step.args.items()}
+    where = f"{step.location.file}:{step.location.line}: {step.describe()}"
+    try:
+        EXECUTORS[step.kind](ctx, step, args)
+    except StepError as error:
+        raise StepError(f"{where}: {error}") from None
+    except PlaywrightTimeout as error:
+        first = str(error).splitlines()[0]
+        raise StepError(f"{where}: timed out ({first})") from None
+    except PlaywrightError as error:
+        first = str(error).splitlines()[0]
+        raise StepError(f"{where}: {first}") from None

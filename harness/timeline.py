@@ -1,0 +1,116 @@
+"""What happened during a run, in order: steps, typed values, form submissions, opt-outs and checkpoints.
+
+Times are milliseconds on the same clock as the capture (monotonic, from the start of the run), so a captured
+request can be placed before or after the submit of a field's form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One step's start and end, and its outcome."""
+
+    index: int
+    kind: str
+    start_ms: float
+    end_ms: float
+    ok: bool
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "kind": self.kind,
+            "start_ms": round(self.start_ms, 1),
+            "end_ms": round(self.end_ms, 1),
+            "ok": self.ok,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class TypedValue:
+    """A value the visitor typed into a field, with the harness's classification at the first keystroke.
+
+    ``secret`` names the scenario secret the value came from ('' for plain text typed by a step). The value
+    itself is kept only in memory: it is never written to results, logs or reports.
+    """
+
+    step: int
+    selector: str
+    value: str = field(repr=False)
+    secret: str
+    sensitive: bool
+    reason: str
+    form: str
+    page_url: str
+    t_ms: float
+
+    def to_json(self, fingerprint: str) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "selector": self.selector,
+            "secret": self.secret,
+            "fingerprint": fingerprint,
+            "sensitive": self.sensitive,
+            "reason": self.reason,
+            "form": self.form,
+            "page_url": self.page_url,
+            "t_ms": round(self.t_ms, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Submit:
+    """A form submission seen by the page (its ``submit`` event), from any step or key press."""
+
+    form: str
+    page_url: str
+    t_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"form": self.form, "page_url": self.page_url, "t_ms": round(self.t_ms, 1)}
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A named moment with its live screenshot."""
+
+    name: str
+    t_ms: float
+    live: str  # path of the live screenshot, relative to the run folder
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "t_ms": round(self.t_ms, 1), "live": self.live}
+
+
+@dataclass
+class Timeline:
+    """Everything that happened in one run, in order."""
+
+    steps: list[StepRecord] = field(default_factory=list)
+    typed: list[TypedValue] = field(default_factory=list)
+    submits: list[Submit] = field(default_factory=list)
+    optouts: list[float] = field(default_factory=list)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    pages: list[tuple[float, str]] = field(default_factory=list)  # (t_ms, url) of each page load
+
+    def submit_of(self, form: str, after_ms: float) -> Submit | None:
+        """The first submit of ``form`` at or after ``after_ms``, if any."""
+        if not form:
+            return None
+        return next((s for s in self.submits if s.form == form and s.t_ms >= after_ms), None)
+
+    def to_json(self, fingerprints: dict[str, str]) -> dict[str, Any]:
+        return {
+            "steps": [s.to_json() for s in self.steps],
+            "typed": [t.to_json(fingerprints.get(t.value, "")) for t in self.typed],
+            "submits": [s.to_json() for s in self.submits],
+            "optouts": [round(t, 1) for t in self.optouts],
+            "checkpoints": [c.to_json() for c in self.checkpoints],
+            "pages": [{"t_ms": round(t, 1), "url": u} for t, u in self.pages],
+        }
