@@ -123,7 +123,7 @@ def launch(playwright: Playwright, name: BrowserName, proxy_host: str, proxy_por
     """Launch ``name`` through the proxy; a browser that cannot start raises :class:`BrowserLaunchError`."""
     source = find_browser(playwright, name)
     try:
-        return getattr(playwright, name).launch(**launch_options(source, proxy_host, proxy_port))  # type: ignore[no-any-return]
+        return getattr(playwright, name).launch(**launch_options(source, proxy_host, proxy_port))
     except Error as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BrowserLaunchError(

@@ -143,6 +143,11 @@ class _Responder:
         answer = self.proxy.site.answer(request.method, url, request.headers)
         flow.response = http.Response.make(answer.status, answer.body, dict(answer.headers))
 
+    def server_connect(self, data: object) -> None:
+        """Every answer comes from the proxy itself; should anything still try to dial out, refuse and count it."""
+        self.proxy.upstream_attempts += 1
+        data.server.error = "telltale never connects to the network"  # type: ignore[attr-defined]
+
     def websocket_message(self, flow: object) -> None:
         from mitmproxy import ctx, http
 
@@ -250,6 +255,7 @@ class CaptureProxy:
         self.host = host
         self.taps = [Tap(host, 0) for _ in range(taps)]
         self._by_port: dict[int, Tap] = {}
+        self.upstream_attempts = 0  # connections mitmproxy tried to open to real servers: must stay 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._master: object | None = None
         self._thread: threading.Thread | None = None

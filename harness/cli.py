@@ -19,7 +19,8 @@ from typing import TextIO
 
 from .browsers import BROWSER_NAMES, BrowserName
 from .errors import BrowserLaunchError, TelltaleError, UsageError
-from .scenario import Scenario, load_scenarios
+from .runner import RunResult
+from .scenario import load_scenarios
 from .site import Site
 
 DEFAULT_SCENARIOS = "scenarios"
@@ -147,11 +148,9 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     return ExitStatus.OK
 
 
-def _progress_line(result: object) -> str:
+def _progress_line(result: RunResult) -> str:
     from .results import finding_line
-    from .runner import RunResult
 
-    assert isinstance(result, RunResult)
     mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}[result.status]
     line = f"{mark:5} {result.scenario.slug} [{result.browser}] {len(result.requests)} requests, {result.duration_ms / 1000:.1f}s"
     if result.findings:
@@ -163,10 +162,7 @@ def _progress_line(result: object) -> str:
     return line
 
 
-def _summary(results: list[object], output: Output) -> None:
-    from .runner import RunResult
-
-    runs = [r for r in results if isinstance(r, RunResult)]
+def _summary(runs: list[RunResult], output: Output) -> None:
     counts = {status: sum(r.status == status for r in runs) for status in ("passed", "failed", "error")}
     scenarios = sorted({r.scenario.slug for r in runs})
     browsers = sorted({r.browser for r in runs})
@@ -216,8 +212,4 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return ExitStatus.INVALID_INPUT
 
 
-def run_main() -> None:
-    sys.exit(main())
-
-
-__all__ = ["ExitStatus", "main", "Scenario"]
+__all__ = ["ExitStatus", "main"]

@@ -73,7 +73,7 @@ def execute(plan: RunPlan, on_result: Callable[[RunResult], None] = lambda r: No
             thread.start()
         for thread in threads:
             thread.join()
-    order = {(s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)}
+    order: dict[tuple[str, str], int] = {(s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)}
     outcome.results.sort(key=lambda r: order.get((r.scenario.file, r.browser), 0))
     return outcome
 

@@ -127,7 +127,7 @@ def run_slug_dir(result: RunResult, report_dir: Path) -> str:
 def finding_json(finding: Any) -> dict[str, Any]:
     """A finding as JSON: findings offer ``to_json()``; plain mappings pass through."""
     if hasattr(finding, "to_json"):
-        return finding.to_json()  # type: ignore[no-any-return]
+        return dict(finding.to_json())
     return dict(finding)
 
 

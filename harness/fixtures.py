@@ -1,0 +1,111 @@
+"""Fixtures for scenarios written in Python, built on pytest-playwright's fixture ladder.
+
+``tracked_page`` is a page with the snippet injected and its traffic captured at the wire; ``capture`` is what
+was recorded; ``privacy`` runs the privacy rules. Registered by the plugin after every entry-point plugin, so
+the overrides of ``playwright``, ``browser_type_launch_args`` and ``browser_context_args`` take precedence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright
+
+from . import browsers
+from .capture import CaptureProxy, Recording, Tap
+from .plugin import session_of
+from .runner import wait_for_quiet
+from .timeline import Timeline
+
+
+@dataclass
+class Capture:
+    """What the proxy recorded for one test, and the page-side timeline (form submits)."""
+
+    tap: Tap
+    recording: Recording
+    timeline: Timeline
+
+    @property
+    def requests(self) -> list[Any]:
+        return self.recording.requests
+
+    @property
+    def frames(self) -> list[Any]:
+        return self.recording.frames
+
+    def settle(self) -> Capture:
+        """Wait until the network is quiet (bounded), then return self."""
+        wait_for_quiet(self.recording)
+        return self
+
+
+@pytest.fixture(scope="session")
+def playwright(pytestconfig: pytest.Config) -> Playwright:
+    """The one Playwright instance of this process, shared with scenario items."""
+    return session_of(pytestconfig).get_playwright()
+
+
+@pytest.fixture(scope="session")
+def telltale_proxy(pytestconfig: pytest.Config) -> CaptureProxy:
+    """The capturing proxy (one per process, with a tap per browser)."""
+    return session_of(pytestconfig).get_proxy()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    pytestconfig: pytest.Config, playwright: Playwright, browser_name: str, telltale_proxy: CaptureProxy
+) -> dict[str, Any]:
+    """pytest-playwright's launch options, pointed at this browser's tap of the proxy."""
+    tap = session_of(pytestconfig).tap(browser_name)
+    source = browsers.find_browser(playwright, browser_name)  # type: ignore[arg-type]
+    return browsers.launch_options(source, tap.host, tap.port)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Sites are served with the harness's CA; service workers would hide what pages send."""
+    return {**browser_context_args, "ignore_https_errors": True, "service_workers": "block"}
+
+
+@pytest.fixture
+def capture(pytestconfig: pytest.Config, browser_name: str, telltale_proxy: CaptureProxy) -> Iterator[Capture]:
+    """A fresh recording of everything the browser sends during this test."""
+    tap = session_of(pytestconfig).tap(browser_name)
+    recording = tap.begin()
+    yield Capture(tap, recording, Timeline())
+    tap.end()
+
+
+@pytest.fixture
+def telltale_snippet(pytestconfig: pytest.Config) -> str | None:
+    """The snippet under test (``--telltale-snippet``, default ``snippet/telltale.js``)."""
+    return session_of(pytestconfig).snippet()
+
+
+@pytest.fixture
+def tracked_page(context: BrowserContext, capture: Capture, telltale_snippet: str | None) -> Page:
+    """A page with the snippet injected before any page script, and its traffic captured at the wire."""
+    from .runner import PROBE_JS
+    from .timeline import Submit
+
+    def on_submitted(source: Any, report: dict[str, Any]) -> None:
+        t_ms = (float(report.get("at", 0)) / 1000.0 - capture.recording.wall_started) * 1000.0
+        capture.timeline.submits.append(Submit(str(report.get("form", "")), str(report.get("url", "")), t_ms))
+
+    context.expose_binding("__telltaleSubmitted", on_submitted)
+    context.add_init_script(PROBE_JS)
+    if telltale_snippet is not None:
+        context.add_init_script(telltale_snippet)
+    return context.new_page()
+
+
+@pytest.fixture
+def privacy(capture: Capture) -> Any:
+    """Runs the privacy rules over this test's capture: ``privacy.check(values)`` fails on any finding."""
+    from .rules import PrivacyCheck
+
+    return PrivacyCheck(capture)

