@@ -94,7 +94,9 @@ def _work(
                     scenario = work.get_nowait()
                 except queue.Empty:
                     return
-                result = run_scenario(worker, scenario, plan.snippet, run_dir_for(plan.report_dir, scenario, browser))
+                result = run_scenario(
+                    worker, scenario, plan.snippet, run_dir_for(plan.report_dir, scenario, browser), plan.site
+                )
                 apply_rules(result)
                 with lock:
                     outcome.results.append(result)

@@ -168,7 +168,8 @@ class ScenarioItem(pytest.Item):
         session = self.config.stash[_SESSION]
         worker = session.worker(self.browser_name)
         report_dir = Path(_setting(self.config, "telltale_report") or "telltale-report")
-        result = run_scenario(worker, self.scenario, session.snippet(), run_dir_for(report_dir, self.scenario, self.browser_name))
+        run_dir = run_dir_for(report_dir, self.scenario, self.browser_name)
+        result = run_scenario(worker, self.scenario, session.snippet(), run_dir, session.site())
         apply_rules(result)
         write_run_files(result)
         self.stash[_RESULT] = result

@@ -7,8 +7,6 @@ fingerprints wherever they appear in stored traffic.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import platform
 import xml.etree.ElementTree as ET
@@ -17,13 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .leaks import fingerprint
 from .runner import RunResult
-
-
-def fingerprint(value: str, key: bytes) -> str:
-    """A short keyed digest of ``value``: stable within a run, useless for guessing a low-entropy value."""
-    digest = hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
-    return f"⟦fp:{digest}⟧"
 
 
 def protected_values(result: RunResult) -> list[str]:
@@ -133,6 +126,8 @@ def finding_json(finding: Any) -> dict[str, Any]:
 
 def finding_line(finding: Any) -> str:
     """A finding in one line, for JUnit and the terminal."""
+    if hasattr(finding, "line"):
+        return str(finding.line())
     data = finding_json(finding)
     return (
         f"{data.get('rule')}: {data.get('field')} ({data.get('value_kind')}) left the page via "

@@ -1,24 +1,374 @@
-"""Privacy verdicts: placeholder until the leak detector lands (issue 3)."""
+"""Privacy verdicts: the promises a privacy-first tracker makes, checked for every run with no configuration.
+
+- **never-sent**: text typed into a sensitive field never leaves the page, submitted or not.
+- **not-before-submit**: other typed text leaves only after its form was submitted; never if abandoned.
+- **opt-out**: after the visitor opts out, nothing the tracker sends leaves the page.
+- **at-rest**: sensitive values are never written to cookies or web storage.
+- **shown-secret**: values the page shows inside a sensitive element never leave the page.
+
+The site's own traffic (a page load, a form's own submission, the API calls a scenario declares) is not the
+tracker's and is exempt; nothing else is.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import secrets as _random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from .capture import CapturedRequest, WebSocketFrame
+from .leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
+from .site import Site
+from .storage import StorageSnapshot
+from .timeline import Submit, TypedValue
+
+Rule = Literal["never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret"]
+RULES: tuple[Rule, ...] = ("never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret")
+MIN_VALUE_LENGTH = 4  # shorter typed text cannot be told apart from coincidence
+SUBMIT_NAVIGATION_WINDOW_MS = 10_000  # a form's own request follows its submit event within this
 
 
-def evaluate(result: Any) -> list[Any]:
-    """Findings for one run (none until the rules land)."""
-    return []
+@dataclass(frozen=True)
+class Finding:
+    """One broken promise, with evidence that never holds the protected value itself."""
+
+    rule: Rule
+    field: str  # the field's selector (or the secret's name for shown values)
+    reason: str  # why the value is protected, e.g. "password: type=password"
+    value_kind: str
+    channel: str  # document, fetch, xhr, beacon, image, websocket, cookie, storage, ...
+    encoding: str  # e.g. "gzip → json → base64"; "plain" when sent as typed
+    url: str  # the destination, without query or fragment (they may carry the value)
+    where: str  # url, header:<name>, body, frame, fragments, <storage area>
+    variant: str  # exact, prefix:5/12, sha256-hex, ...
+    t_ms: float  # when it left, from the start of the run
+    since_submit_ms: float | None  # relative to the submit of the field's form; None when it was never submitted
+    fingerprint: str
+    excerpt: str  # bytes around the match, the value replaced by its fingerprint
+    count: int = 1  # how many requests or frames repeated this exact finding
+
+    @property
+    def when(self) -> str:
+        if self.since_submit_ms is None:
+            return "form never submitted"
+        side = "before" if self.since_submit_ms < 0 else "after"
+        return f"{abs(self.since_submit_ms):.0f} ms {side} submit"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "field": self.field,
+            "reason": self.reason,
+            "value_kind": self.value_kind,
+            "channel": self.channel,
+            "encoding": self.encoding,
+            "url": self.url,
+            "where": self.where,
+            "variant": self.variant,
+            "t_ms": round(self.t_ms, 1),
+            "since_submit_ms": None if self.since_submit_ms is None else round(self.since_submit_ms, 1),
+            "when": self.when,
+            "fingerprint": self.fingerprint,
+            "excerpt": self.excerpt,
+            "count": self.count,
+        }
+
+    def line(self) -> str:
+        return (
+            f"{self.rule}: {self.field} ({self.value_kind}; {self.reason}) left via {self.channel} "
+            f"[{self.encoding}, {self.variant}] to {self.url} in {self.where}, {self.when}"
+            + (f" (x{self.count})" if self.count > 1 else "")
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Finding rule={self.rule!r} field={self.field!r} channel={self.channel!r} "
+            f"encoding={self.encoding!r} variant={self.variant!r}>"
+        )
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A value under a rule: typed into a field, or shown by the page."""
+
+    value: str = field(repr=False)
+    field: str
+    reason: str
+    kind: str
+    sensitive: bool
+    shown: bool
+    form: str
+    typed_ms: float
+
+
+@dataclass
+class Evidence:
+    """Everything the rules look at for one run."""
+
+    requests: Sequence[CapturedRequest]
+    frames: Sequence[WebSocketFrame]
+    storage: Sequence[StorageSnapshot]
+    guarded: Sequence[Guarded]
+    submits: Sequence[Submit]
+    optouts: Sequence[float]
+    site_api: Sequence[tuple[str, str]] = ()
+    site: Site | None = None
+    key: bytes = field(default_factory=lambda: _random.token_bytes(16), repr=False)
+
+
+def _encoding(chain: tuple[str, ...]) -> str:
+    return " → ".join(chain) if chain else "plain"
+
+
+def _destination(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def guarded_values(typed: Iterable[TypedValue], secrets: dict[str, str], shown: set[str], kinds: dict[str, str]) -> list[Guarded]:
+    """The values of a run under a rule: what was typed (first classification sticks) and what was shown."""
+    found: dict[str, Guarded] = {}
+    for entry in typed:
+        if len(entry.value) < MIN_VALUE_LENGTH or entry.value in found:
+            continue
+        kind = kinds.get(entry.secret, "text") if entry.secret else "text"
+        found[entry.value] = Guarded(entry.value, entry.selector, entry.reason, kind, entry.sensitive, False, entry.form, entry.t_ms)
+    for name in shown:
+        value = secrets[name]
+        if len(value) >= MIN_VALUE_LENGTH and value not in found:
+            found[value] = Guarded(value, name, "shown inside a sensitive element", kinds.get(name, name), True, True, "", 0.0)
+    return list(found.values())
+
+
+def _is_site_traffic(request: CapturedRequest, evidence: Evidence, form_requests: set[int]) -> bool:
+    """The site's own requests: page loads, its resources, a form's own submission, its declared API calls."""
+    if id(request) in form_requests:
+        return True
+    if (request.method, request.url.split("#")[0]) in set(evidence.site_api):
+        return True
+    if request.channel == "document" and request.method == "GET" and not urlsplit(request.url).query:
+        return True
+    site = evidence.site
+    if site is not None and request.method == "GET" and request.host in site.hosts:
+        path = urlsplit(request.url).path
+        if not urlsplit(request.url).query and site.file_for(path) is not None:
+            return True
+    return False
+
+
+def _form_submission_requests(evidence: Evidence) -> set[int]:
+    """For each submit event, the first document request after it: the form's own navigation."""
+    chosen: set[int] = set()
+    documents = [r for r in evidence.requests if r.channel == "document"]
+    for submit in evidence.submits:
+        for request in documents:
+            if submit.t_ms - 5 <= request.t_ms <= submit.t_ms + SUBMIT_NAVIGATION_WINDOW_MS and id(request) not in chosen:
+                chosen.add(id(request))
+                break
+    return chosen
+
+
+class _Judge:
+    """Applies the rules to hits, given each guarded value's form and submit time."""
+
+    def __init__(self, evidence: Evidence) -> None:
+        self.evidence = evidence
+        self.by_name = {str(i): g for i, g in enumerate(evidence.guarded)}
+        self.first_optout = min(evidence.optouts) if evidence.optouts else None
+
+    def submit_ms(self, guarded: Guarded) -> float | None:
+        for submit in self.evidence.submits:
+            if guarded.form and submit.form == guarded.form and submit.t_ms >= guarded.typed_ms:
+                return submit.t_ms
+        return None
+
+    def explained_by_allowed(self, guarded: Guarded, variant: str, t_ms: float) -> bool:
+        """A partial match that is also part of a value allowed to leave at ``t_ms`` proves nothing."""
+        if not variant.startswith("prefix:"):
+            return False
+        length = int(variant.split(":")[1].split("/")[0])
+        part = guarded.value[:length]
+        for other in self.evidence.guarded:
+            if other is not guarded and part in other.value and self.verdict(other, t_ms)[0] is None:
+                return True
+        return False
+
+    def verdict(self, guarded: Guarded, t_ms: float) -> tuple[Rule | None, float | None]:
+        submitted = self.submit_ms(guarded)
+        since = None if submitted is None else t_ms - submitted
+        if guarded.shown:
+            return "shown-secret", since
+        if guarded.sensitive:
+            return "never-sent", since
+        if since is None or since < 0:
+            return "not-before-submit", since
+        return None, since
+
+    def finding(
+        self, guarded: Guarded, rule: Rule, since: float | None, *, channel: str, chain: tuple[str, ...], url: str,
+        where: str, variant: str, t_ms: float, excerpt: bytes,
+    ) -> Finding:
+        return Finding(
+            rule=rule, field=guarded.field, reason=guarded.reason, value_kind=guarded.kind, channel=channel,
+            encoding=_encoding(chain), url=url, where=where, variant=variant, t_ms=t_ms, since_submit_ms=since,
+            fingerprint=fingerprint(guarded.value, self.evidence.key),
+            excerpt=excerpt.decode("utf-8", "replace"),
+        )
+
+
+def _payloads(request: CapturedRequest) -> list[tuple[str, bytes]]:
+    """The parts of a request a value can hide in: its URL, each header, its body."""
+    parts = [("url", request.url.encode("utf-8", "replace"))]
+    parts += [(f"header:{k.lower()}", v.encode("utf-8", "replace")) for k, v in request.headers
+              if k.lower() not in (":authority", "host", "content-length", "accept", "accept-encoding", "accept-language")]
+    if request.body:
+        parts.append(("body", request.body))
+    return parts
+
+
+def evaluate_evidence(evidence: Evidence) -> list[Finding]:
+    """Every finding for one run, merged where the same leak repeats."""
+    judge = _Judge(evidence)
+    protected = [Protected(str(i), g.value, g.kind) for i, g in enumerate(evidence.guarded)]
+    scanner = LeakScanner(protected, evidence.key) if protected else None
+    findings: list[Finding] = []
+    form_requests = _form_submission_requests(evidence)
+    tracker_requests = [r for r in evidence.requests if not _is_site_traffic(r, evidence, form_requests)]
+    sent_frames = [f for f in evidence.frames if f.direction == "sent"]
+
+    # opt-out: anything the tracker sends after the visitor opted out.
+    if judge.first_optout is not None:
+        for request in tracker_requests:
+            if request.t_ms > judge.first_optout:
+                findings.append(Finding(
+                    "opt-out", "-", "sent after the visitor opted out", "activity", request.channel, "plain",
+                    _destination(request.url), request.method, "any", request.t_ms, None, "", "",
+                ))
+        for frame in sent_frames:
+            if frame.t_ms > judge.first_optout:
+                findings.append(Finding(
+                    "opt-out", "-", "sent after the visitor opted out", "activity", "websocket", "plain",
+                    _destination(frame.url), "frame", "any", frame.t_ms, None, "", "",
+                ))
+
+    if scanner is not None:
+        for request in tracker_requests:
+            for where, data in _payloads(request):
+                for hit in scanner.scan(data):
+                    findings += _judge_hit(judge, hit, request.channel, _destination(request.url), where, request.t_ms)
+        for frame in sent_frames:
+            for hit in scanner.scan(frame.data):
+                findings += _judge_hit(judge, hit, "websocket", _destination(frame.url), "frame", frame.t_ms)
+        findings += _fragment_findings(judge, protected, tracker_requests, sent_frames)
+        findings += _at_rest_findings(judge, scanner, evidence.storage)
+    return _merge(findings)
+
+
+def _judge_hit(judge: _Judge, hit: Hit, channel: str, url: str, where: str, t_ms: float) -> list[Finding]:
+    guarded = judge.by_name[hit.name]
+    rule, since = judge.verdict(guarded, t_ms)
+    if rule is None or judge.explained_by_allowed(guarded, hit.variant, t_ms):
+        return []
+    return [judge.finding(guarded, rule, since, channel=channel, chain=hit.chain, url=url, where=where,
+                          variant=hit.variant, t_ms=t_ms, excerpt=hit.excerpt)]
+
+
+def _fragment_findings(
+    judge: _Judge, protected: list[Protected], requests: list[CapturedRequest], frames: list[WebSocketFrame]
+) -> list[Finding]:
+    """Values spelled a key or two per request or frame, reassembled from the ordered stream."""
+    stream: list[tuple[float, str, str, bytes]] = []
+    for request in requests:
+        for where, data in _payloads(request):
+            if where in ("url", "body"):
+                stream.append((request.t_ms, request.channel, _destination(request.url), data))
+    stream += [(f.t_ms, "websocket", _destination(f.url), f.data) for f in frames]
+    stream.sort(key=lambda item: item[0])
+    found: list[Finding] = []
+    for hit in find_fragments([item[3] for item in stream], protected, judge.evidence.key):
+        last = stream[hit.payloads[-1]]
+        guarded = judge.by_name[hit.name]
+        rule, since = judge.verdict(guarded, last[0])
+        if rule is None:
+            continue
+        found.append(judge.finding(
+            guarded, rule, since, channel=last[1], chain=hit.chain, url=last[2],
+            where=f"fragments:{hit.group or hit.source} over {len(hit.payloads)} payloads", variant=hit.variant,
+            t_ms=last[0], excerpt=hit.fingerprint.encode(),
+        ))
+    return found
+
+
+def _at_rest_findings(judge: _Judge, scanner: LeakScanner, storage: Sequence[StorageSnapshot]) -> list[Finding]:
+    found: list[Finding] = []
+    for shot in storage:
+        for area, key, value in shot.items():
+            for hit in scanner.scan(f"{key}={value}".encode()):
+                guarded = judge.by_name[hit.name]
+                if not guarded.sensitive:
+                    continue
+                found.append(judge.finding(
+                    guarded, "at-rest", None, channel="cookie" if area == "cookie" else "storage", chain=hit.chain,
+                    url=_destination(shot.url) if shot.url else "-", where=area, variant=hit.variant,
+                    t_ms=shot.t_ms, excerpt=hit.excerpt,
+                ))
+    return found
+
+
+def _merge(findings: list[Finding]) -> list[Finding]:
+    """One finding per (rule, field, channel, encoding, destination, place, variant family), counting repeats."""
+    merged: dict[tuple[str, ...], Finding] = {}
+    for finding in sorted(findings, key=lambda f: f.t_ms):
+        family = finding.variant.split(":")[0]
+        key = (finding.rule, finding.field, finding.channel, finding.encoding, finding.url, finding.where.split(" over ")[0], family)
+        if key in merged:
+            first = merged[key]
+            merged[key] = Finding(**{**first.__dict__, "count": first.count + 1})
+        else:
+            merged[key] = finding
+    return list(merged.values())
+
+
+def evaluate(result: Any) -> list[Finding]:
+    """Findings for one scenario run (a :class:`harness.runner.RunResult`)."""
+    scenario = result.scenario
+    shown = {s.name for s in scenario.secrets if s.shown}
+    kinds = {s.name: s.kind for s in scenario.secrets}
+    evidence = Evidence(
+        requests=result.recording.requests,
+        frames=result.recording.frames,
+        storage=result.storage,
+        guarded=guarded_values(result.timeline.typed, result.values, shown, kinds),
+        submits=result.timeline.submits,
+        optouts=result.timeline.optouts,
+        site_api=scenario.site_api,
+        site=getattr(result, "site", None),
+        key=result.fingerprint_key,
+    )
+    return evaluate_evidence(evidence)
 
 
 class PrivacyCheck:
-    """The ``privacy`` fixture: runs the rules over a test's capture."""
+    """The ``privacy`` fixture: runs the rules over a test's capture for the values a test names."""
 
     def __init__(self, capture: Any) -> None:
         self.capture = capture
 
-    def findings(self) -> list[Any]:
-        return []
+    def findings(self, sensitive: Iterable[str] = (), shown: Iterable[str] = (), optouts: Iterable[float] = ()) -> list[Finding]:
+        """Findings for ``sensitive`` values (never to be sent) and ``shown`` ones, over everything captured."""
+        guarded = [Guarded(v, f"value {i + 1}", "declared sensitive by the test", "text", True, False, "", 0.0)
+                   for i, v in enumerate(sensitive)]
+        guarded += [Guarded(v, f"shown {i + 1}", "shown inside a sensitive element", "shown", True, True, "", 0.0)
+                    for i, v in enumerate(shown)]
+        evidence = Evidence(
+            self.capture.requests, self.capture.frames, [], guarded, self.capture.timeline.submits, list(optouts),
+        )
+        return evaluate_evidence(evidence)
 
-    def check(self) -> None:
-        found = self.findings()
-        assert not found, found
+    def check(self, sensitive: Iterable[str] = (), shown: Iterable[str] = (), optouts: Iterable[float] = ()) -> None:
+        """Fail the test with one line per finding if any protected value left the page."""
+        found = self.findings(sensitive, shown, optouts)
+        if found:
+            raise AssertionError("privacy findings:\n" + "\n".join(f.line() for f in found))

@@ -19,6 +19,7 @@ from .browsers import BrowserName
 from .capture import CapturedRequest, Channel, Recording, Tap
 from .errors import StepError
 from .scenario import Scenario
+from .site import Site
 from .steps import StepContext, close_page, run_step
 from .storage import StorageSnapshot
 from .timeline import StepRecord, Submit, Timeline
@@ -64,6 +65,7 @@ class RunResult:
     error: str = ""
     findings: list[Any] = field(default_factory=list)
     duration_ms: float = 0.0
+    site: Site | None = None
 
     @property
     def status(self) -> Status:
@@ -178,7 +180,9 @@ def wait_for_quiet(recording: Recording, quiet_ms: float = QUIET_MS, limit_ms: f
             return
 
 
-def run_scenario(worker: Worker, scenario: Scenario, snippet: str | None, run_dir: Path) -> RunResult:
+def run_scenario(
+    worker: Worker, scenario: Scenario, snippet: str | None, run_dir: Path, site: Site | None = None
+) -> RunResult:
     """Run ``scenario`` in the worker's browser and return everything it produced (rules not yet applied)."""
     assert worker.browser is not None
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -191,7 +195,7 @@ def run_scenario(worker: Worker, scenario: Scenario, snippet: str | None, run_di
     ctx = StepContext(context, recording, timeline, values, run_dir)
     result = RunResult(
         scenario, worker.browser_name, worker.version, run_dir, recording, timeline, ctx.storage,
-        values, _random.token_bytes(16),
+        values, _random.token_bytes(16), site=site,
     )
     try:
         context.clock.install()

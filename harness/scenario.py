@@ -55,13 +55,14 @@ def _digits(n: int) -> str:
     return "".join(str(_random.randbelow(10)) for _ in range(n))
 
 
-# Each canary carries enough randomness that finding it in captured traffic cannot be a coincidence.
+# Each canary carries enough randomness that finding it in captured traffic cannot be a coincidence, and starts
+# with it: a keylogger's partial values (prefixes) must not match another canary's fixed part.
 CANARY_KINDS: dict[str, Callable[[str], str]] = {
-    "email": lambda token: f"tt.{token}@canary-mail.test",
-    "password": lambda token: f"Tt-{token}-pw!",
+    "email": lambda token: f"tt{token}@canary-mail.test",
+    "password": lambda token: f"{token}-Pw!",
     "card": lambda token: _luhn_complete("4" + _digits(14)),
-    "text": lambda token: f"canary note {token}",
-    "name": lambda token: f"Robin Canary{token[:6]}",
+    "text": lambda token: f"{token} canary note",
+    "name": lambda token: f"Kit{token[:6]} Canary",
     "phone": lambda token: f"+44 7700 9{_digits(5)}",
     "pin": lambda token: _digits(6),
     "otp": lambda token: _digits(6),

@@ -178,11 +178,12 @@ def _wait(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
 
 
 def _optout(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
-    ctx.timeline.optouts.append(ctx.recording.t_ms())
     if "selector" in args:
         ctx.locate(args["selector"]).click(timeout=STEP_TIMEOUT_MS)
     else:
         ctx.live_page().evaluate("() => window.telltale && window.telltale.optOut && window.telltale.optOut()")
+    # The visitor has opted out once the click (or call) returned: from here on nothing may be sent.
+    ctx.timeline.optouts.append(ctx.recording.t_ms())
 
 
 def _reload(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:

@@ -10,11 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-
-from harness.browsers import find_browser
 from harness.cli import ExitStatus, main
-from harness.errors import BrowserLaunchError
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 
@@ -85,16 +81,33 @@ def test_unload_beacon_from_a_snippet_is_in_the_run_traffic(tmp_path: Path) -> N
     assert password_mark.startswith("⟦fp:") and password_mark in [r["body"]["text"] for r in beacons]
 
 
+WEBKIT_INSTALLED = """
+from playwright.sync_api import sync_playwright
+from harness.browsers import find_browser
+from harness.errors import BrowserLaunchError
+with sync_playwright() as p:
+    try:
+        find_browser(p, "webkit")
+    except BrowserLaunchError:
+        raise SystemExit(1)
+"""
+
+
 def test_missing_browser_exits_3_with_one_line(tmp_path: Path) -> None:
-    with sync_playwright() as p:
-        try:
-            find_browser(p, "webkit")
-            pytest.skip("WebKit is installed here")
-        except BrowserLaunchError:
-            pass
-    status, out, err = _run(tmp_path, "--no-snippet", "--browser", "webkit")
-    assert status == ExitStatus.ENVIRONMENT
-    assert err.splitlines() == ["telltale: error: webkit is not installed: install it with `playwright install --with-deps webkit`"]
+    # In a child process: this process may already run Playwright on its main thread.
+    if subprocess.run([sys.executable, "-c", WEBKIT_INSTALLED]).returncode == 0:
+        pytest.skip("WebKit is installed here")
+    scenario = tmp_path / "login.yaml"
+    scenario.write_text(SCENARIO)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "run", str(scenario), "--site", str(SITE), "--no-snippet",
+         "--report", str(tmp_path / "report"), "--browser", "webkit"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == ExitStatus.ENVIRONMENT
+    assert done.stderr.splitlines() == [
+        "telltale: error: webkit is not installed: install it with `playwright install --with-deps webkit`"
+    ]
 
 
 @pytest.mark.parametrize(

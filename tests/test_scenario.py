@@ -66,7 +66,7 @@ def test_cli_reports_malformed_scenario_in_one_line_and_exits_2(tmp_path: Path, 
     path = tmp_path / f"{case}.yaml"
     path.write_text(text, encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    status = main(["run", str(path), "--site", str(tmp_path), "--report", str(tmp_path / "report")], out, err)
+    status = main(["run", str(path), "--no-snippet", "--site", str(tmp_path), "--report", str(tmp_path / "report")], out, err)
     assert status == ExitStatus.INVALID_INPUT
     lines = err.getvalue().splitlines()
     assert lines == [f"telltale: error: {path}:{expected}"]

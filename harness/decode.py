@@ -1,0 +1,642 @@
+"""Peel encodings off captured bytes, so that a value hidden in them can be searched for.
+
+`decode_layers` turns one captured body (or URL, or frame) into a list of `Layer`s: the raw bytes first, then
+every distinct result of applying the decoders in `DECODERS` to it, and to those results, up to `max_depth`
+steps deep. Each layer's `chain` names the steps that produced it, outermost first: a gzip'd JSON body whose
+strings carry base64 is peeled into ``("gzip",)`` and then ``("gzip", "base64")``.
+
+Decoders that find things inside larger text (base64, hex, lz-string, JSON escapes, percent-escapes) emit one
+layer for all they found, the pieces joined by newlines, rather than one layer per piece: a tracker batch holds
+hundreds of candidate runs, and a layer each would cost more than the search itself. Text that needs no
+decoding is not copied into a new layer: it is searched where it stands.
+
+Every decoder is cheap to reject input it does not apply to (a magic number, a byte class, one regex search),
+and the work is bounded: each decoder's output is capped at `MAX_OUTPUT`, all layers of one call at a work
+budget, a layer identical to one already produced is dropped, and a base64 or lz-string run is decoded once per
+call even when several layers contain it. Runs are found with bit-parallel arithmetic on a class mask of the
+bytes (see `_long_runs`), so their cost does not depend on how many short words the text has.
+"""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import html
+import json
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Final
+from urllib.parse import unquote_to_bytes
+
+import brotli
+import numpy as np
+import numpy.typing as npt
+import zstandard
+
+__all__ = [
+    "ALIGN_ALL_BELOW",
+    "DECODERS",
+    "MAX_OUTPUT",
+    "MIN_HEX_RUN",
+    "MIN_RUN",
+    "TRANSPARENT",
+    "Decoder",
+    "Layer",
+    "decode_layers",
+    "parse_form",
+]
+
+MIN_RUN: Final = 16
+"""Shortest run of base64 characters worth decoding; shorter ones are mostly words and identifiers."""
+
+MIN_HEX_RUN: Final = 40
+"""Shortest run of hex digits worth decoding. Shorter runs are nearly all IDs (span, trace, session): the leak
+scanner finds a value hex-encoded in them by searching for its hex form instead, at any length."""
+
+ALIGN_ALL_BELOW: Final = 4096
+"""Base64 runs shorter than this are decoded at all four alignments (text glued to the front shifts them);
+longer ones are blobs that start where the run does, and are decoded as they stand."""
+
+MAX_OUTPUT: Final = 64 << 20
+"""Most bytes one decoder may produce from one layer: a decompression bomb stops here."""
+
+_MAX_LAYERS: Final = 512
+_MAX_JSON_NESTING: Final = 4  # JSON stringified inside JSON, unescaped within one "json" step
+
+_Positions = npt.NDArray[np.int64]
+_NO_RUNS: Final = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One view of a captured payload: the raw bytes (``chain == ()``) or what a chain of decoders made of them."""
+
+    chain: tuple[str, ...]
+    data: bytes = field(repr=False)
+    parent: int = field(default=-1, compare=False)
+    """Index, in the list `decode_layers` returned, of the layer this one was decoded from (-1 for the raw input)."""
+
+    def __repr__(self) -> str:
+        # The bytes may hold the very secrets the caller is looking for: show their size only.
+        return f"<Layer chain={'>'.join(self.chain) or 'raw'!r} {len(self.data)} bytes>"
+
+
+# --- finding runs of a byte class ------------------------------------------------------------------------------
+
+
+def _byte_class(chars: bytes) -> bytes:
+    """A `bytes.translate` table mapping the given bytes to 1 and every other byte to 0."""
+    return bytes(1 if byte in chars else 0 for byte in range(256))
+
+
+_UPPER: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER: Final = b"abcdefghijklmnopqrstuvwxyz"
+_B64_CLASS: Final = _byte_class(_UPPER + _LOWER + b"0123456789+/-_")  # both alphabets: split later
+_HEX_CLASS: Final = _byte_class(b"0123456789abcdefABCDEF")
+_UPPER_CLASS: Final = _byte_class(_UPPER)
+_LOWER_CLASS: Final = _byte_class(_LOWER)
+
+
+def _packed(data: bytes, byte_class: bytes) -> npt.NDArray[np.uint8]:
+    """One bit per byte of `data`, set where the byte is in `byte_class` (byte i is bit i % 8 of word i // 8)."""
+    return np.packbits(np.frombuffer(data.translate(byte_class), dtype=np.uint8), bitorder="little")
+
+
+def _long_runs(data: bytes, byte_class: bytes, min_length: int = MIN_RUN) -> tuple[_Positions, _Positions]:
+    """(starts, ends) of the maximal runs of `byte_class` bytes at least `min_length` long.
+
+    The class mask becomes one big integer M, bit i for byte i. ANDing M with itself shifted by 1, 2, 4, 8
+    leaves bit i set exactly where bytes i..i+15 are all in the class; the first and last such bit of each
+    run give its bounds. A handful of C-speed passes, whether the text has ten runs or ten thousand (a regex
+    re-scans every short word once per starting position; a Python loop pays per run).
+    """
+    if len(data) < min_length:
+        return _NO_RUNS
+    packed = _packed(data, byte_class)
+    window = int.from_bytes(packed.tobytes(), "little")
+    width = 1
+    while width < min_length and window:
+        shift = min(width, min_length - width)
+        window &= window >> shift
+        width += shift
+    if not window:
+        return _NO_RUNS
+    size = -(-len(packed) // 8) * 8
+
+    def set_bits(bits: int) -> _Positions:
+        # Set bits are sparse: find the nonzero 64-bit words first, then the bits inside those alone.
+        words = np.frombuffer(bits.to_bytes(size, "little"), dtype="<u8")
+        nonzero = np.flatnonzero(words)
+        inside = np.flatnonzero(np.unpackbits(words[nonzero].view(np.uint8), bitorder="little"))
+        return nonzero[inside // 64] * 64 + inside % 64
+
+    return set_bits(window & ~(window << 1)), set_bits(window & ~(window >> 1)) + min_length
+
+
+def _any_in_runs(data: bytes, byte_class: bytes, starts: _Positions, ends: _Positions) -> npt.NDArray[np.bool_]:
+    """For each run, whether a byte of `byte_class` is in it, or within 7 bytes of it (whole mask bytes are ORed)."""
+    packed = np.append(_packed(data, byte_class), np.uint8(0))
+    bounds = np.empty(2 * len(starts), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = starts // 8, (ends + 7) // 8
+    result: npt.NDArray[np.bool_] = np.bitwise_or.reduceat(packed, bounds)[0::2] != 0
+    return result
+
+
+class _View:
+    """One layer's bytes, with the facts several decoders ask about computed once."""
+
+    def __init__(self, data: bytes, decoded_runs: set[tuple[str, bytes]]) -> None:
+        self.data = data
+        self._decoded_runs = decoded_runs
+
+    @cached_property
+    def text(self) -> str | None:
+        """The bytes as UTF-8 text, or None for binary (invalid UTF-8 or a NUL byte)."""
+        if b"\0" in self.data:
+            return None
+        try:
+            return self.data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    @cached_property
+    def base64_runs(self) -> list[bytes]:
+        """Runs of base64 characters (either alphabet) of at least `MIN_RUN`, with their ``=`` padding.
+
+        Only runs that mix upper and lower case: base64 of almost anything does, while the long runs of
+        ordinary text (URL paths, hex IDs, snake_case names) do not.
+        """
+        starts, ends = _long_runs(self.data, _B64_CLASS)
+        if len(starts) > 32:  # many runs: drop most of them without a Python step each
+            mixed = _any_in_runs(self.data, _UPPER_CLASS, starts, ends) & _any_in_runs(
+                self.data, _LOWER_CLASS, starts, ends
+            )
+            starts, ends = starts[mixed], ends[mixed]
+        runs = []
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            run = self.data[start:end]
+            if run.lower() != run and run.upper() != run:  # exact check: the mask test saw a few bytes around
+                padding = self.data[end : end + 2]
+                runs.append(run + (padding if padding == b"==" else padding[:1] if padding[:1] == b"=" else b""))
+        return runs
+
+    def fresh(self, decoder: str, runs: list[bytes]) -> list[bytes]:
+        """The runs this decoder has not decoded yet in this `decode_layers` call (an outer layer had them)."""
+        new = []
+        for run in runs:
+            if (decoder, run) not in self._decoded_runs:
+                self._decoded_runs.add((decoder, run))
+                new.append(run)
+        return new
+
+
+# --- whole-payload decoders: compression formats ---------------------------------------------------------------
+
+
+def _inflate(data: bytes, wbits: int, *, complete: bool) -> bytes | None:
+    """zlib's inflate; `complete` asks for a stream that ends exactly where the data ends (no magic to rely on)."""
+    inflater = zlib.decompressobj(wbits)
+    try:
+        out = inflater.decompress(data, MAX_OUTPUT)
+    except zlib.error:
+        return None
+    if complete and not (inflater.eof and not inflater.unused_data):
+        return None
+    return out or None
+
+
+def _gzip(view: _View) -> list[bytes]:
+    data = view.data
+    parts: list[bytes] = []
+    size = 0
+    while data[:3] == b"\x1f\x8b\x08" and size < MAX_OUTPUT:  # a gzip file may hold several members
+        inflater = zlib.decompressobj(31)
+        try:
+            out = inflater.decompress(data, MAX_OUTPUT - size)
+        except zlib.error:
+            break
+        parts.append(out)
+        size += len(out)
+        if not inflater.eof:
+            break  # a truncated capture: keep what was there
+        data = inflater.unused_data
+    return [b"".join(parts)]
+
+
+def _zlib(view: _View) -> list[bytes]:
+    header = view.data[:2]
+    if len(header) < 2 or header[0] & 0x0F != 8 or header[0] >> 4 > 7 or int.from_bytes(header, "big") % 31:
+        return []
+    out = _inflate(view.data, 15, complete=True)  # a 2-byte header is weak evidence: ask for a whole stream
+    return [out] if out else []
+
+
+def _deflate(view: _View) -> list[bytes]:
+    # Raw deflate (CompressionStream("deflate-raw")) has no header at all; only a stream that decodes cleanly
+    # to its very last byte counts. Most other input fails within a few bytes ("invalid distance too far back").
+    if len(view.data) < 2 or view.data[0] & 0b110 == 0b110:  # block type 3 does not exist
+        return []
+    out = _inflate(view.data, -15, complete=True)
+    return [out] if out else []
+
+
+def _zstd(view: _View) -> list[bytes]:
+    if view.data[:4] != b"\x28\xb5\x2f\xfd":
+        return []
+    reader = zstandard.ZstdDecompressor().stream_reader(view.data, read_across_frames=True)
+    parts: list[bytes] = []
+    size = 0
+    try:
+        while size < MAX_OUTPUT and (chunk := reader.read(min(1 << 20, MAX_OUTPUT - size))):
+            parts.append(chunk)
+            size += len(chunk)
+    except zstandard.ZstdError:
+        pass  # keep what decoded before the damage
+    return [b"".join(parts)]
+
+
+def _brotli(view: _View) -> list[bytes]:
+    # No magic number: the stream must decode without error and finish exactly at the end of the data.
+    # Fed in slices so that a bomb is noticed after one slice's worth of output, not after all of it.
+    if len(view.data) < 2:
+        return []
+    decompressor = brotli.Decompressor()
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for start in range(0, len(view.data), 1 << 16):
+            chunk = decompressor.process(view.data[start : start + (1 << 16)])
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= MAX_OUTPUT:
+                return [b"".join(parts)[:MAX_OUTPUT]]
+    except brotli.error:
+        return []
+    return [b"".join(parts)] if decompressor.is_finished() else []
+
+
+_COMPRESSED: Final = re.compile(rb"\x1f\x8b\x08|\x28\xb5\x2f\xfd|\x78[\x01\x5e\x9c\xda]")
+
+
+def _with_compressed(joined: list[bytes], pieces: list[bytes]) -> list[bytes]:
+    """The joined layers plus each piece that starts like a compressed stream (joined, it would not decode)."""
+    return joined + [piece for piece in pieces if _COMPRESSED.match(piece)][:16]
+
+
+# --- percent-encoding, forms and multipart ----------------------------------------------------------------------
+
+
+def _percent_decode(data: bytes) -> bytes:
+    """``%XX`` escapes decoded, at C speed: rewritten as ``\\xXX`` for the codec that reads Python escapes."""
+    try:
+        return codecs.escape_decode(data.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+    except ValueError:  # a '%' not followed by two hex digits ("50%"): the slow, lenient way
+        return unquote_to_bytes(data)
+
+
+_FORM_CHARS: Final = bytes(range(0x21, 0x7F))  # a form body is printable ASCII without spaces
+_FORM_FIELD: Final = re.compile(rb"=[^=&]")  # an '=' that is not base64 padding
+
+
+def _is_form(data: bytes) -> bool:
+    """Printable ASCII without spaces, not starting like JSON or markup, with a ``key=value`` that is not padding."""
+    return (
+        bool(data)
+        and data[:1] not in (b"{", b"[", b"<", b'"')
+        and not data[:64].translate(None, _FORM_CHARS)
+        and bool(_FORM_FIELD.search(data))
+        and not data.translate(None, _FORM_CHARS)
+    )
+
+
+def parse_form(data: bytes) -> list[tuple[bytes, bytes]] | None:
+    """The ``(key, value)`` pairs of an ``application/x-www-form-urlencoded`` body, decoded; None if it is not one."""
+    if not _is_form(data):
+        return None
+    pairs = []
+    for field_ in data.split(b"&"):
+        if field_:
+            key, _, value = field_.partition(b"=")
+            pairs.append((_percent_decode(key.replace(b"+", b" ")), _percent_decode(value.replace(b"+", b" "))))
+    return pairs
+
+
+def _form_layers(fields: bytes) -> list[bytes]:
+    if not _is_form(fields):
+        return []
+    # Every key and value on a line of its own, without a Python call per field.
+    lines = fields.replace(b"&", b"\n").replace(b"=", b"\n")
+    outputs = [_percent_decode(lines.replace(b"+", b" "))]
+    if b"+" in fields:  # '+' is a space in a form, but trackers paste base64 into URLs unescaped: both ways
+        outputs.append(_percent_decode(lines))
+    if _COMPRESSED.search(outputs[0]):  # a binary value may hold newlines: split by fields to keep it whole
+        outputs += _with_compressed([], [value for _, value in parse_form(fields) or ()])
+    return outputs
+
+
+def _form_body(view: _View) -> list[bytes]:
+    return _form_layers(view.data)
+
+
+_URL_START: Final = re.compile(rb"\A(?:[a-zA-Z][a-zA-Z0-9+.-]{0,15}://|/)[^\s?]*\?")
+
+
+def _form_query(view: _View) -> list[bytes]:
+    """The query string of a URL, decoded like a form (``+`` as a space)."""
+    start = _URL_START.match(view.data)
+    return _form_layers(view.data[start.end() :].partition(b"#")[0]) if start else []
+
+
+# A token holding a percent-escape, from one delimiter to the next. The look-behind makes each token start
+# only at its beginning, so a long token without escapes is scanned once, not once per position.
+_PERCENT: Final = re.compile(rb"%[0-9A-Fa-f]{2}")
+_PERCENT_TOKEN: Final = re.compile(rb"""(?<![^\s"'<>\\])[^\s"'<>\\]*%[0-9A-Fa-f]{2}[^\s"'<>\\]*""")
+
+
+def _url(view: _View) -> list[bytes]:
+    """Percent-escaped tokens (a URL, a query, a cookie value) decoded; the rest of the text is left where it is."""
+    if b"%" not in view.data or not _PERCENT.search(view.data) or view.text is None:
+        return []
+    tokens = _PERCENT_TOKEN.findall(view.data)
+    return [_percent_decode(b"\n".join(tokens))] if tokens else []
+
+
+_MULTIPART_START: Final = re.compile(rb"\A--([0-9A-Za-z'()+_,./:=? -]{1,70})\r?\n")
+
+
+def _multipart(view: _View) -> list[bytes]:
+    start = _MULTIPART_START.match(view.data)
+    if not start:
+        return []
+    delimiter = b"--" + start.group(1)
+    headers: list[bytes] = []
+    bodies: list[bytes] = []
+    for part in view.data.split(delimiter)[1:]:
+        if part.startswith(b"--"):
+            break  # the closing delimiter
+        head, sep, body = part.partition(b"\r\n\r\n")
+        if not sep:
+            head, sep, body = part.partition(b"\n\n")
+        headers.append(head.strip())
+        bodies.append(body[:-2] if body.endswith(b"\r\n") else body.removesuffix(b"\n"))
+    return [b"\n".join(headers), *bodies] if bodies else []
+
+
+# --- JSON escapes and HTML entities -----------------------------------------------------------------------------
+
+# Possessive loops: a string that never closes is scanned once, not once per way to split it.
+_ESCAPED_STRING: Final = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)++"', re.DOTALL)
+
+
+def _json_strings(data: bytes, depth: int) -> Iterator[bytes]:
+    """The JSON string literals in `data` that contain escapes, decoded (and, inside them, nested JSON's)."""
+    for literal in _ESCAPED_STRING.findall(data):
+        try:
+            decoded = json.loads(literal, strict=False).encode("utf-8", "surrogatepass")
+        except ValueError:
+            continue  # not JSON after all (a quote in some other language)
+        yield decoded
+        if depth < _MAX_JSON_NESTING and b"\\" in decoded:
+            yield from _json_strings(decoded, depth + 1)
+
+
+def _json(view: _View) -> list[bytes]:
+    # Strings without escapes are already verbatim in this layer, where every other decoder and the search see
+    # them; only strings with escapes (\uXXXX, \", \/, JSON stringified inside JSON) hold something new.
+    if b"\\" not in view.data or b'"' not in view.data or view.text is None:
+        return []
+    strings = list(_json_strings(view.data, 1))
+    return _with_compressed([b"\n".join(strings)], strings) if strings else []
+
+
+_ENTITY: Final = re.compile(rb"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _html(view: _View) -> list[bytes]:
+    if b"&" not in view.data or not _ENTITY.search(view.data) or view.text is None:
+        return []
+    out = html.unescape(view.text).encode("utf-8", "surrogatepass")
+    return [out] if out != view.data else []
+
+
+# --- base64 and hex ---------------------------------------------------------------------------------------------
+
+_TO_STANDARD_B64: Final = bytes.maketrans(b"-_", b"+/")
+_B64_SEPARATOR: Final = b"AAAK"  # decodes to b"\0\0\n": keeps the next run aligned and apart
+_B64_FILL: Final = (b"", b"", b"AA", b"A")  # zero bits completing a last group: the decoded bytes stay exact
+
+
+def _base64(view: _View) -> list[bytes]:
+    """Each base64 run decoded at the four alignments: the run may start before the encoded text does."""
+    by_offset: list[list[bytes]] = [[], [], [], []]
+    natural: list[bytes] = []
+    for run in view.fresh("base64", view.base64_runs):
+        core = run.rstrip(b"=").translate(_TO_STANDARD_B64)
+        # Padding fixes the alignment; an unpadded run could start anywhere, unless it is a whole blob.
+        offsets = (len(run) % 4,) if len(core) != len(run) else (0, 1, 2, 3) if len(run) < ALIGN_ALL_BELOW else (0,)
+        for offset in offsets:
+            piece = core[offset : len(core) - (len(core) - offset) % 4 % 3]  # drop a lone last char (6 bits)
+            by_offset[offset].append(piece + _B64_FILL[len(piece) % 4])
+        if core.startswith((b"H4sI", b"KLUv", b"eJ", b"eA", b"eF", b"eN")):  # gzip, zstd, zlib: decode alone
+            natural.append(binascii.a2b_base64(by_offset[offsets[0]][-1]))
+    joined = [binascii.a2b_base64(_B64_SEPARATOR.join(pieces)) for pieces in by_offset if pieces]
+    return _with_compressed(joined, natural)
+
+
+def _hex(view: _View) -> list[bytes]:
+    """Runs of hex digits decoded at both alignments, all runs at once."""
+    starts, ends = _long_runs(view.data, _HEX_CLASS, MIN_HEX_RUN)
+    outputs = []
+    for offset in (0, 1):
+        begins = starts + offset
+        stops = begins + (ends - begins) // 2 * 2
+        pieces = [view.data[begin:stop] for begin, stop in zip(begins.tolist(), stops.tolist())]
+        if pieces:
+            outputs.append(bytes.fromhex(b"0a".join(pieces).decode("ascii")))
+    return _with_compressed(outputs, outputs[:1] if len(starts) == 1 else [])
+
+
+# --- lz-string ------------------------------------------------------------------------------------------------
+# lz-string (pieroxy/lz-string) writes an LZW code stream into characters, most significant bit of each
+# character first, and assembles each code least significant bit first. We rebuild the stream as bytes whose
+# bits are in reading order from the least significant end, so that reading n bits is one slice and a shift.
+
+_BIT_REVERSED: Final = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
+_LZ_URI_TO_STANDARD: Final = bytes.maketrans(b"-", b"/")
+# Code units 32..32799 (quote and backslash aside: a JSON string around the run ends it there).
+_LZ_UTF16_RUN: Final = re.compile(r"[\u0020\u0021\u0023-\u005b\u005d-\u801f]{8,}")
+
+
+def _lz_decompress(stream: bytes, total_bits: int, char_bits: int) -> str | None:
+    """LZ-string's decompression of a prepared bit stream; None unless it ends cleanly at the end marker."""
+    position = 0
+
+    def read(count: int) -> int:
+        nonlocal position
+        end = position + count
+        if end > total_bits:
+            return -1
+        chunk = int.from_bytes(stream[position >> 3 : (end + 7) >> 3], "little")
+        value = (chunk >> (position & 7)) & ((1 << count) - 1)
+        position = end
+        return value
+
+    first = read(2)
+    if first not in (0, 1) or (code := read(8 << first)) < 0:
+        return None  # 2 is the end marker (an empty string): nothing to report either way
+    entries = ["", "", "", chr(code)]  # codes 0, 1 and 2 are reserved: 8-bit char, 16-bit char, end
+    word = entries[3]
+    out = [word]
+    enlarge_in, code_bits = 4, 3
+    while True:
+        code = read(code_bits)
+        if code < 0:
+            return None
+        if code == 2:
+            rest = total_bits - position
+            # The compressor pads the last character with 1..char_bits zero bits after the end marker.
+            return "".join(out) if 0 < rest <= char_bits and read(rest) == 0 else None
+        if code < 2:
+            if (char := read(8 << code)) < 0:
+                return None
+            entries.append(chr(char))
+            code = len(entries) - 1
+            enlarge_in -= 1
+            if enlarge_in == 0:
+                enlarge_in, code_bits = 1 << code_bits, code_bits + 1
+        if code < len(entries):
+            entry = entries[code]
+        elif code == len(entries):
+            entry = word + word[0]
+        else:
+            return None
+        out.append(entry)
+        entries.append(word + entry[0])
+        word = entry
+        enlarge_in -= 1
+        if enlarge_in == 0:
+            enlarge_in, code_bits = 1 << code_bits, code_bits + 1
+
+
+def _js_string_bytes(text: str) -> bytes:
+    """A JavaScript string (UTF-16 code units as chars, surrogate halves included) as UTF-8."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").encode("utf-8")
+
+
+def _lz_six_bit(view: _View, decoder: str, runs: list[bytes], to_standard: bytes | None) -> list[bytes]:
+    found: list[bytes] = []
+    for run in view.fresh(decoder, runs):
+        core = run.rstrip(b"=").translate(to_standard)
+        stream = binascii.a2b_base64(core + b"A" * (-len(core) % 4)).translate(_BIT_REVERSED)
+        text = _lz_decompress(stream, 6 * len(core), 6)
+        if text:
+            found.append(_js_string_bytes(text))
+    return [b"\n".join(found)] if found else []
+
+
+def _lz_base64(view: _View) -> list[bytes]:
+    """lz-string's compressToBase64: the standard alphabet, padded to a multiple of four."""
+    runs = [run for run in view.base64_runs if len(run) % 4 == 0 and not (b"-" in run or b"_" in run)]
+    return _lz_six_bit(view, "lz-base64", runs, None)
+
+
+def _lz_uri(view: _View) -> list[bytes]:
+    """lz-string's compressToEncodedURIComponent: ``+`` and ``-`` for 62 and 63, no padding."""
+    runs = [run for run in view.base64_runs if not (b"/" in run or b"_" in run or b"=" in run)]
+    return _lz_six_bit(view, "lz-uri", runs, _LZ_URI_TO_STANDARD)
+
+
+def _lz_utf16(view: _View) -> list[bytes]:
+    """lz-string's compressToUTF16: 15 bits per character, offset by 32, and a trailing space."""
+    text = view.text
+    if text is None or text.isascii():
+        return []
+    runs = []
+    for match in _LZ_UTF16_RUN.finditer(text):
+        candidate = match.group().removesuffix(" ")  # the one space compressToUTF16 appends
+        if sum(char > "\u00ff" for char in candidate) * 2 >= len(candidate):  # mostly CJK-range code units
+            runs.append(candidate.encode("utf-8"))
+    found: list[bytes] = []
+    for run in view.fresh("lz-utf16", runs):
+        bits = "".join(f"{ord(char) - 32:015b}" for char in run.decode("utf-8"))
+        bits += "0" * (-len(bits) % 8)
+        stream = int(bits, 2).to_bytes(len(bits) // 8, "big").translate(_BIT_REVERSED)
+        decoded = _lz_decompress(stream, len(bits) // 15 * 15, 15)
+        if decoded:
+            found.append(_js_string_bytes(decoded))
+    return [b"\n".join(found)] if found else []
+
+
+# --- the registry -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """One way to decode a layer. `decode` returns what it found: nothing when it does not apply."""
+
+    name: str
+    decode: Callable[[_View], list[bytes]] = field(repr=False)
+    claims: bool = False
+    """When it finds something, the layer holds nothing else worth decoding: later decoders skip the layer."""
+
+
+DECODERS: Final[tuple[Decoder, ...]] = (
+    # Magic-number formats first: a layer that is gzip is nothing else.
+    Decoder("gzip", _gzip, claims=True),
+    Decoder("zstd", _zstd, claims=True),
+    Decoder("zlib", _zlib, claims=True),
+    Decoder("brotli", _brotli),
+    Decoder("deflate", _deflate),
+    # Containers: their output holds every field, decoded, so the inline decoders run there instead.
+    Decoder("multipart", _multipart, claims=True),
+    Decoder("form", _form_body, claims=True),
+    Decoder("form", _form_query),
+    Decoder("url", _url),
+    Decoder("json", _json),
+    Decoder("html", _html),
+    Decoder("base64", _base64),
+    Decoder("hex", _hex),
+    Decoder("lz-base64", _lz_base64),
+    Decoder("lz-uri", _lz_uri),
+    Decoder("lz-utf16", _lz_utf16),
+)
+
+TRANSPARENT: Final = frozenset({"multipart", "form", "url", "json", "html"})
+"""Steps that leave plain text as it was: a value seen after one of them was usually already seen before it."""
+
+
+def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = None) -> list[Layer]:
+    """Every distinct decoding of `data` up to `max_depth` steps deep, the raw bytes first, shallowest first.
+
+    `work_budget` caps the bytes of all decoded layers together (default: eight times the input plus 64 MiB);
+    past it, decoding stops and the layers found so far are returned.
+    """
+    if max_depth < 0:
+        raise ValueError(f"max_depth must be 0 or more, got {max_depth}")
+    budget = 8 * len(data) + (64 << 20) if work_budget is None else work_budget
+    layers = [Layer((), data)]
+    seen = {data}
+    decoded_runs: set[tuple[str, bytes]] = set()
+    index = 0
+    while index < len(layers):
+        layer = layers[index]
+        if len(layer.chain) < max_depth and layer.data:
+            view = _View(layer.data, decoded_runs)
+            for decoder in DECODERS:
+                found = decoder.decode(view)
+                if not found:
+                    continue
+                outputs = [out for out in found if out and out not in seen]
+                for out in outputs:
+                    if budget < len(out) or len(layers) >= _MAX_LAYERS:
+                        return layers
+                    budget -= len(out)
+                    seen.add(out)
+                    layers.append(Layer((*layer.chain, decoder.name), out, index))
+                if outputs and decoder.claims:
+                    break
+        index += 1
+    return layers

