@@ -9,13 +9,14 @@ terminates TLS with a CA the harness creates, speaks HTTP/1.1, HTTP/2 and WebSoc
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .site import Site, is_background_host
@@ -124,6 +125,9 @@ class _Responder:
         url = request.pretty_url
         headers = tuple((k, v) for k, v in request.headers.items(multi=True))
         tap = self.proxy.tap_for(flow.client_conn.sockname[1])
+        if tap is None:  # a browser still talking to a tap that was closed: answer, record nothing
+            flow.response = http.Response.make(204)
+            return
         tap.record_request(request.method, url, headers, request.get_content(strict=False) or b"")
         if request.headers.get("upgrade", "").lower() == "websocket":
             flow.response = http.Response.make(
@@ -140,7 +144,7 @@ class _Responder:
             # A 101 carries no body; Chromium fails the handshake on a stray Content-Length.
             del flow.response.headers["content-length"]
             return
-        answer = self.proxy.site.answer(request.method, url, request.headers)
+        answer = tap.site.answer(request.method, url, request.headers)
         flow.response = http.Response.make(answer.status, answer.body, dict(answer.headers))
 
     def server_connect(self, data: object) -> None:
@@ -155,6 +159,8 @@ class _Responder:
         message = flow.websocket.messages[-1]
         direction: Literal["sent", "received"] = "sent" if message.from_client else "received"
         tap = self.proxy.tap_for(flow.client_conn.sockname[1])
+        if tap is None:
+            return
         tap.record_frame(flow.request.pretty_url, direction, message.content, message.is_text)
         if message.from_client and not message.injected:
             # There is no server behind the proxy: drop the frame and echo it back, as a simple echo server would.
@@ -165,9 +171,10 @@ class _Responder:
 class Tap:
     """One listening port of the proxy and what arrived on it: each browser gets its own tap."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, site: Site) -> None:
         self.host = host
         self.port = port
+        self.site = site
         self._lock = threading.Lock()
         self._recording = Recording()
 
@@ -244,35 +251,82 @@ def _free_port(host: str) -> int:
 
 class CaptureProxy:
     """An intercepting proxy on loopback, in a background thread, with one listening port (a :class:`Tap`)
-    per browser. mitmproxy keeps process-wide state, so a process runs one proxy and gives each browser a tap.
+    per browser. mitmproxy keeps process-wide state (``mitmproxy.ctx``), so a process runs one proxy
+    (:meth:`shared`) and opens a tap per browser, each serving its own site.
 
     ``confdir`` holds the CA (``mitmproxy-ca-cert.pem``), created on first use.
     """
 
-    def __init__(self, site: Site, confdir: Path, taps: int = 1, host: str = "127.0.0.1") -> None:
-        self.site = site
+    _shared: CaptureProxy | None = None
+    _shared_lock = threading.Lock()
+
+    def __init__(self, confdir: Path, host: str = "127.0.0.1") -> None:
         self.confdir = confdir
         self.host = host
-        self.taps = [Tap(host, 0) for _ in range(taps)]
-        self._by_port: dict[int, Tap] = {}
-        self.upstream_attempts = 0  # connections mitmproxy tried to open to real servers: must stay 0
+        self._taps: dict[int, Tap] = {}
+        self._taps_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._master: object | None = None
+        self._master: Any = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self.upstream_attempts = 0  # connections mitmproxy tried to open to real servers: must stay 0
 
-    def tap_for(self, port: int) -> Tap:
-        return self._by_port.get(port) or self.taps[0]
+    @classmethod
+    def shared(cls, confdir: Path) -> CaptureProxy:
+        """The process's proxy, started on first use and stopped when the process exits."""
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls(confdir).start()
+                atexit.register(cls._shared.stop)
+            return cls._shared
+
+    def tap_for(self, port: int) -> Tap | None:
+        return self._taps.get(port)
+
+    # -- taps --------------------------------------------------------------------------------------------------
+
+    def open_tap(self, site: Site) -> Tap:
+        """A new listening port serving ``site``; returns once it accepts connections."""
+        tap = Tap(self.host, _free_port(self.host), site)
+        with self._taps_lock:
+            self._taps[tap.port] = tap
+            self._apply_modes()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex((self.host, tap.port)) == 0:
+                    return tap
+            time.sleep(0.02)
+        raise RuntimeError(f"the capture proxy did not listen on {tap.server} within 15 s")
+
+    def close_tap(self, tap: Tap) -> None:
+        """Stop listening on ``tap``'s port."""
+        with self._taps_lock:
+            if self._taps.pop(tap.port, None) is not None:
+                self._apply_modes()
+
+    def _apply_modes(self) -> None:
+        modes = [f"regular@{self.host}:{port}" for port in self._taps]
+        if self._loop is None or self._master is None:
+            return
+        master = self._master
+        done = threading.Event()
+
+        def update() -> None:
+            try:
+                master.options.update(mode=modes or [f"regular@{self.host}:{_free_port(self.host)}"])
+            finally:
+                done.set()
+
+        self._loop.call_soon_threadsafe(update)
+        done.wait(15)
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
     def start(self) -> CaptureProxy:
-        """Start the proxy and wait until every tap listens."""
+        """Start the proxy thread (with no tap yet) and wait until it runs."""
         ensure_ca(self.confdir)
-        for tap in self.taps:
-            tap.port = _free_port(self.host)
-            self._by_port[tap.port] = tap
         self._thread = threading.Thread(target=self._serve, name="telltale-capture", daemon=True)
         self._thread.start()
         if not self._ready.wait(30):
@@ -283,18 +337,14 @@ class CaptureProxy:
 
     def stop(self) -> None:
         """Shut the proxy down and wait for its thread."""
-        if self._loop is not None and self._master is not None:
-            master = self._master
-            self._loop.call_soon_threadsafe(master.shutdown)  # type: ignore[attr-defined]
+        if self._loop is not None and self._master is not None and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self._master.shutdown)
+            except RuntimeError:
+                pass  # the loop already ended
         if self._thread is not None:
             self._thread.join(10)
         self._thread = None
-
-    def __enter__(self) -> CaptureProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def ca_cert(self) -> Path:
@@ -314,8 +364,8 @@ class CaptureProxy:
 
         # mitmproxy logs every client disconnect at info level; the harness reports what matters itself.
         logging.getLogger("mitmproxy").setLevel(logging.ERROR)
-        modes = [f"regular@{self.host}:{tap.port}" for tap in self.taps]
-        opts = options.Options(mode=modes, confdir=str(self.confdir))
+        # mitmproxy needs a mode to start with: a placeholder port, replaced when the first tap opens.
+        opts = options.Options(mode=[f"regular@{self.host}:{_free_port(self.host)}"], confdir=str(self.confdir))
         master = DumpMaster(opts, with_termlog=False, with_dumper=False)
         opts.update(connection_strategy="lazy", http2=True, websocket=True, ssl_insecure=True)
         master.addons.add(_Responder(self))
@@ -323,10 +373,6 @@ class CaptureProxy:
         self._loop.set_exception_handler(_quiet_on_cancel)
         self._master = master
         run = asyncio.ensure_future(master.run())
-        proxyserver = master.addons.get("proxyserver")
-        for _ in range(500):
-            if len(proxyserver.listen_addrs()) >= len(self.taps) or run.done():
-                break
-            await asyncio.sleep(0.02)
+        await asyncio.sleep(0)
         self._ready.set()
         await run

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
+
 from .browsers import BrowserName
-from .capture import CaptureProxy, Tap
+from .capture import CaptureProxy
 from .errors import BrowserLaunchError
 from .runner import RunResult, Worker, run_scenario
 from .scenario import Scenario
@@ -59,20 +61,19 @@ def execute(plan: RunPlan, on_result: Callable[[RunResult], None] = lambda r: No
         return outcome
     lock = threading.Lock()
     per_browser = min(plan.jobs, len(plan.scenarios))
-    with CaptureProxy(plan.site, CA_DIR, taps=per_browser * len(plan.browsers)) as proxy:
-        taps = iter(proxy.taps)
-        threads: list[threading.Thread] = []
-        for browser in plan.browsers:
-            work: queue.Queue[Scenario] = queue.Queue()
-            for scenario in plan.scenarios:
-                work.put(scenario)
-            for _ in range(per_browser):
-                args = (plan, browser, next(taps), work, outcome, lock, on_result)
-                threads.append(threading.Thread(target=_work, args=args, daemon=True))
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    proxy = CaptureProxy.shared(CA_DIR)
+    threads: list[threading.Thread] = []
+    for browser in plan.browsers:
+        work: queue.Queue[Scenario] = queue.Queue()
+        for scenario in plan.scenarios:
+            work.put(scenario)
+        for _ in range(per_browser):
+            args = (plan, browser, proxy, work, outcome, lock, on_result)
+            threads.append(threading.Thread(target=_work, args=args, daemon=True))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     order: dict[tuple[str, str], int] = {(s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)}
     outcome.results.sort(key=lambda r: order.get((r.scenario.file, r.browser), 0))
     return outcome
@@ -81,12 +82,13 @@ def execute(plan: RunPlan, on_result: Callable[[RunResult], None] = lambda r: No
 def _work(
     plan: RunPlan,
     browser: BrowserName,
-    tap: Tap,
+    proxy: CaptureProxy,
     work: queue.Queue[Scenario],
     outcome: Outcome,
     lock: threading.Lock,
     on_result: Callable[[RunResult], None],
 ) -> None:
+    tap = proxy.open_tap(plan.site)
     try:
         with Worker(browser, tap) as worker:
             while True:
@@ -94,10 +96,16 @@ def _work(
                     scenario = work.get_nowait()
                 except queue.Empty:
                     return
-                result = run_scenario(
-                    worker, scenario, plan.snippet, run_dir_for(plan.report_dir, scenario, browser), plan.site
-                )
-                apply_rules(result)
+                run_dir = run_dir_for(plan.report_dir, scenario, browser)
+                try:
+                    result = run_scenario(worker, scenario, plan.snippet, run_dir, plan.site)
+                except PlaywrightError as error:
+                    message = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
+                    result = RunResult.broken(scenario, browser, run_dir, message)
+                try:
+                    apply_rules(result)
+                except Exception as error:  # a bug in a rule must not lose the run's results
+                    result.error = f"{scenario.file}: the privacy rules failed: {type(error).__name__}: {error}"
                 with lock:
                     outcome.results.append(result)
                     on_result(result)
@@ -105,3 +113,5 @@ def _work(
         with lock:
             if str(error) not in outcome.environment_errors:
                 outcome.environment_errors.append(str(error))
+    finally:
+        proxy.close_tap(tap)

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Playwright, sync_playwright
 
 from . import browsers
-from .browsers import BROWSER_NAMES, BrowserName
+from .browsers import BrowserName
 from .capture import CaptureProxy, Tap
 from .errors import BrowserLaunchError, ScenarioError
 from .execution import CA_DIR, apply_rules, run_dir_for
@@ -57,6 +57,7 @@ class _Session:
     playwright: Playwright | None = None
     proxy: CaptureProxy | None = None
     workers: dict[str, Worker] = field(default_factory=dict)
+    taps: dict[str, Tap] = field(default_factory=dict)
     broken: dict[str, str] = field(default_factory=dict)
     _manager: Any = None
 
@@ -76,11 +77,14 @@ class _Session:
 
     def get_proxy(self) -> CaptureProxy:
         if self.proxy is None:
-            self.proxy = CaptureProxy(self.site(), CA_DIR, taps=len(BROWSER_NAMES)).start()
+            self.proxy = CaptureProxy.shared(CA_DIR)
         return self.proxy
 
     def tap(self, browser_name: str) -> Tap:
-        return self.get_proxy().taps[[str(n) for n in BROWSER_NAMES].index(browser_name)]
+        """This browser's tap, serving the demo site (opened on first use)."""
+        if browser_name not in self.taps:
+            self.taps[browser_name] = self.get_proxy().open_tap(self.site())
+        return self.taps[browser_name]
 
     def worker(self, browser_name: BrowserName) -> Worker:
         if browser_name in self.broken:
@@ -103,7 +107,8 @@ class _Session:
         if self._manager is not None:
             self._manager.__exit__(None, None, None)
         if self.proxy is not None:
-            self.proxy.stop()
+            for tap in self.taps.values():
+                self.proxy.close_tap(tap)
 
 
 _SESSION = pytest.StashKey[_Session]()

@@ -67,6 +67,11 @@ class RunResult:
     duration_ms: float = 0.0
     site: Site | None = None
 
+    @classmethod
+    def broken(cls, scenario: Scenario, browser: str, run_dir: Path, message: str) -> RunResult:
+        """A run the harness could not carry out at all: an error result, so no run is ever lost."""
+        return cls(scenario, browser, browser, run_dir, Recording(), Timeline(), [], {}, b"-", error=message)
+
     @property
     def status(self) -> Status:
         if self.error:
@@ -215,9 +220,14 @@ def run_scenario(
             timeline.steps.append(StepRecord(step.index, step.kind, start, recording.t_ms(), True))
     except StepError as error:
         result.error = str(error)
+    except PlaywrightError as error:  # the browser or context died outside any step
+        result.error = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
     finally:
         _finish(ctx)
-        context.close()
+        try:
+            context.close()
+        except PlaywrightError:
+            pass  # the browser is gone; what it sent is recorded
         worker.tap.end()
         _refine_channels(recording, reported)
         result.duration_ms = recording.t_ms()
