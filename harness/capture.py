@@ -227,6 +227,19 @@ class Tap:
         return f"<Tap {self.server} requests={len(self._recording.requests)}>"
 
 
+def _ignore_websocket_close_crash(record: logging.LogRecord) -> bool:
+    """Drop one known, harmless mitmproxy 11 error.
+
+    When a page closes a WebSocket, mitmproxy forwards the close frame to the server; there is none behind our
+    proxy (it answered the handshake itself), and mitmproxy logs a KeyError for the server connection it never
+    opened, then closes the client connection, which was closing anyway. Every frame is recorded before that.
+    """
+    if record.getMessage() != "mitmproxy has crashed!" or not record.exc_info:
+        return True
+    error = record.exc_info[1]
+    return not (isinstance(error, KeyError) and "Server(" in str(error))
+
+
 def _quiet_on_cancel(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
     """Connections cancelled at shutdown are expected; anything else goes to asyncio's default handler."""
     if isinstance(context.get("exception"), asyncio.CancelledError):
@@ -364,6 +377,7 @@ class CaptureProxy:
 
         # mitmproxy logs every client disconnect at info level; the harness reports what matters itself.
         logging.getLogger("mitmproxy").setLevel(logging.ERROR)
+        logging.getLogger("mitmproxy.proxy.server").addFilter(_ignore_websocket_close_crash)
         # mitmproxy needs a mode to start with: a placeholder port, replaced when the first tap opens.
         opts = options.Options(mode=[f"regular@{self.host}:{_free_port(self.host)}"], confdir=str(self.confdir))
         master = DumpMaster(opts, with_termlog=False, with_dumper=False)
@@ -373,6 +387,11 @@ class CaptureProxy:
         self._loop.set_exception_handler(_quiet_on_cancel)
         self._master = master
         run = asyncio.ensure_future(master.run())
-        await asyncio.sleep(0)
+        # Taps change the listening ports through option updates: only once the servers are up.
+        proxyserver = master.addons.get("proxyserver")
+        for _ in range(500):
+            if proxyserver.listen_addrs() or run.done():
+                break
+            await asyncio.sleep(0.02)
         self._ready.set()
         await run

@@ -22,13 +22,15 @@ from __future__ import annotations
 import binascii
 import codecs
 import html
+import importlib
 import json
 import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Final
+from types import ModuleType
+from typing import Final, Literal
 from urllib.parse import unquote_to_bytes
 
 import brotli
@@ -39,6 +41,7 @@ import zstandard
 __all__ = [
     "ALIGN_ALL_BELOW",
     "DECODERS",
+    "DECOMPRESSORS",
     "MAX_OUTPUT",
     "MIN_HEX_RUN",
     "MIN_RUN",
@@ -68,6 +71,7 @@ _MAX_JSON_NESTING: Final = 4  # JSON stringified inside JSON, unescaped within o
 
 _Positions = npt.NDArray[np.int64]
 _NO_RUNS: Final = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+_NO_BYTE: Final = np.zeros(1, dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -87,58 +91,72 @@ class Layer:
 # --- finding runs of a byte class ------------------------------------------------------------------------------
 
 
-def _byte_class(chars: bytes) -> bytes:
-    """A `bytes.translate` table mapping the given bytes to 1 and every other byte to 0."""
-    return bytes(1 if byte in chars else 0 for byte in range(256))
+# Byte classes as bit flags, so that one `bytes.translate` classifies every byte for all of them.
+_BASE64: Final = 1  # either alphabet: split later
+_HEX: Final = 2
+_UPPER: Final = 4
+_CLASSES: Final = bytes(
+    (_BASE64 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "+/-_") else 0)
+    | (_HEX if chr(byte) in "0123456789abcdefABCDEF" else 0)
+    | (_UPPER if chr(byte).isascii() and chr(byte).isupper() else 0)
+    for byte in range(256)
+)
 
 
-_UPPER: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_LOWER: Final = b"abcdefghijklmnopqrstuvwxyz"
-_B64_CLASS: Final = _byte_class(_UPPER + _LOWER + b"0123456789+/-_")  # both alphabets: split later
-_HEX_CLASS: Final = _byte_class(b"0123456789abcdefABCDEF")
-_UPPER_CLASS: Final = _byte_class(_UPPER)
-_LOWER_CLASS: Final = _byte_class(_LOWER)
+def _classes(data: bytes) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(data.translate(_CLASSES), dtype=np.uint8)
 
 
-def _packed(data: bytes, byte_class: bytes) -> npt.NDArray[np.uint8]:
-    """One bit per byte of `data`, set where the byte is in `byte_class` (byte i is bit i % 8 of word i // 8)."""
-    return np.packbits(np.frombuffer(data.translate(byte_class), dtype=np.uint8), bitorder="little")
+def _packed(classes: npt.NDArray[np.uint8], flag: int) -> npt.NDArray[np.uint8]:
+    """One bit per byte, set where the byte has `flag` (byte i is bit i % 8 of mask byte i // 8)."""
+    return np.packbits(classes & np.uint8(flag), bitorder="little")
 
 
-def _long_runs(data: bytes, byte_class: bytes, min_length: int = MIN_RUN) -> tuple[_Positions, _Positions]:
-    """(starts, ends) of the maximal runs of `byte_class` bytes at least `min_length` long.
+def _ones_from(byte: int, bits: range) -> int:
+    """How many of `bits` of `byte`, taken in that order, are set before the first clear one."""
+    count = 0
+    for bit in bits:
+        if not byte >> bit & 1:
+            break
+        count += 1
+    return count
 
-    The class mask becomes one big integer M, bit i for byte i. ANDing M with itself shifted by 1, 2, 4, 8
-    leaves bit i set exactly where bytes i..i+15 are all in the class; the first and last such bit of each
-    run give its bounds. A handful of C-speed passes, whether the text has ten runs or ten thousand (a regex
-    re-scans every short word once per starting position; a Python loop pays per run).
+
+# For each mask byte (eight bytes of data): how many class bytes end it, and how many start it.
+_TRAILING_RUN: Final = np.array([_ones_from(byte, range(7, -1, -1)) for byte in range(256)], dtype=np.int64)
+_LEADING_RUN: Final = np.array([_ones_from(byte, range(8)) for byte in range(256)], dtype=np.int64)
+
+
+def _long_runs(classes: npt.NDArray[np.uint8], flag: int, min_length: int) -> tuple[_Positions, _Positions]:
+    """(starts, ends) of the maximal runs of bytes with `flag` at least `min_length` (15 or more) long.
+
+    Any 15 consecutive bytes contain a whole aligned block of eight, so such a run holds one or more full
+    blocks: a mask byte of 0xFF. Each chain of full blocks, extended by the class bytes that end the block
+    before it and start the block after it (two table lookups), is one run. All of it is array work on one
+    byte per eight bytes of data; a regex instead re-scans every short word once per starting position, and a
+    Python loop pays per run.
     """
-    if len(data) < min_length:
+    if len(classes) < min_length:
         return _NO_RUNS
-    packed = _packed(data, byte_class)
-    window = int.from_bytes(packed.tobytes(), "little")
-    width = 1
-    while width < min_length and window:
-        shift = min(width, min_length - width)
-        window &= window >> shift
-        width += shift
-    if not window:
+    packed = _packed(classes, flag)
+    full = np.flatnonzero(packed == 0xFF)
+    if not len(full):
         return _NO_RUNS
-    size = -(-len(packed) // 8) * 8
-
-    def set_bits(bits: int) -> _Positions:
-        # Set bits are sparse: find the nonzero 64-bit words first, then the bits inside those alone.
-        words = np.frombuffer(bits.to_bytes(size, "little"), dtype="<u8")
-        nonzero = np.flatnonzero(words)
-        inside = np.flatnonzero(np.unpackbits(words[nonzero].view(np.uint8), bitorder="little"))
-        return nonzero[inside // 64] * 64 + inside % 64
-
-    return set_bits(window & ~(window << 1)), set_bits(window & ~(window >> 1)) + min_length
+    breaks = np.flatnonzero(np.diff(full) != 1)
+    first = full[np.concatenate(([0], breaks + 1))]
+    last = full[np.concatenate((breaks, [len(full) - 1]))]
+    around = np.concatenate((_NO_BYTE, packed, _NO_BYTE))  # around[i + 1] is packed[i], zero off either end
+    starts = first * 8 - _TRAILING_RUN[around[first]]
+    ends = (last + 1) * 8 + _LEADING_RUN[around[last + 2]]
+    keep = ends - starts >= min_length
+    return starts[keep], ends[keep]
 
 
-def _any_in_runs(data: bytes, byte_class: bytes, starts: _Positions, ends: _Positions) -> npt.NDArray[np.bool_]:
-    """For each run, whether a byte of `byte_class` is in it, or within 7 bytes of it (whole mask bytes are ORed)."""
-    packed = np.append(_packed(data, byte_class), np.uint8(0))
+def _any_in_runs(
+    classes: npt.NDArray[np.uint8], flag: int, starts: _Positions, ends: _Positions
+) -> npt.NDArray[np.bool_]:
+    """For each run, whether a byte with `flag` is in it, or within 7 bytes of it (whole mask bytes are ORed)."""
+    packed = np.append(_packed(classes, flag), np.uint8(0))
     bounds = np.empty(2 * len(starts), dtype=np.int64)
     bounds[0::2], bounds[1::2] = starts // 8, (ends + 7) // 8
     result: npt.NDArray[np.bool_] = np.bitwise_or.reduceat(packed, bounds)[0::2] != 0
@@ -163,22 +181,30 @@ class _View:
             return None
 
     @cached_property
-    def base64_runs(self) -> list[bytes]:
-        """Runs of base64 characters (either alphabet) of at least `MIN_RUN`, with their ``=`` padding.
+    def classes(self) -> npt.NDArray[np.uint8]:
+        return _classes(self.data)
 
-        Only runs that mix upper and lower case: base64 of almost anything does, while the long runs of
-        ordinary text (URL paths, hex IDs, snake_case names) do not.
+    @cached_property
+    def long_runs(self) -> tuple[_Positions, _Positions]:
+        """(starts, ends) of the runs of base64 characters (either alphabet) at least `MIN_RUN` long."""
+        return _long_runs(self.classes, _BASE64, MIN_RUN)
+
+    @cached_property
+    def base64_runs(self) -> list[bytes]:
+        """The `long_runs` that mix upper and lower case, with their ``=`` padding.
+
+        Base64 of almost anything mixes cases, while the long runs of ordinary text (URL paths, hex IDs,
+        snake_case names) do not.
         """
-        starts, ends = _long_runs(self.data, _B64_CLASS)
-        if len(starts) > 32:  # many runs: drop most of them without a Python step each
-            mixed = _any_in_runs(self.data, _UPPER_CLASS, starts, ends) & _any_in_runs(
-                self.data, _LOWER_CLASS, starts, ends
-            )
-            starts, ends = starts[mixed], ends[mixed]
+        starts, ends = self.long_runs
+        if len(starts) > 32:  # many runs: drop the all-lowercase ones (paths, hex IDs) without a Python step each
+            with_upper = _any_in_runs(self.classes, _UPPER, starts, ends)
+            starts, ends = starts[with_upper], ends[with_upper]
         runs = []
         for start, end in zip(starts.tolist(), ends.tolist()):
             run = self.data[start:end]
-            if run.lower() != run and run.upper() != run:  # exact check: the mask test saw a few bytes around
+            head = run[:256]  # exact check (the mask test saw a few bytes around), on enough of a long run
+            if head.lower() != head and head.upper() != head:
                 padding = self.data[end : end + 2]
                 runs.append(run + (padding if padding == b"==" else padding[:1] if padding[:1] == b"=" else b""))
         return runs
@@ -208,15 +234,28 @@ def _inflate(data: bytes, wbits: int, *, complete: bool) -> bytes | None:
     return out or None
 
 
+def _fastest_inflate() -> ModuleType:
+    """ISA-L's zlib-compatible module when installed (it inflates about three times as fast), else zlib."""
+    try:
+        return importlib.import_module("isal.isal_zlib")
+    except ImportError:
+        return zlib
+
+
+# gzip'd batches are where a scan spends most of its time. Only gzip uses ISA-L: its magic number is strong
+# evidence, while raw deflate and zlib need zlib's strictness to tell a stream from noise.
+_GZIP_INFLATE: Final = _fastest_inflate()
+
+
 def _gzip(view: _View) -> list[bytes]:
     data = view.data
     parts: list[bytes] = []
     size = 0
     while data[:3] == b"\x1f\x8b\x08" and size < MAX_OUTPUT:  # a gzip file may hold several members
-        inflater = zlib.decompressobj(31)
+        inflater = _GZIP_INFLATE.decompressobj(31)
         try:
             out = inflater.decompress(data, MAX_OUTPUT - size)
-        except zlib.error:
+        except _GZIP_INFLATE.error:
             break
         parts.append(out)
         size += len(out)
@@ -278,12 +317,12 @@ def _brotli(view: _View) -> list[bytes]:
     return [b"".join(parts)] if decompressor.is_finished() else []
 
 
-_COMPRESSED: Final = re.compile(rb"\x1f\x8b\x08|\x28\xb5\x2f\xfd|\x78[\x01\x5e\x9c\xda]")
+_MAGIC_NUMBERS: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 
 
 def _with_compressed(joined: list[bytes], pieces: list[bytes]) -> list[bytes]:
     """The joined layers plus each piece that starts like a compressed stream (joined, it would not decode)."""
-    return joined + [piece for piece in pieces if _COMPRESSED.match(piece)][:16]
+    return joined + [piece for piece in pieces if piece.startswith(_MAGIC_NUMBERS)][:16]
 
 
 # --- percent-encoding, forms and multipart ----------------------------------------------------------------------
@@ -291,8 +330,10 @@ def _with_compressed(joined: list[bytes], pieces: list[bytes]) -> list[bytes]:
 
 def _percent_decode(data: bytes) -> bytes:
     """``%XX`` escapes decoded, at C speed: rewritten as ``\\xXX`` for the codec that reads Python escapes."""
+    if b"\\" in data:
+        data = data.replace(b"\\", b"\\\\")
     try:
-        return codecs.escape_decode(data.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+        return codecs.escape_decode(data.replace(b"%", b"\\x"))[0]
     except ValueError:  # a '%' not followed by two hex digits ("50%"): the slow, lenient way
         return unquote_to_bytes(data)
 
@@ -324,15 +365,18 @@ def parse_form(data: bytes) -> list[tuple[bytes, bytes]] | None:
     return pairs
 
 
+_FORM_LINES: Final = bytes.maketrans(b"&=+", b"\n\n ")
+_FORM_LINES_KEEP_PLUS: Final = bytes.maketrans(b"&=", b"\n\n")
+
+
 def _form_layers(fields: bytes) -> list[bytes]:
     if not _is_form(fields):
         return []
-    # Every key and value on a line of its own, without a Python call per field.
-    lines = fields.replace(b"&", b"\n").replace(b"=", b"\n")
-    outputs = [_percent_decode(lines.replace(b"+", b" "))]
+    # Every key and value on a line of its own, in a few passes over the bytes rather than a call per field.
+    outputs = [_percent_decode(fields.translate(_FORM_LINES))]
     if b"+" in fields:  # '+' is a space in a form, but trackers paste base64 into URLs unescaped: both ways
-        outputs.append(_percent_decode(lines))
-    if _COMPRESSED.search(outputs[0]):  # a binary value may hold newlines: split by fields to keep it whole
+        outputs.append(_percent_decode(fields.translate(_FORM_LINES_KEEP_PLUS)))
+    if not outputs[0].isascii():  # perhaps a compressed value: split by fields to keep it whole
         outputs += _with_compressed([], [value for _, value in parse_form(fields) or ()])
     return outputs
 
@@ -358,7 +402,7 @@ _PERCENT_TOKEN: Final = re.compile(rb"""(?<![^\s"'<>\\])[^\s"'<>\\]*%[0-9A-Fa-f]
 
 def _url(view: _View) -> list[bytes]:
     """Percent-escaped tokens (a URL, a query, a cookie value) decoded; the rest of the text is left where it is."""
-    if b"%" not in view.data or not _PERCENT.search(view.data) or view.text is None:
+    if b"%" not in view.data or not _PERCENT.search(view.data):
         return []
     tokens = _PERCENT_TOKEN.findall(view.data)
     return [_percent_decode(b"\n".join(tokens))] if tokens else []
@@ -406,7 +450,7 @@ def _json_strings(data: bytes, depth: int) -> Iterator[bytes]:
 def _json(view: _View) -> list[bytes]:
     # Strings without escapes are already verbatim in this layer, where every other decoder and the search see
     # them; only strings with escapes (\uXXXX, \", \/, JSON stringified inside JSON) hold something new.
-    if b"\\" not in view.data or b'"' not in view.data or view.text is None:
+    if b"\\" not in view.data or b'"' not in view.data:
         return []
     strings = list(_json_strings(view.data, 1))
     return _with_compressed([b"\n".join(strings)], strings) if strings else []
@@ -415,23 +459,51 @@ def _json(view: _View) -> list[bytes]:
 _ENTITY: Final = re.compile(rb"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
+_ENTITY_CONTEXT: Final = 128  # bytes kept on each side of an entity: the value it sits in, whole
+
+
+def _may_hold_entity(data: bytes) -> bool:
+    """Cheap rejection: some ';' has an '&' shortly before it. JSON often has both (a user agent's "X11;",
+    URLs' "&"), but few ';', and checking those is cheaper than a regex pass over all the text."""
+    if b"&" not in data:
+        return False
+    position = data.find(b";")
+    for _ in range(64):
+        if position < 0:
+            return False
+        if data.rfind(b"&", max(0, position - 40), position) >= 0:
+            return True
+        position = data.find(b";", position + 1)
+    return True  # too many to look at one by one: the regex decides
+
+
 def _html(view: _View) -> list[bytes]:
-    if b"&" not in view.data or not _ENTITY.search(view.data) or view.text is None:
+    """HTML entities decoded, with the text around them; the rest of the layer is left where it is."""
+    data = view.data
+    if not _may_hold_entity(data):
         return []
-    out = html.unescape(view.text).encode("utf-8", "surrogatepass")
-    return [out] if out != view.data else []
+    spans: list[list[int]] = []
+    for match in _ENTITY.finditer(data):
+        start, end = max(0, match.start() - _ENTITY_CONTEXT), match.end() + _ENTITY_CONTEXT
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    if not spans:
+        return []
+    # surrogateescape: a span may cut a multi-byte character in two; its bytes come back unchanged.
+    text = b"\n".join(data[start:end] for start, end in spans).decode("utf-8", "surrogateescape")
+    return [html.unescape(text).encode("utf-8", "surrogateescape")]
 
 
 # --- base64 and hex ---------------------------------------------------------------------------------------------
 
 _TO_STANDARD_B64: Final = bytes.maketrans(b"-_", b"+/")
-_B64_SEPARATOR: Final = b"AAAK"  # decodes to b"\0\0\n": keeps the next run aligned and apart
-_B64_FILL: Final = (b"", b"", b"AA", b"A")  # zero bits completing a last group: the decoded bytes stay exact
 
 
 def _base64(view: _View) -> list[bytes]:
-    """Each base64 run decoded at the four alignments: the run may start before the encoded text does."""
-    by_offset: list[list[bytes]] = [[], [], [], []]
+    """Each base64 run decoded at the four alignments (the run may start before the encoded text does)."""
+    pieces: list[bytes] = []
     natural: list[bytes] = []
     for run in view.fresh("base64", view.base64_runs):
         core = run.rstrip(b"=").translate(_TO_STANDARD_B64)
@@ -439,24 +511,24 @@ def _base64(view: _View) -> list[bytes]:
         offsets = (len(run) % 4,) if len(core) != len(run) else (0, 1, 2, 3) if len(run) < ALIGN_ALL_BELOW else (0,)
         for offset in offsets:
             piece = core[offset : len(core) - (len(core) - offset) % 4 % 3]  # drop a lone last char (6 bits)
-            by_offset[offset].append(piece + _B64_FILL[len(piece) % 4])
-        if core.startswith((b"H4sI", b"KLUv", b"eJ", b"eA", b"eF", b"eN")):  # gzip, zstd, zlib: decode alone
-            natural.append(binascii.a2b_base64(by_offset[offsets[0]][-1]))
-    joined = [binascii.a2b_base64(_B64_SEPARATOR.join(pieces)) for pieces in by_offset if pieces]
-    return _with_compressed(joined, natural)
+            pieces.append(binascii.a2b_base64(piece + b"=" * (-len(piece) % 4)))
+        natural.append(pieces[-len(offsets)])
+    # All alignments in one layer: three of every four pieces are noise, but a layer each would cost more.
+    return _with_compressed([b"\n".join(pieces)], natural) if pieces else []
 
 
 def _hex(view: _View) -> list[bytes]:
-    """Runs of hex digits decoded at both alignments, all runs at once."""
-    starts, ends = _long_runs(view.data, _HEX_CLASS, MIN_HEX_RUN)
-    outputs = []
-    for offset in (0, 1):
-        begins = starts + offset
-        stops = begins + (ends - begins) // 2 * 2
-        pieces = [view.data[begin:stop] for begin, stop in zip(begins.tolist(), stops.tolist())]
-        if pieces:
-            outputs.append(bytes.fromhex(b"0a".join(pieces).decode("ascii")))
-    return _with_compressed(outputs, outputs[:1] if len(starts) == 1 else [])
+    """Long runs of hex digits decoded at both alignments, all runs at once, in one layer."""
+    if not len(view.long_runs[0]) or not (view.long_runs[1] - view.long_runs[0] >= MIN_HEX_RUN).any():
+        return []  # a hex run is a base64-class run too: none that long, no need to look
+    starts, ends = _long_runs(view.classes, _HEX, MIN_HEX_RUN)
+    begins = np.concatenate((starts, starts + 1))
+    stops = begins + (np.concatenate((ends, ends)) - begins) // 2 * 2
+    pieces = [view.data[begin:stop] for begin, stop in zip(begins.tolist(), stops.tolist())]
+    if not pieces:
+        return []
+    joined = bytes.fromhex(b"0a".join(pieces).decode("ascii"))
+    return _with_compressed([joined], [bytes.fromhex(pieces[0].decode("ascii"))] if len(starts) == 1 else [])
 
 
 # --- lz-string ------------------------------------------------------------------------------------------------
@@ -470,9 +542,13 @@ _LZ_URI_TO_STANDARD: Final = bytes.maketrans(b"-", b"/")
 _LZ_UTF16_RUN: Final = re.compile(r"[\u0020\u0021\u0023-\u005b\u005d-\u801f]{8,}")
 
 
-def _lz_decompress(stream: bytes, total_bits: int, char_bits: int) -> str | None:
-    """LZ-string's decompression of a prepared bit stream; None unless it ends cleanly at the end marker."""
+def _lz_decompress(stream: bytes, total_bits: int, char_bits: int, *, partial: bool = False) -> str | None:
+    """LZ-string's decompression of a prepared bit stream; None unless it ends cleanly at the end marker.
+
+    With `partial`, the stream is the start of a longer one: running out of bits returns "" (nothing wrong so far).
+    """
     position = 0
+    truncated = "" if partial else None
 
     def read(count: int) -> int:
         nonlocal position
@@ -485,8 +561,10 @@ def _lz_decompress(stream: bytes, total_bits: int, char_bits: int) -> str | None
         return value
 
     first = read(2)
-    if first not in (0, 1) or (code := read(8 << first)) < 0:
+    if first not in (0, 1):
         return None  # 2 is the end marker (an empty string): nothing to report either way
+    if (code := read(8 << first)) < 0:
+        return truncated
     entries = ["", "", "", chr(code)]  # codes 0, 1 and 2 are reserved: 8-bit char, 16-bit char, end
     word = entries[3]
     out = [word]
@@ -494,14 +572,14 @@ def _lz_decompress(stream: bytes, total_bits: int, char_bits: int) -> str | None
     while True:
         code = read(code_bits)
         if code < 0:
-            return None
+            return truncated
         if code == 2:
             rest = total_bits - position
             # The compressor pads the last character with 1..char_bits zero bits after the end marker.
             return "".join(out) if 0 < rest <= char_bits and read(rest) == 0 else None
         if code < 2:
             if (char := read(8 << code)) < 0:
-                return None
+                return truncated
             entries.append(chr(char))
             code = len(entries) - 1
             enlarge_in -= 1
@@ -526,12 +604,18 @@ def _js_string_bytes(text: str) -> bytes:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").encode("utf-8")
 
 
+def _six_bit_stream(core: bytes) -> bytes:
+    """Standard-alphabet base64 characters as an lz-string bit stream (zero bits complete the last byte)."""
+    return binascii.a2b_base64(core + b"A" * (-len(core) % 4)).translate(_BIT_REVERSED)
+
+
 def _lz_six_bit(view: _View, decoder: str, runs: list[bytes], to_standard: bytes | None) -> list[bytes]:
     found: list[bytes] = []
     for run in view.fresh(decoder, runs):
+        if len(run) > 66 and _lz_decompress(_six_bit_stream(run[:64].translate(to_standard)), 384, 6, partial=True) is None:
+            continue  # a long run that is not lz-string fails within its first characters: don't copy it all
         core = run.rstrip(b"=").translate(to_standard)
-        stream = binascii.a2b_base64(core + b"A" * (-len(core) % 4)).translate(_BIT_REVERSED)
-        text = _lz_decompress(stream, 6 * len(core), 6)
+        text = _lz_decompress(_six_bit_stream(core), 6 * len(core), 6)
         if text:
             found.append(_js_string_bytes(text))
     return [b"\n".join(found)] if found else []
@@ -552,7 +636,7 @@ def _lz_uri(view: _View) -> list[bytes]:
 def _lz_utf16(view: _View) -> list[bytes]:
     """lz-string's compressToUTF16: 15 bits per character, offset by 32, and a trailing space."""
     text = view.text
-    if text is None or text.isascii():
+    if text is None or text.isascii():  # None never comes: the registry gives it text
         return []
     runs = []
     for match in _LZ_UTF16_RUN.finditer(text):
@@ -579,33 +663,38 @@ class Decoder:
 
     name: str
     decode: Callable[[_View], list[bytes]] = field(repr=False)
+    reads: Literal["text", "binary", "any"] = "any"
+    """What input it can apply to: a compressed stream is never valid UTF-8, a form or JSON always is."""
     claims: bool = False
     """When it finds something, the layer holds nothing else worth decoding: later decoders skip the layer."""
 
 
 DECODERS: Final[tuple[Decoder, ...]] = (
     # Magic-number formats first: a layer that is gzip is nothing else.
-    Decoder("gzip", _gzip, claims=True),
-    Decoder("zstd", _zstd, claims=True),
-    Decoder("zlib", _zlib, claims=True),
-    Decoder("brotli", _brotli),
-    Decoder("deflate", _deflate),
+    Decoder("gzip", _gzip, "binary", claims=True),
+    Decoder("zstd", _zstd, "binary", claims=True),
+    Decoder("zlib", _zlib, claims=True),  # "x^" is text: the header may start a layer that looks like text
+    Decoder("brotli", _brotli, "binary"),
+    Decoder("deflate", _deflate, "binary"),
     # Containers: their output holds every field, decoded, so the inline decoders run there instead.
-    Decoder("multipart", _multipart, claims=True),
-    Decoder("form", _form_body, claims=True),
-    Decoder("form", _form_query),
-    Decoder("url", _url),
-    Decoder("json", _json),
-    Decoder("html", _html),
+    Decoder("multipart", _multipart, "text", claims=True),
+    Decoder("form", _form_body, "text", claims=True),
+    Decoder("form", _form_query, "text"),
+    Decoder("url", _url, "text"),
+    Decoder("json", _json, "text"),
+    Decoder("html", _html, "text"),
     Decoder("base64", _base64),
     Decoder("hex", _hex),
     Decoder("lz-base64", _lz_base64),
     Decoder("lz-uri", _lz_uri),
-    Decoder("lz-utf16", _lz_utf16),
+    Decoder("lz-utf16", _lz_utf16, "text"),
 )
 
 TRANSPARENT: Final = frozenset({"multipart", "form", "url", "json", "html"})
 """Steps that leave plain text as it was: a value seen after one of them was usually already seen before it."""
+
+DECOMPRESSORS: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})
+"""Steps whose input is a compressed stream: bytes of the compressor's making, not worth searching."""
 
 
 def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = None) -> list[Layer]:
@@ -625,7 +714,10 @@ def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = Non
         layer = layers[index]
         if len(layer.chain) < max_depth and layer.data:
             view = _View(layer.data, decoded_runs)
+            skip = "binary" if view.text is not None else "text"
             for decoder in DECODERS:
+                if decoder.reads == skip:
+                    continue
                 found = decoder.decode(view)
                 if not found:
                     continue

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import ahocorasick_rs
 
-from harness.decode import TRANSPARENT, decode_layers, parse_form
+from harness.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, parse_form
 
 __all__ = ["EXCERPT_RADIUS", "FragmentHit", "Hit", "LeakScanner", "Protected", "find_fragments", "fingerprint"]
 
@@ -161,16 +161,48 @@ _DIGEST_FORMS: Final[tuple[tuple[str, Callable[[bytes], str]], ...]] = (
     ("base64url", lambda digest: base64.urlsafe_b64encode(digest).decode()),
     ("base64url-nopad", lambda digest: base64.urlsafe_b64encode(digest).decode().rstrip("=")),
 )
-_TEXT_ENCODINGS: Final = (("", "utf-8", 1), ("/utf16", "utf-16-le", 2))  # (label suffix, codec, bytes per char)
+
+
+@dataclass(frozen=True)
+class _WireForm:
+    """One way a text variant is written into the bytes, searched for as it stands."""
+
+    suffix: str
+    """Appended to the variant's name."""
+    via: tuple[str, ...]
+    """Appended to the layer's chain: the encoding the searched bytes already carry."""
+    width: int
+    """Bytes per character, for the boundary check."""
+    encode: Callable[[str], bytes]
+    prefixes: bool
+    """Whether prefixes are searched in this form (it keeps a prefix a prefix)."""
+
+
+def _b64(text: str, alphabet: bytes = b"+/") -> bytes:
+    return base64.b64encode(text.encode("utf-8"), alphabet).rstrip(b"=")
+
+
+# Hex and base64 are also searched for rather than only decoded: hex runs are mostly IDs, too many to decode
+# one by one (harness.decode decodes only long ones), and base64 of a short value is shorter than a run worth
+# decoding. Searched for, they match at any length.
+_WIRE_FORMS: Final = (
+    _WireForm("", (), 1, lambda text: text.encode("utf-8"), True),
+    _WireForm("/utf16", (), 2, lambda text: text.encode("utf-16-le"), True),  # JavaScript strings as stored
+    _WireForm("", ("hex",), 1, lambda text: text.encode("utf-8").hex().encode(), True),
+    _WireForm("", ("hex",), 1, lambda text: text.encode("utf-8").hex().upper().encode(), True),
+    _WireForm("", ("base64",), 1, _b64, False),
+    _WireForm("", ("base64",), 1, lambda text: _b64(text, b"-_"), False),
+)
+_TEXT_WIRE_FORMS: Final = _WIRE_FORMS[:2]  # for digests and masks, which are text already
 
 
 def _masks(value: str) -> Iterator[str]:
     """Encoded forms searched only so that excerpts can hide them: the decoders find these as hits elsewhere."""
     raw = value.encode("utf-8")
     yield quote(value, safe="")
-    for alignment in range(3):  # base64 of the value at each byte offset within a longer text
+    for alignment in (1, 2):  # base64 of a longer text with the value at each byte offset (0 is a needle)
         encoded = base64.b64encode(b"\0" * alignment + raw).rstrip(b"=")
-        stable = encoded[4 if alignment else 0 : len(encoded) - (len(encoded) % 4 and 4)]
+        stable = encoded[4 : len(encoded) - (len(encoded) % 4 and 4)]
         if len(stable) >= 8:
             yield stable.decode()
             yield stable.translate(bytes.maketrans(b"+/", b"-_")).decode()
@@ -210,46 +242,67 @@ def _boundary(text: str, partial: bool) -> bytes | None:
     return _WORD if len(text) < _SHORT else None
 
 
-def _needles(index: int, protected: Protected, min_prefix: int) -> Iterator[tuple[str, _Needle]]:
-    """Every variant of one value as (text, needle), most exact first."""
+def _needles(index: int, protected: Protected, min_prefix: int) -> Iterator[tuple[bytes, _Needle]]:
+    """Every variant of one value as (searched bytes, needle), most exact first."""
     value = protected.value
     forms = list(_TEXT_FORMS) + (list(_CARD_FORMS) if protected.kind == "card" else [])
-    texts = [(label, form(value)) for label, form in forms]
+    texts = [(label, text) for label, form in forms if (text := form(value))]
     rank = 0
 
-    def needle(label: str, text: str, *, partial: bool = False, reported: bool = True) -> Iterator[tuple[str, _Needle]]:
+    def written(
+        label: str, text: str, wire_forms: tuple[_WireForm, ...], *, partial: bool = False, reported: bool = True
+    ) -> Iterator[tuple[bytes, _Needle]]:
         nonlocal rank
-        boundary = _boundary(text, partial) if reported else None
-        for suffix, _codec, width in _TEXT_ENCODINGS:
+        for wire in wire_forms:
+            if partial and not wire.prefixes:
+                continue
+            pattern = wire.encode(text)
+            searched = text if wire.width > 1 else pattern.decode("utf-8")
+            boundary = _boundary(searched, partial) if reported else None
             rank += 1
-            yield text, _Needle(index, label + suffix, rank, partial, boundary, width, reported)
-        # Hex is searched for rather than decoded: hex runs are mostly IDs, too many to decode one by one
-        # (harness.decode decodes only long ones), and a hex form matches at any alignment and any length.
-        for hex_text in (text.encode("utf-8").hex(), text.encode("utf-8").hex().upper()):
-            rank += 1
-            yield hex_text, _Needle(index, label, rank, partial, _boundary(hex_text, partial), 1, reported, ("hex",))
+            yield pattern, _Needle(index, label + wire.suffix, rank, partial, boundary, wire.width, reported, wire.via)
 
     for label, text in texts:
-        if text:
-            yield from needle(label, text)
+        yield from written(label, text, _WIRE_FORMS)
     for source, text in texts:
-        if not text:
-            continue
         for algorithm in _DIGESTS:
             digest = hashlib.new(algorithm, text.encode("utf-8")).digest()
             for form_label, form in _DIGEST_FORMS:
                 label = f"{algorithm}-{form_label}" + ("" if source == "exact" else f"({source})")
-                for suffix, _codec, width in _TEXT_ENCODINGS:
-                    rank += 1
-                    yield form(digest), _Needle(index, label + suffix, rank, False, None, width, True)
+                yield from written(label, form(digest), _TEXT_WIRE_FORMS)
     for length in range(len(value) - 1, min_prefix - 1, -1):  # longest first: the better of two overlapping
-        yield from needle(f"prefix:{length}/{len(value)}", value[:length], partial=True, reported=len(value) >= _SHORT)
+        prefix = value[:length]
+        yield from written(f"prefix:{length}/{len(value)}", prefix, _WIRE_FORMS, partial=True, reported=len(value) >= _SHORT)
     for text in _masks(value):
-        for suffix, _codec, width in _TEXT_ENCODINGS:
-            yield text, _Needle(index, "mask" + suffix, rank, False, None, width, False)
+        yield from written("mask", text, _TEXT_WIRE_FORMS, reported=False)
 
 
 # --- the scanner --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Masks:
+    """Disjoint spans of one layer that hold some protected value in some form, sorted, with whose they are."""
+
+    starts: list[int]
+    ends: list[int]
+    values: list[tuple[int, ...]]
+
+    @classmethod
+    def merged(cls, matches: list[tuple[int, int, int]]) -> _Masks:
+        """From (start, end, value) matches, overlapping or touching ones merged into one span."""
+        starts: list[int] = []
+        ends: list[int] = []
+        values: list[set[int]] = []
+        for start, end, value in sorted(matches):
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+                values[-1].add(value)
+            else:
+                starts.append(start)
+                ends.append(end)
+                values.append({value})
+        return cls(starts, ends, [tuple(sorted(found)) for found in values])
 
 
 def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -> bool:
@@ -271,14 +324,12 @@ class LeakScanner:
         self._markers = [fingerprint(protected.value, key).encode("utf-8") for protected in self.values]
         by_bytes: dict[bytes, list[_Needle]] = {}
         for index, protected in enumerate(self.values):
-            for text, needle in _needles(index, protected, min_prefix):
-                encoded = text.encode(_TEXT_ENCODINGS[needle.width - 1][1])
+            for encoded, needle in _needles(index, protected, min_prefix):
                 bucket = by_bytes.setdefault(encoded, [])
                 if not any(other.value == index for other in bucket):  # the first, most exact, names it
                     bucket.append(needle)
         self._patterns = list(by_bytes)
         self._needles = list(by_bytes.values())
-        self._longest = max(map(len, self._patterns), default=0)
         self._automaton = (
             ahocorasick_rs.BytesAhoCorasick(self._patterns, implementation=ahocorasick_rs.Implementation.DFA)
             if self._patterns
@@ -298,8 +349,10 @@ class LeakScanner:
         hits: list[Hit] = []
         counts: list[Counter[tuple[int, str, tuple[str, ...]]]] = []
         excerpts_seen: set[tuple[int, str, bytes]] = set()
-        for layer in decode_layers(data, self.max_depth):
-            chosen, masks = self._search(layer.data)
+        layers = decode_layers(data, self.max_depth)
+        compressed = {layer.parent for layer in layers if layer.chain[-1:] and layer.chain[-1] in DECOMPRESSORS}
+        for index, layer in enumerate(layers):
+            chosen, masks = self._search(b"" if index in compressed else layer.data)
             count = Counter((needle.value, needle.variant, needle.via) for needle, _, _ in chosen)
             counts.append(count)
             step = layer.chain[-1:]
@@ -307,9 +360,10 @@ class LeakScanner:
                 key = (needle.value, needle.variant, needle.via)
                 # The parent already showed these: through a step that keeps text as it was (JSON, URL, ...),
                 # or through a needle already encoded the way this layer was decoded (hex).
-                seen_before = (needle.value, needle.variant, (() if step[0] in TRANSPARENT else step) + needle.via)
-                if step and counts[layer.parent][seen_before] >= count[key]:
-                    continue
+                if step:
+                    earlier = (() if step[0] in TRANSPARENT else step) + needle.via
+                    if counts[layer.parent][(needle.value, needle.variant, earlier)] >= count[key]:
+                        continue
                 excerpt = self._excerpt(layer.data, start, end, masks)
                 if (needle.value, needle.variant, excerpt) in excerpts_seen:
                     continue
@@ -319,10 +373,10 @@ class LeakScanner:
                 hits.append(Hit(protected.name, protected.kind, needle.variant, chain, start, excerpt))
         return hits
 
-    def _search(self, data: bytes) -> tuple[list[tuple[_Needle, int, int]], list[tuple[int, int, int]]]:
-        """(chosen matches, every match as (start, end, value) for masking, sorted) in one layer."""
+    def _search(self, data: bytes) -> tuple[list[tuple[_Needle, int, int]], _Masks]:
+        """The matches chosen for hits in one layer, and where every match of any needle lies (to mask it)."""
         if self._automaton is None or not data:
-            return [], []
+            return [], _Masks([], [], [])
         masks: list[tuple[int, int, int]] = []
         candidates: defaultdict[int, list[tuple[_Needle, int, int]]] = defaultdict(list)
         for pattern, start, end in self._automaton.find_matches_as_indexes(data, overlapping=True):
@@ -343,30 +397,19 @@ class LeakScanner:
                     taken.append((start, end))
                     chosen.append((needle, start, end))
         chosen.sort(key=lambda match: match[1])
-        masks.sort()
-        return chosen, masks
+        return chosen, _Masks.merged(masks)
 
-    def _excerpt(self, data: bytes, start: int, end: int, masks: list[tuple[int, int, int]]) -> bytes:
-        """data around [start, end) with every masked span inside the window replaced by its value's marker."""
+    def _excerpt(self, data: bytes, start: int, end: int, masks: _Masks) -> bytes:
+        """data around [start, end) with every masked span inside the window replaced by its values' markers."""
         low, high = max(0, start - EXCERPT_RADIUS), min(len(data), end + EXCERPT_RADIUS)
-        first = bisect.bisect_left(masks, (low - self._longest,))
-        merged: list[tuple[int, int, set[int]]] = []
-        for mask_start, mask_end, value in masks[first:]:
-            if mask_start >= high:
-                break
-            if mask_end <= low:
-                continue
-            mask_start, mask_end = max(mask_start, low), min(mask_end, high)
-            if merged and mask_start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], mask_end), merged[-1][2] | {value})
-            else:
-                merged.append((mask_start, mask_end, {value}))
         pieces: list[bytes] = []
         cursor = low
-        for mask_start, mask_end, values in merged:
-            pieces.append(data[cursor:mask_start])
-            pieces.extend(self._markers[value] for value in sorted(values))
-            cursor = mask_end
+        index = bisect.bisect_right(masks.ends, low)  # the first span that ends inside the window
+        while index < len(masks.starts) and masks.starts[index] < high:
+            pieces.append(data[cursor : max(masks.starts[index], low)])
+            pieces.extend(self._markers[value] for value in masks.values[index])
+            cursor = min(masks.ends[index], high)
+            index += 1
         pieces.append(data[cursor:high])
         return b"".join(pieces)
 
