@@ -48,6 +48,7 @@ class CapturedRequest:
     body: bytes
     channel: Channel
     page_url: str = ""
+    http_version: str = ""  # as the browser spoke it to the proxy: HTTP/1.1 or HTTP/2.0
 
     def header(self, name: str) -> str:
         """The first value of header ``name`` (case-insensitive), or ``''``."""
@@ -128,7 +129,7 @@ class _Responder:
         if tap is None:  # a browser still talking to a tap that was closed: answer, record nothing
             flow.response = http.Response.make(204)
             return
-        tap.record_request(request.method, url, headers, request.get_content(strict=False) or b"")
+        tap.record_request(request.method, url, headers, request.get_content(strict=False) or b"", request.http_version)
         if request.headers.get("upgrade", "").lower() == "websocket":
             flow.response = http.Response.make(
                 101,
@@ -199,7 +200,9 @@ class Tap:
             recording, self._recording = self._recording, Recording()
             return recording
 
-    def record_request(self, method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes) -> None:
+    def record_request(
+        self, method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes, http_version: str = ""
+    ) -> None:
         lowered = {k.lower(): v for k, v in headers}
         with self._lock:
             recording = self._recording
@@ -215,6 +218,7 @@ class Tap:
                     body=body,
                     channel=channel_from_headers(method, lowered),
                     page_url=lowered.get("referer", ""),
+                    http_version=http_version,
                 )
             )
 

@@ -118,3 +118,12 @@ def test_browser_background_traffic_is_kept_out(tracked_page: Page, capture: Cap
     capture.settle()
     assert not [r for r in capture.requests if "googleapis.com" in r.url]
     assert capture.recording.background >= 1
+
+
+def test_https_is_terminated_and_spoken_over_http2(tracked_page: Page, capture: Capture) -> None:
+    tracked_page.goto(SITE)
+    assert tracked_page.evaluate("window.isSecureContext && !!crypto.subtle")
+    capture.settle()
+    page_load = next(r for r in capture.requests if r.url == SITE)
+    # Both browsers negotiate HTTP/2 with the proxy over TLS signed by the harness's CA.
+    assert page_load.http_version == "HTTP/2.0"

@@ -129,3 +129,19 @@ def test_bad_options_exit_2_with_one_line(argv: list[str], message: str) -> None
 def test_python_m_harness_is_the_same_command() -> None:
     done = subprocess.run([sys.executable, "-m", "harness", "run", "missing-dir"], capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.strip() == "telltale: error: no such scenario file or folder: missing-dir"
+
+
+def test_parallel_workers_keep_every_run_apart(tmp_path: Path) -> None:
+    for name in ("first", "second", "third"):
+        (tmp_path / f"{name}.yaml").write_text(SCENARIO.replace("Fill the login form", f"{name} run, fill the login form"))
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["run", str(tmp_path), "--no-snippet", "--site", str(SITE), "--report", str(tmp_path / "report"),
+                   "-j", "2", "--browser", "chromium"], out, err)
+    assert status == ExitStatus.OK, out.getvalue() + err.getvalue()
+    runs = json.loads((tmp_path / "report" / "results.json").read_text())["runs"]
+    assert [r["file"].split("/")[-1] for r in runs] == ["first.yaml", "second.yaml", "third.yaml"]
+    # Each run saw only its own traffic: one login page load and one form post each.
+    for run in runs:
+        traffic = json.loads((tmp_path / "report" / run["dir"] / "traffic.json").read_text())
+        posts = [r for r in traffic["requests"] if r["method"] == "POST" and r["url"].endswith("/account.html")]
+        assert len(posts) == 1, run["file"]
