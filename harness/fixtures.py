@@ -16,6 +16,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 
 from . import browsers
 from .capture import CaptureProxy, Recording, Tap
+from .errors import BrowserLaunchError
 from .plugin import session_of
 from .runner import wait_for_quiet
 from .timeline import Timeline
@@ -62,9 +63,15 @@ def telltale_proxy(pytestconfig: pytest.Config) -> CaptureProxy:
 def browser_type_launch_args(
     pytestconfig: pytest.Config, playwright: Playwright, browser_name: str, telltale_proxy: CaptureProxy
 ) -> dict[str, Any]:
-    """pytest-playwright's launch options, pointed at this browser's tap of the proxy."""
+    """pytest-playwright's launch options, pointed at this browser's tap of the proxy.
+
+    A browser that is not installed skips its tests with the line that says how to install it.
+    """
     tap = session_of(pytestconfig).tap(browser_name)
-    source = browsers.find_browser(playwright, browser_name)  # type: ignore[arg-type]
+    try:
+        source = browsers.find_browser(playwright, browser_name)  # type: ignore[arg-type]
+    except BrowserLaunchError as error:
+        pytest.skip(str(error))
     return browsers.launch_options(source, tap.host, tap.port)
 
 

@@ -171,7 +171,10 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         session = self.config.stash[_SESSION]
-        worker = session.worker(self.browser_name)
+        try:
+            worker = session.worker(self.browser_name)
+        except BrowserLaunchError as error:
+            pytest.skip(str(error))  # like pytest-playwright's fixtures here: the line says how to install it
         report_dir = Path(_setting(self.config, "telltale_report") or "telltale-report")
         run_dir = run_dir_for(report_dir, self.scenario, self.browser_name)
         result = run_scenario(worker, self.scenario, session.snippet(), run_dir, session.site())
