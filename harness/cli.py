@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import enum
-import shlex
 import sys
 import threading
 import traceback
@@ -80,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser("diff", help="compare two PNG images (pixelmatch semantics)", add_help=False)
     diff.add_argument("rest", nargs=argparse.REMAINDER)
+
+    verify = commands.add_parser("verify", help="check a report folder against its manifest.json")
+    verify.add_argument("dir", metavar="DIR", help="the report folder (the one holding manifest.json)")
+    verify.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -112,8 +115,9 @@ def _read_snippet(args: argparse.Namespace) -> str | None:
 def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Run every scenario in every browser; write results.json, junit.xml and the report."""
     from .execution import RunPlan, execute
+    from .manifest import digest, write_manifest
     from .report import write_report
-    from .results import write_results
+    from .results import Invocation, write_results
 
     paths = args.paths or [DEFAULT_SCENARIOS]
     for path in paths:
@@ -129,14 +133,18 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     browsers: list[BrowserName] = args.browsers or ["chromium"]
     report_dir = Path(args.report)
     plan = RunPlan(found.scenarios, browsers, site, snippet, report_dir, args.jobs)
+    snippet_path = None if args.no_snippet else str(Path(args.snippet) if args.snippet else DEFAULT_SNIPPET)
+    invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), snippet_path, snippet)
     outcome = execute(plan, on_result=lambda r: output.line(_progress_line(r)))
     for message in outcome.environment_errors:
         output.error(message)
-    command = "telltale " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "telltale run"
-    write_results(outcome.results, report_dir, [str(e) for e in found.errors], command)
-    index = write_report(outcome.results, report_dir, outcome.environment_errors + [str(e) for e in found.errors])
+    invalid = [str(e) for e in found.errors]
+    document = write_results(outcome.results, report_dir, invalid, invocation, outcome.environment_errors)
+    index = write_report(document, report_dir)
+    manifest = write_manifest(report_dir)  # last: it covers every file written before it
     _summary(outcome.results, output)
     output.line(f"report: {index}")
+    output.line(f"manifest: {manifest} (sha256 {digest(manifest).sha256})")
     if outcome.environment_errors:
         return ExitStatus.ENVIRONMENT
     if found.errors or not found.scenarios:
@@ -179,6 +187,19 @@ def _summary(runs: list[RunResult], output: Output) -> None:
     output.line(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors")
 
 
+def command_verify(args: argparse.Namespace, output: Output) -> ExitStatus:
+    """Check a report folder against its manifest: one line per changed, missing or added file."""
+    from .manifest import MANIFEST, verify
+
+    result = verify(Path(args.dir))
+    for problem in result.problems:
+        output.line(str(problem))
+    if not result.ok:
+        return ExitStatus.CHECK_FAILED
+    output.line(f"verified: {result.files} files match {Path(args.dir) / MANIFEST} (sha256 {result.manifest_sha256})")
+    return ExitStatus.OK
+
+
 def command_diff(args: argparse.Namespace, output: Output) -> int:
     from . import diff
 
@@ -188,6 +209,7 @@ def command_diff(args: argparse.Namespace, output: Output) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "run": command_run,
     "diff": command_diff,
+    "verify": command_verify,
 }
 
 
@@ -198,6 +220,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     show_traceback = "--traceback" in argv
     try:
         args = build_parser().parse_args(argv)
+        args.argv = argv  # the command as given, recorded in results.json to reproduce the run
         return int(COMMANDS[args.command](args, output))
     except KeyboardInterrupt:
         output.error("interrupted")

@@ -5,16 +5,18 @@ every distinct result of applying the decoders in `DECODERS` to it, and to those
 steps deep. Each layer's `chain` names the steps that produced it, outermost first: a gzip'd JSON body whose
 strings carry base64 is peeled into ``("gzip",)`` and then ``("gzip", "base64")``.
 
-Decoders that find things inside larger text (base64, hex, lz-string, JSON escapes, percent-escapes) emit one
-layer for all they found, the pieces joined by newlines, rather than one layer per piece: a tracker batch holds
-hundreds of candidate runs, and a layer each would cost more than the search itself. Text that needs no
-decoding is not copied into a new layer: it is searched where it stands.
+Decoders that find things inside larger text (base64, hex, lz-string, JSON escapes, percent-escapes, entities)
+emit one layer for all they found, the pieces joined by newlines, rather than one layer per piece: a tracker
+batch holds hundreds of candidate runs, and a layer each would cost more than the search itself. (Base64 and
+hex emit two: the pieces that decoded to text apart from the binary ones, so that JSON, URL and HTML decoding,
+which read text only, still apply.) Text that needs no decoding is not copied into a new layer: it is searched
+where it stands.
 
 Every decoder is cheap to reject input it does not apply to (a magic number, a byte class, one regex search),
 and the work is bounded: each decoder's output is capped at `MAX_OUTPUT`, all layers of one call at a work
 budget, a layer identical to one already produced is dropped, and a base64 or lz-string run is decoded once per
-call even when several layers contain it. Runs are found with bit-parallel arithmetic on a class mask of the
-bytes (see `_long_runs`), so their cost does not depend on how many short words the text has.
+call even when several layers contain it. Runs are found by array work on a bit mask of the bytes (see
+`_long_runs`), so their cost does not depend on how many short words the text has.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ __all__ = [
     "Layer",
     "decode_layers",
     "parse_form",
+    "parse_query",
 ]
 
 MIN_RUN: Final = 16
@@ -163,6 +166,24 @@ def _any_in_runs(
     return result
 
 
+def _as_text(data: bytes) -> str | None:
+    """`data` as UTF-8 text, or None for binary: invalid UTF-8, or a NUL byte."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _text_and_binary(pieces: list[bytes]) -> list[bytes]:
+    """Decoded pieces joined into at most two layers, the text ones apart from the binary ones (noise among
+    them): the decoders that read text (JSON, URL, HTML) skip a layer with anything binary in it."""
+    text = [piece for piece in pieces if _as_text(piece) is not None]
+    binary = [piece for piece in pieces if _as_text(piece) is None] if len(text) < len(pieces) else []
+    return [b"\n".join(group) for group in (text, binary) if group]
+
+
 class _View:
     """One layer's bytes, with the facts several decoders ask about computed once."""
 
@@ -172,13 +193,8 @@ class _View:
 
     @cached_property
     def text(self) -> str | None:
-        """The bytes as UTF-8 text, or None for binary (invalid UTF-8 or a NUL byte)."""
-        if b"\0" in self.data:
-            return None
-        try:
-            return self.data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        """The bytes as UTF-8 text, or None for binary."""
+        return _as_text(self.data)
 
     @cached_property
     def classes(self) -> npt.NDArray[np.uint8]:
@@ -201,16 +217,17 @@ class _View:
             with_upper = _any_in_runs(self.classes, _UPPER, starts, ends)
             starts, ends = starts[with_upper], ends[with_upper]
         runs = []
-        for start, end in zip(starts.tolist(), ends.tolist()):
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
             run = self.data[start:end]
             head = run[:256]  # exact check (the mask test saw a few bytes around), on enough of a long run
             if head.lower() != head and head.upper() != head:
-                padding = self.data[end : end + 2]
-                runs.append(run + (padding if padding == b"==" else padding[:1] if padding[:1] == b"=" else b""))
+                padding = self.data[end : end + 2]  # base64 padding belongs to its run: it fixes the alignment
+                runs.append(run + (b"==" if padding == b"==" else b"=" if padding[:1] == b"=" else b""))
         return runs
 
     def fresh(self, decoder: str, runs: list[bytes]) -> list[bytes]:
-        """The runs this decoder has not decoded yet in this `decode_layers` call (an outer layer had them)."""
+        """The runs (or literals) this decoder has not decoded yet in this `decode_layers` call: an outer layer
+        holding the same ones has had them decoded already."""
         new = []
         for run in runs:
             if (decoder, run) not in self._decoded_runs:
@@ -229,8 +246,8 @@ def _inflate(data: bytes, wbits: int, *, complete: bool) -> bytes | None:
         out = inflater.decompress(data, MAX_OUTPUT)
     except zlib.error:
         return None
-    if complete and not (inflater.eof and not inflater.unused_data):
-        return None
+    if complete and len(out) < MAX_OUTPUT and not (inflater.eof and not inflater.unused_data):
+        return None  # (a stream that fills the cap is a stream: noise never decodes that far)
     return out or None
 
 
@@ -297,17 +314,21 @@ def _zstd(view: _View) -> list[bytes]:
     return [b"".join(parts)]
 
 
+# Brotli expands runs up to about 660,000 times and its binding cannot cap one call's output, so the input goes
+# in slices small enough that one slice of a bomb stays under the cap's order of magnitude.
+_BROTLI_SLICE: Final = 64
+
+
 def _brotli(view: _View) -> list[bytes]:
     # No magic number: the stream must decode without error and finish exactly at the end of the data.
-    # Fed in slices so that a bomb is noticed after one slice's worth of output, not after all of it.
     if len(view.data) < 2:
         return []
     decompressor = brotli.Decompressor()
     parts: list[bytes] = []
     size = 0
     try:
-        for start in range(0, len(view.data), 1 << 16):
-            chunk = decompressor.process(view.data[start : start + (1 << 16)])
+        for start in range(0, len(view.data), _BROTLI_SLICE):
+            chunk = decompressor.process(view.data[start : start + _BROTLI_SLICE])
             parts.append(chunk)
             size += len(chunk)
             if size >= MAX_OUTPUT:
@@ -330,14 +351,14 @@ def _with_compressed(joined: list[bytes], pieces: list[bytes]) -> list[bytes]:
 
 def _percent_decode(data: bytes) -> bytes:
     """``%XX`` escapes decoded, at C speed: rewritten as ``\\xXX`` for the codec that reads Python escapes."""
-    if b"\\" in data:
-        data = data.replace(b"\\", b"\\\\")
+    escapes = data.replace(b"\\", b"\\\\") if b"\\" in data else data
     try:
-        return codecs.escape_decode(data.replace(b"%", b"\\x"))[0]
+        return codecs.escape_decode(escapes.replace(b"%", b"\\x"))[0]
     except ValueError:  # a '%' not followed by two hex digits ("50%"): the slow, lenient way
         return unquote_to_bytes(data)
 
 
+_URL_START: Final = re.compile(rb"\A(?:[a-zA-Z][a-zA-Z0-9+.-]{0,15}://|/)[^\s?]*\?")  # up to the query
 _FORM_CHARS: Final = bytes(range(0x21, 0x7F))  # a form body is printable ASCII without spaces
 _FORM_FIELD: Final = re.compile(rb"=[^=&]")  # an '=' that is not base64 padding
 
@@ -347,6 +368,7 @@ def _is_form(data: bytes) -> bool:
     return (
         bool(data)
         and data[:1] not in (b"{", b"[", b"<", b'"')
+        and not _URL_START.match(data)
         and not data[:64].translate(None, _FORM_CHARS)
         and bool(_FORM_FIELD.search(data))
         and not data.translate(None, _FORM_CHARS)
@@ -369,6 +391,16 @@ _FORM_LINES: Final = bytes.maketrans(b"&=+", b"\n\n ")
 _FORM_LINES_KEEP_PLUS: Final = bytes.maketrans(b"&=", b"\n\n")
 
 
+def parse_query(url: bytes) -> list[tuple[bytes, bytes]] | None:
+    """The decoded ``(key, value)`` pairs of a URL's query string; None if `url` has none that is a form."""
+    start = _URL_START.match(url)
+    return parse_form(_query(url, start.end())) if start else None
+
+
+def _query(url: bytes, start: int) -> bytes:
+    return url[start:].partition(b"#")[0]
+
+
 def _form_layers(fields: bytes) -> list[bytes]:
     if not _is_form(fields):
         return []
@@ -385,13 +417,10 @@ def _form_body(view: _View) -> list[bytes]:
     return _form_layers(view.data)
 
 
-_URL_START: Final = re.compile(rb"\A(?:[a-zA-Z][a-zA-Z0-9+.-]{0,15}://|/)[^\s?]*\?")
-
-
 def _form_query(view: _View) -> list[bytes]:
     """The query string of a URL, decoded like a form (``+`` as a space)."""
     start = _URL_START.match(view.data)
-    return _form_layers(view.data[start.end() :].partition(b"#")[0]) if start else []
+    return _form_layers(_query(view.data, start.end())) if start else []
 
 
 # A token holding a percent-escape, from one delimiter to the next. The look-behind makes each token start
@@ -435,24 +464,25 @@ def _multipart(view: _View) -> list[bytes]:
 _ESCAPED_STRING: Final = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)++"', re.DOTALL)
 
 
-def _json_strings(data: bytes, depth: int) -> Iterator[bytes]:
+def _json_strings(view: _View, data: bytes, depth: int) -> Iterator[bytes]:
     """The JSON string literals in `data` that contain escapes, decoded (and, inside them, nested JSON's)."""
-    for literal in _ESCAPED_STRING.findall(data):
+    for literal in view.fresh("json", _ESCAPED_STRING.findall(data)):
         try:
             decoded = json.loads(literal, strict=False).encode("utf-8", "surrogatepass")
         except ValueError:
             continue  # not JSON after all (a quote in some other language)
         yield decoded
         if depth < _MAX_JSON_NESTING and b"\\" in decoded:
-            yield from _json_strings(decoded, depth + 1)
+            yield from _json_strings(view, decoded, depth + 1)
 
 
 def _json(view: _View) -> list[bytes]:
     # Strings without escapes are already verbatim in this layer, where every other decoder and the search see
     # them; only strings with escapes (\uXXXX, \", \/, JSON stringified inside JSON) hold something new.
+    # Nested JSON is unescaped here, level after level, so that it costs one step of the depth, not one a level.
     if b"\\" not in view.data or b'"' not in view.data:
         return []
-    strings = list(_json_strings(view.data, 1))
+    strings = list(_json_strings(view, view.data, 1))
     return _with_compressed([b"\n".join(strings)], strings) if strings else []
 
 
@@ -510,25 +540,23 @@ def _base64(view: _View) -> list[bytes]:
         # Padding fixes the alignment; an unpadded run could start anywhere, unless it is a whole blob.
         offsets = (len(run) % 4,) if len(core) != len(run) else (0, 1, 2, 3) if len(run) < ALIGN_ALL_BELOW else (0,)
         for offset in offsets:
-            piece = core[offset : len(core) - (len(core) - offset) % 4 % 3]  # drop a lone last char (6 bits)
+            piece = core[offset : len(core) - ((len(core) - offset) % 4 == 1)]  # a lone last char: 6 bits, no byte
             pieces.append(binascii.a2b_base64(piece + b"=" * (-len(piece) % 4)))
         natural.append(pieces[-len(offsets)])
-    # All alignments in one layer: three of every four pieces are noise, but a layer each would cost more.
-    return _with_compressed([b"\n".join(pieces)], natural) if pieces else []
+    # All alignments together: three of every four pieces are noise, but a layer each would cost more.
+    return _with_compressed(_text_and_binary(pieces), natural)
 
 
 def _hex(view: _View) -> list[bytes]:
-    """Long runs of hex digits decoded at both alignments, all runs at once, in one layer."""
+    """Long runs of hex digits decoded at both alignments."""
     if not len(view.long_runs[0]) or not (view.long_runs[1] - view.long_runs[0] >= MIN_HEX_RUN).any():
         return []  # a hex run is a base64-class run too: none that long, no need to look
     starts, ends = _long_runs(view.classes, _HEX, MIN_HEX_RUN)
-    begins = np.concatenate((starts, starts + 1))
-    stops = begins + (np.concatenate((ends, ends)) - begins) // 2 * 2
-    pieces = [view.data[begin:stop] for begin, stop in zip(begins.tolist(), stops.tolist())]
-    if not pieces:
-        return []
-    joined = bytes.fromhex(b"0a".join(pieces).decode("ascii"))
-    return _with_compressed([joined], [bytes.fromhex(pieces[0].decode("ascii"))] if len(starts) == 1 else [])
+    pieces: list[bytes] = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        for offset in (0, 1):
+            pieces.append(bytes.fromhex(view.data[start + offset : end - (end - start - offset) % 2].decode("ascii")))
+    return _with_compressed(_text_and_binary(pieces), pieces[::2])
 
 
 # --- lz-string ------------------------------------------------------------------------------------------------
@@ -568,6 +596,7 @@ def _lz_decompress(stream: bytes, total_bits: int, char_bits: int, *, partial: b
     entries = ["", "", "", chr(code)]  # codes 0, 1 and 2 are reserved: 8-bit char, 16-bit char, end
     word = entries[3]
     out = [word]
+    produced = 1
     enlarge_in, code_bits = 4, 3
     while True:
         code = read(code_bits)
@@ -592,6 +621,9 @@ def _lz_decompress(stream: bytes, total_bits: int, char_bits: int, *, partial: b
         else:
             return None
         out.append(entry)
+        produced += len(entry)
+        if produced > MAX_OUTPUT:  # each code can repeat a longer entry: n codes can spell n * n / 2 chars
+            return None
         entries.append(word + entry[0])
         word = entry
         enlarge_in -= 1
@@ -612,7 +644,10 @@ def _six_bit_stream(core: bytes) -> bytes:
 def _lz_six_bit(view: _View, decoder: str, runs: list[bytes], to_standard: bytes | None) -> list[bytes]:
     found: list[bytes] = []
     for run in view.fresh(decoder, runs):
-        if len(run) > 66 and _lz_decompress(_six_bit_stream(run[:64].translate(to_standard)), 384, 6, partial=True) is None:
+        if (
+            len(run) > 66
+            and _lz_decompress(_six_bit_stream(run[:64].translate(to_standard)), 384, 6, partial=True) is None
+        ):
             continue  # a long run that is not lz-string fails within its first characters: don't copy it all
         core = run.rstrip(b"=").translate(to_standard)
         text = _lz_decompress(_six_bit_stream(core), 6 * len(core), 6)
@@ -677,9 +712,9 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("brotli", _brotli, "binary"),
     Decoder("deflate", _deflate, "binary"),
     # Containers: their output holds every field, decoded, so the inline decoders run there instead.
-    Decoder("multipart", _multipart, "text", claims=True),
+    Decoder("multipart", _multipart, claims=True),  # its parts may be binary files
     Decoder("form", _form_body, "text", claims=True),
-    Decoder("form", _form_query, "text"),
+    Decoder("query", _form_query, "text"),
     Decoder("url", _url, "text"),
     Decoder("json", _json, "text"),
     Decoder("html", _html, "text"),
@@ -690,7 +725,7 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("lz-utf16", _lz_utf16, "text"),
 )
 
-TRANSPARENT: Final = frozenset({"multipart", "form", "url", "json", "html"})
+TRANSPARENT: Final = frozenset({"multipart", "form", "query", "url", "json", "html"})
 """Steps that leave plain text as it was: a value seen after one of them was usually already seen before it."""
 
 DECOMPRESSORS: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})

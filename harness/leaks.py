@@ -1,9 +1,10 @@
 """Search captured bytes for protected values in every form a tracker might send them.
 
 A `LeakScanner` expands each `Protected` value into its variants (as typed, trimmed, lowercased, card
-groupings, digests in hex and base64, prefixes a keylogger would send), each as UTF-8 and as UTF-16-LE, and puts
-them all in one Aho-Corasick automaton. `scan` peels a payload into layers (`harness.decode`) and runs the
-automaton once over each layer: the cost does not grow with the number of variants.
+groupings, digests in hex and base64, prefixes a keylogger would send), each as UTF-8 and as UTF-16-LE, and the
+hex and base64 of the value itself, and puts them all in one Aho-Corasick automaton. `scan` peels a payload
+into layers (`harness.decode`) and runs the automaton once over each layer: the cost does not grow with the
+number of variants.
 
 Nothing this module returns or prints holds a protected value: `Protected`'s repr shows a keyed fingerprint,
 and a `Hit`'s excerpt has every occurrence of every variant replaced by ``⟦fp:…⟧`` markers.
@@ -23,12 +24,12 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import ahocorasick_rs
 
-from harness.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, parse_form
+from harness.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, parse_form, parse_query
 
 __all__ = ["EXCERPT_RADIUS", "FragmentHit", "Hit", "LeakScanner", "Protected", "find_fragments", "fingerprint"]
 
@@ -74,6 +75,9 @@ class Protected:
         return f"<Protected name={self.name!r} kind={self.kind!r} {fingerprint(self.value, _PROCESS_KEY)}>"
 
 
+FragmentSource = Literal["json", "form", "payload"]
+
+
 def _chain_label(chain: tuple[str, ...]) -> str:
     return ">".join(chain) or "raw"
 
@@ -89,7 +93,8 @@ class Hit:
     chain: tuple[str, ...]
     """Encodings peeled to find it, outermost first; ``()`` for the bytes as captured."""
     offset: int
-    """Where the match starts, in the layer `chain` leads to."""
+    """Where the match starts, in the layer that holds it: the one `chain` leads to, or for a value found by
+    its hex or base64 form (chain ending in that step), the layer that holds the encoded form."""
     excerpt: bytes = field(repr=False)
     """Up to `EXCERPT_RADIUS` bytes each side, every occurrence of any protected value masked by its marker."""
 
@@ -110,8 +115,8 @@ class FragmentHit:
     """``exact``, ``trimmed``, ``lowercase`` or ``prefix:n/m``."""
     group: str
     """Where the fragments sat: a JSON key path (``k``, ``events[].key``) or a form key; ``""`` for tiny payloads."""
-    source: str
-    """``json``, ``form`` or ``payload`` (a whole payload of at most three bytes)."""
+    source: FragmentSource
+    """Where the short strings came from: JSON string values, form or query values, or whole tiny payloads."""
     payloads: tuple[int, ...]
     """Indices, in the sequence given, of the payloads whose fragments spell the match."""
     chain: tuple[str, ...]
@@ -208,8 +213,14 @@ def _masks(value: str) -> Iterator[str]:
             yield stable.translate(bytes.maketrans(b"+/", b"-_")).decode()
 
 
-_WORD: Final = bytes(1 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) == "_") else 0 for byte in range(256))
+# Byte classes that must not touch a match (a non-ASCII neighbour counts as byte 0x80).
+_WORD: Final = bytes(
+    1 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) == "_") else 0 for byte in range(256)
+)
 _DIGIT: Final = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
+# A prefix must stand as a whole field value: between quotes, after '=' and before '&', on a line of its own.
+_VALUE_EDGES: Final = b"\"'`&=:;,<>()[]{}| \t\r\n\0"
+_NOT_EDGE: Final = bytes(0 if byte in _VALUE_EDGES else 1 for byte in range(256))
 
 
 @dataclass(frozen=True)
@@ -222,7 +233,7 @@ class _Needle:
     rank: int
     """Preference when needles of one value overlap: lower wins (more exact, then longer)."""
     partial: bool
-    """A prefix: superseded by any whole-value hit of the same value in the same layer."""
+    """A prefix: superseded by any whole-value hit of the same value in the same payload."""
     boundary: bytes | None
     """Byte class that must not touch the match on either side, or None; a short string inside a longer word
     or a PIN inside a longer number is a coincidence, not a leak."""
@@ -236,7 +247,7 @@ class _Needle:
 def _boundary(text: str, partial: bool) -> bytes | None:
     """The byte class that must not touch a match of `text` for it to count (None: it counts anywhere)."""
     if partial:
-        return _WORD  # what a keylogger sends is the whole field so far, not part of a longer word
+        return _NOT_EDGE  # what a keylogger sends is the whole field so far, not the start of other text
     if text.isdigit():
         return _DIGIT  # a PIN inside a longer number is another number
     return _WORD if len(text) < _SHORT else None
@@ -271,8 +282,8 @@ def _needles(index: int, protected: Protected, min_prefix: int) -> Iterator[tupl
                 label = f"{algorithm}-{form_label}" + ("" if source == "exact" else f"({source})")
                 yield from written(label, form(digest), _TEXT_WIRE_FORMS)
     for length in range(len(value) - 1, min_prefix - 1, -1):  # longest first: the better of two overlapping
-        prefix = value[:length]
-        yield from written(f"prefix:{length}/{len(value)}", prefix, _WIRE_FORMS, partial=True, reported=len(value) >= _SHORT)
+        label = f"prefix:{length}/{len(value)}"
+        yield from written(label, value[:length], _WIRE_FORMS, partial=True, reported=len(value) >= _SHORT)
     for text in _masks(value):
         yield from written("mask", text, _TEXT_WIRE_FORMS, reported=False)
 
@@ -282,7 +293,7 @@ def _needles(index: int, protected: Protected, min_prefix: int) -> Iterator[tupl
 
 @dataclass(frozen=True)
 class _Masks:
-    """Disjoint spans of one layer that hold some protected value in some form, sorted, with whose they are."""
+    """The disjoint spans of one layer that hold some protected value in some form, sorted, and whose they are."""
 
     starts: list[int]
     ends: list[int]
@@ -306,11 +317,13 @@ class _Masks:
 
 
 def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -> bool:
-    """Whether a character of `byte_class` sits right before or after data[start:end]."""
-    before = start - width
-    if before >= 0 and byte_class[data[before]] and (width == 1 or data[before + 1] == 0):
-        return True
-    return end + width <= len(data) and bool(byte_class[data[end]]) and (width == 1 or data[end + 1] == 0)
+    """Whether a character of `byte_class` sits right before or after data[start:end] (`width` bytes a char)."""
+    for at in (start - width, end):
+        if at >= 0 and at + width <= len(data):
+            byte = data[at] if width == 1 or data[at + 1] == 0 else 0x80  # UTF-16: a non-ASCII character
+            if byte_class[byte]:
+                return True
+    return False
 
 
 class LeakScanner:
@@ -342,13 +355,15 @@ class LeakScanner:
     def scan(self, data: bytes) -> list[Hit]:
         """Every protected value in `data`, in any layer, as hits ordered by layer then offset.
 
-        Within a layer, overlapping matches of one value keep the most exact and longest variant, and a
-        whole-value hit drops that value's prefix hits. A hit seen again through a step that keeps plain text
-        as it was (JSON, URL, form, HTML, multipart) is reported only when that step revealed more occurrences.
+        Within a layer, overlapping matches of one value keep the most exact and longest variant. A whole-value
+        hit anywhere in the payload drops that value's prefix hits: the keystrokes before it are the same leak.
+        A hit seen again through a step that keeps plain text as it was (JSON, URL, form, HTML, multipart) is
+        reported only when that step revealed more occurrences, and one seen again with the same surroundings
+        in a sibling layer is reported once.
         """
-        hits: list[Hit] = []
+        hits: list[tuple[_Needle, Hit]] = []
         counts: list[Counter[tuple[int, str, tuple[str, ...]]]] = []
-        excerpts_seen: set[tuple[int, str, bytes]] = set()
+        excerpts_seen: dict[tuple[int, str, tuple[str, ...], bytes], int] = {}
         layers = decode_layers(data, self.max_depth)
         compressed = {layer.parent for layer in layers if layer.chain[-1:] and layer.chain[-1] in DECOMPRESSORS}
         for index, layer in enumerate(layers):
@@ -364,14 +379,14 @@ class LeakScanner:
                     earlier = (() if step[0] in TRANSPARENT else step) + needle.via
                     if counts[layer.parent][(needle.value, needle.variant, earlier)] >= count[key]:
                         continue
-                excerpt = self._excerpt(layer.data, start, end, masks)
-                if (needle.value, needle.variant, excerpt) in excerpts_seen:
-                    continue
-                excerpts_seen.add((needle.value, needle.variant, excerpt))
-                protected = self.values[needle.value]
                 chain = layer.chain + needle.via
-                hits.append(Hit(protected.name, protected.kind, needle.variant, chain, start, excerpt))
-        return hits
+                excerpt = self._excerpt(layer.data, start, end, masks)
+                if excerpts_seen.setdefault((needle.value, needle.variant, chain, excerpt), index) != index:
+                    continue
+                protected = self.values[needle.value]
+                hits.append((needle, Hit(protected.name, protected.kind, needle.variant, chain, start, excerpt)))
+        whole = {needle.value for needle, _ in hits if not needle.partial}
+        return [hit for needle, hit in hits if not (needle.partial and needle.value in whole)]
 
     def _search(self, data: bytes) -> tuple[list[tuple[_Needle, int, int]], _Masks]:
         """The matches chosen for hits in one layer, and where every match of any needle lies (to mask it)."""
@@ -429,10 +444,11 @@ def _json_fragments(node: Any, path: str) -> Iterator[tuple[str, str]]:
         yield path, node
 
 
-def _fragments(data: bytes) -> Iterator[tuple[str, str, str]]:
-    """(source, group, fragment) for the short strings one layer carries."""
+def _fragments(data: bytes, whole: bool) -> Iterator[tuple[FragmentSource, str, str]]:
+    """(source, group, fragment) for the short strings one layer carries; `whole` when the layer is a whole
+    payload (as sent, or decompressed), not strings pulled out of one."""
     stripped = data.strip()
-    if stripped[:1] in (b"{", b"["):
+    if stripped[:1] in (b"{", b"[", b'"'):
         try:
             document = json.loads(stripped)
         except ValueError:
@@ -441,18 +457,18 @@ def _fragments(data: bytes) -> Iterator[tuple[str, str, str]]:
             for path, text in _json_fragments(document, ""):
                 yield "json", path, text
             return
-    query = data.partition(b"?")[2].partition(b"#")[0] if b"?" in data else data
-    pairs = parse_form(query)
+    pairs = parse_form(data)
+    if pairs is None:
+        pairs = parse_query(data)
     if pairs is not None:
         for key, value in pairs:
             text = value.decode("utf-8", "replace")
             if 0 < len(text) <= _FRAGMENT_CHARS:
                 yield "form", key.decode("utf-8", "replace"), text
-    elif 0 < len(data) <= _FRAGMENT_CHARS:
-        try:
-            yield "payload", "", data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+    elif whole and 0 < len(data) <= _FRAGMENT_CHARS:
+        text = data.decode("utf-8", "replace")
+        if "\ufffd" not in text:  # a key, not a byte of something binary
+            yield "payload", "", text
 
 
 def find_fragments(
@@ -467,10 +483,11 @@ def find_fragments(
     reported, or else the longest prefix.
     """
     markers = [fingerprint(protected.value, key) for protected in values]
-    groups: defaultdict[tuple[str, tuple[str, ...], str], list[tuple[int, str]]] = defaultdict(list)
+    groups: defaultdict[tuple[FragmentSource, tuple[str, ...], str], list[tuple[int, str]]] = defaultdict(list)
     for index, payload in enumerate(payloads):
         for layer in decode_layers(payload, max_depth):
-            for source, group, text in _fragments(layer.data):
+            is_payload = not layer.chain or layer.chain[-1] not in TRANSPARENT
+            for source, group, text in _fragments(layer.data, is_payload):
                 groups[(source, layer.chain, group)].append((index, text))
 
     patterns: dict[str, list[tuple[int, str, int, bool]]] = {}  # text -> (value, variant, rank, partial)
@@ -478,7 +495,8 @@ def find_fragments(
         typed = protected.value
         variants = [(label, form(typed), False) for label, form in _TEXT_FORMS]
         if len(typed) >= _SHORT:
-            variants += [(f"prefix:{n}/{len(typed)}", typed[:n], True) for n in range(len(typed) - 1, min_prefix - 1, -1)]
+            lengths = range(len(typed) - 1, min_prefix - 1, -1)
+            variants += [(f"prefix:{length}/{len(typed)}", typed[:length], True) for length in lengths]
         for rank, (label, text, partial) in enumerate(variants):
             bucket = patterns.setdefault(text, [])
             if text and not any(entry[0] == index for entry in bucket):
@@ -519,4 +537,3 @@ def _running_offsets(texts: Iterator[str]) -> Iterator[int]:
     for text in texts:
         yield offset
         offset += len(text)
-

@@ -1,0 +1,281 @@
+"""Throughput of the leak detector over a synthetic capture.
+
+Builds a capture of about --mb megabytes (tracker JSON batches, gzip'd batches, form posts, base64 blobs, random
+binary), plants 20 protected values in it, twice in every variant and in a dozen encodings, then times
+`LeakScanner.scan` over all of it on one core and reports MB/s and how many plants were found. For comparison,
+it times the naive approach on a sample of the same capture: the same decoded layers, each variant searched
+with `in`, one after the other.
+
+    .venv/bin/python benchmarks/bench_leaks.py            # 100 MB
+    .venv/bin/python benchmarks/bench_leaks.py --mb 5     # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import hashlib
+import html
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import decode
+from harness.decode import decode_layers
+
+# The scanner's own list of variants: every one of them gets planted, and the naive search looks for each.
+from harness.leaks import LeakScanner, Protected, _needles
+
+KEY = os.urandom(32)
+MB = 1_000_000
+
+
+def _protected(rng: random.Random) -> list[Protected]:
+    """20 canaries of the kinds scenarios plant."""
+    values: list[Protected] = []
+    for index in range(20):
+        kind = ("email", "password", "card", "pin", "text", "name", "phone", "otp", "ssn", "iban")[index % 10]
+        token = "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(8))
+        value = {
+            "email": f"canary.{token}@example.org",
+            "password": f"Pw-{token}-{rng.randrange(10**6):06d}!",
+            "card": "4" + "".join(str(rng.randrange(10)) for _ in range(15)),
+            "pin": f"{rng.randrange(10**6):06d}",
+            "otp": f"{rng.randrange(10**6):06d}",
+            "text": f"Canary note {token}",
+            "name": f"Ada {token.title()}",
+            "phone": f"+44 7{rng.randrange(10**9):09d}",
+            "ssn": f"{rng.randrange(100, 900)}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}",
+            "iban": f"GB{rng.randrange(10, 99)}CANA{rng.randrange(10**14):014d}",
+        }[kind]
+        values.append(Protected(f"{kind}{index}", value, kind))
+    return values
+
+
+_WORDS = ("blue", "widget", "sale", "home", "cart", "account", "search", "shoe", "lamp", "gift", "news", "help")
+
+
+def _word(rng: random.Random) -> str:
+    return rng.choice(_WORDS) + rng.choice(("", "-", "_")) + rng.choice(_WORDS)
+
+
+def _event(rng: random.Random, index: int) -> dict[str, object]:
+    """One tracker event, varied enough to compress about as well as real batches (4-6x)."""
+    return {
+        "t": rng.choice(("click", "scroll", "input", "view", "mousemove")),
+        "ts": 1_700_000_000_000 + index * rng.randrange(5, 900),
+        "url": f"https://shop.test/{_word(rng)}/{rng.randrange(10**6)}?ref={_word(rng)}&utm_source={_word(rng)}",
+        "sel": f"main > div.{_word(rng)}:nth-child({rng.randrange(40)}) > a#{_word(rng)}{rng.randrange(999)}",
+        "xy": [rng.randrange(1280), rng.randrange(720)],
+        "text": " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(1, 8))),
+        "props": {
+            "sid": f"{rng.getrandbits(64):016x}",
+            "trace": f"{rng.getrandbits(128):032x}",
+            "price": rng.randrange(10000) / 100,
+            "tags": [rng.choice(_WORDS) for _ in range(rng.randrange(4))],
+        },
+    }
+
+
+def _batch(rng: random.Random, size: int) -> bytes:
+    events: list[dict[str, object]] = []
+    body = b""
+    while len(body) < size:
+        events += [_event(rng, len(events) + index) for index in range(16)]
+        ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+        body = json.dumps({"v": 1, "ua": ua, "events": events}).encode()
+    return body
+
+
+def _form(rng: random.Random, size: int) -> bytes:
+    fields: list[str] = []
+    while sum(map(len, fields)) < size:
+        value = rng.choice((" ".join(_word(rng) for _ in range(3)), "a&b=c", "50%", str(rng.randrange(10**6))))
+        fields.append(f"f{len(fields)}={quote(value)}")
+    return "&".join(fields).encode()
+
+
+def _blob(rng: random.Random, size: int) -> bytes:
+    inner = rng.randbytes(size * 3 // 4)
+    return json.dumps({"kind": "snapshot", "data": base64.b64encode(inner).decode()}).encode()
+
+
+def _gzip_batch(rng: random.Random, size: int) -> bytes:
+    return gzip.compress(_batch(rng, size * 5), 6)  # the wire size is about `size`
+
+
+# (share of the capture's bytes, maker of one payload of about the given size)
+MIX: tuple[tuple[float, Callable[[random.Random, int], bytes]], ...] = (
+    (0.35, _batch),
+    (0.15, _gzip_batch),
+    (0.10, _form),
+    (0.15, _blob),
+    (0.25, lambda rng, size: rng.randbytes(size * 2)),  # protobuf, uploads, wasm: the large binary bodies
+)
+
+
+def _plants(protected: Protected) -> list[tuple[str, str, bytes]]:
+    """(what, host, bytes) for each way one value is planted: every variant, in several encodings.
+
+    `host` says where the bytes go: ``json`` (a string field added to a JSON or gzip'd JSON batch, given
+    already quoted), ``form`` (a field added to a form post) or ``alone`` (a payload of its own).
+    """
+    variants = {
+        needle.variant: pattern.decode()
+        for pattern, needle in _needles(0, protected, 4)
+        if needle.reported and not needle.via and needle.width == 1
+    }
+    value = protected.value
+    prefix = value[: max(4, len(value) - 3)] if len(value) >= 6 else value
+
+    def quoted(text: str) -> bytes:
+        return json.dumps(text, ensure_ascii=False).encode()
+
+    plants = [(f"variant {label}", "json", quoted(text)) for label, text in variants.items()]
+    plants += [
+        ("utf16", "alone", b"\xff\xfe" + value.encode("utf-16-le")),
+        ("prefix", "json", quoted(prefix)),
+        ("gzip>base64", "json", quoted(base64.b64encode(gzip.compress(json.dumps({"d": value}).encode())).decode())),
+        ("base64", "json", quoted(base64.b64encode(value.encode()).decode())),
+        ("url twice", "form", b"q=" + quote(quote(value, safe=""), safe="").encode()),
+        ("hex", "json", quoted(value.encode().hex())),
+        ("html", "json", quoted(f"<input value='{html.escape(value)}'>".replace("@", "&#64;"))),
+        ("json \\u", "json", b'"' + "".join(f"\\u{ord(char):04x}" for char in value).encode() + b'"'),
+        ("base64 at offset", "json", quoted("id=x" + base64.b64encode(f"user={value};".encode()).decode())),
+        ("sha256 in gzip", "alone", gzip.compress(hashlib.sha256(value.encode()).hexdigest().encode())),
+    ]
+    return plants
+
+
+@dataclass
+class Capture:
+    payloads: list[bytes]
+    planted: list[tuple[int, str, str]]  # (payload index, value name, what)
+
+    @property
+    def size(self) -> int:
+        return sum(map(len, self.payloads))
+
+
+def _plant_in(host: bytes, field: bytes, kind: str) -> bytes:
+    if kind == "form":
+        return host + b"&" + field
+    if host[:2] == b"\x1f\x8b":
+        return gzip.compress(_plant_in(gzip.decompress(host), field, kind), 6)
+    return host[:-1] + b', "planted": ' + field + b"}"
+
+
+def build(total: int, values: list[Protected], rng: random.Random) -> Capture:
+    payloads: list[bytes] = []
+    kinds: list[str] = []
+    for share, make in MIX:
+        made = 0
+        while made < share * total:
+            payload = make(rng, rng.choice((2_000, 8_000, 30_000, 60_000)))
+            payloads.append(payload)
+            kinds.append("form" if make is _form else "json" if make in (_batch, _gzip_batch) else "other")
+            made += len(payload)
+    hosts = {kind: [index for index, k in enumerate(kinds) if k == kind] for kind in ("json", "form")}
+    planted: list[tuple[int, str, str]] = []
+    used: set[tuple[int, str]] = set()
+    for protected in values:
+        for what, kind, plant in _plants(protected):
+            for _ in range(2):  # a few places each
+                if kind == "alone":
+                    payloads.append(plant)
+                    index = len(payloads) - 1
+                else:  # one plant per value and host, so that a hit on the host tells which plant it found
+                    free = [i for i in hosts[kind] if (i, protected.name) not in used]
+                    if not free:  # a small capture: add a small host
+                        payloads.append((_batch if kind == "json" else _form)(rng, 2_000))
+                        hosts[kind].append(len(payloads) - 1)
+                        free = [len(payloads) - 1]
+                    index = rng.choice(free)
+                    payloads[index] = _plant_in(payloads[index], plant, kind)
+                used.add((index, protected.name))
+                planted.append((index, protected.name, what))
+    return Capture(payloads, planted)
+
+
+def _naive(payloads: list[bytes], variants: list[bytes]) -> int:
+    found = 0
+    for payload in payloads:
+        for layer in decode_layers(payload):
+            for variant in variants:
+                if variant in layer.data:
+                    found += 1
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=100, help="size of the synthetic capture (default 100)")
+    parser.add_argument("--naive-mb", type=float, default=2, help="sample the naive search runs over (default 2)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    values = _protected(rng)
+
+    started = time.perf_counter()
+    capture = build(int(args.mb * MB), values, rng)
+    print(
+        f"capture: {len(capture.payloads)} payloads, {capture.size / MB:.1f} MB, {len(capture.planted)} plants "
+        f"(built in {time.perf_counter() - started:.1f}s)"
+    )
+
+    started = time.perf_counter()
+    scanner = LeakScanner(values, KEY)
+    print(
+        f"scanner: {scanner!r}, built in {(time.perf_counter() - started) * 1000:.0f} ms; "
+        f"gzip inflates with {decode._GZIP_INFLATE.__name__}"
+    )
+
+    # CPU time of this process: one core, whatever else the machine is running.
+    started, wall = time.process_time(), time.perf_counter()
+    found: set[tuple[int, str]] = set()
+    hits = 0
+    for index, payload in enumerate(capture.payloads):
+        for hit in scanner.scan(payload):
+            found.add((index, hit.name))
+            hits += 1
+    elapsed, wall = time.process_time() - started, time.perf_counter() - wall
+    speed = capture.size / MB / elapsed
+    missed = [(name, what) for index, name, what in capture.planted if (index, name) not in found]
+    print(
+        f"LeakScanner: {elapsed:.2f}s CPU ({wall:.2f}s wall), {speed:.0f} MB/s on one core, {hits} hits, "
+        f"{len(capture.planted) - len(missed)}/{len(capture.planted)} plants found"
+    )
+    for name, what in sorted(set(missed))[:20]:
+        print(f"  missed: {name} as {what}")
+
+    variants = sorted(
+        {pattern for protected in values for pattern, needle in _needles(0, protected, 4) if needle.reported}
+    )
+    sample: list[bytes] = []
+    for payload in capture.payloads:
+        if sum(map(len, sample)) >= args.naive_mb * MB:
+            break
+        sample.append(payload)
+    sample_size = sum(map(len, sample))
+    started = time.process_time()
+    _naive(sample, variants)
+    naive_elapsed = time.process_time() - started
+    naive_speed = sample_size / MB / naive_elapsed
+    print(
+        f"naive ({len(variants)} variants x `in`, {sample_size / MB:.1f} MB sample): {naive_speed:.1f} MB/s; "
+        f"LeakScanner is {speed / naive_speed:.0f}x faster"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

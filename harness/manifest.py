@@ -1,0 +1,138 @@
+"""Tamper evidence for a report folder: ``manifest.json`` lists every file with its sha256 and size.
+
+A run writes the manifest last, over everything in the folder. :func:`verify` recomputes each digest and
+names every file that changed, went missing or was added since (``telltale verify DIR``).
+
+A manifest proves that a folder is unchanged since it was written, not who wrote it: whoever can change a file
+can rewrite the manifest too. The manifest's own sha256, printed at the end of a run and by ``verify``, is what
+to keep somewhere else (the CI log, the ticket) to close that gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any, Final, Literal
+
+from . import __version__
+from .errors import UsageError
+
+MANIFEST: Final = "manifest.json"
+FORMAT: Final = "telltale-manifest/1"
+_CHUNK: Final = 1 << 20
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the manifest records of one file."""
+
+    sha256: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "size": self.size}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One difference between a folder and its manifest."""
+
+    kind: Literal["changed", "missing", "added"]
+    path: str  # relative to the report folder, with '/'
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.path}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of :func:`verify`: problems (none when the folder matches), files checked, manifest digest."""
+
+    problems: list[Problem]
+    files: int
+    manifest_sha256: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def digest(path: Path) -> Entry:
+    """sha256 and size of one file, read in chunks (screenshots can be large)."""
+    sha = hashlib.sha256()
+    size = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+    return Entry(sha.hexdigest(), size)
+
+
+def artifacts(report_dir: Path) -> dict[str, Entry]:
+    """Every file under ``report_dir`` but the manifest itself, by relative path (sorted, '/'-separated)."""
+    found = {}
+    for path in sorted(report_dir.rglob("*")):
+        relative = path.relative_to(report_dir).as_posix()
+        if path.is_file() and relative != MANIFEST:
+            found[relative] = digest(path)
+    return found
+
+
+def write_manifest(report_dir: Path) -> Path:
+    """Write ``manifest.json`` over everything now in ``report_dir`` (call it last) and return its path."""
+    document = {
+        "format": FORMAT,
+        "algorithm": "sha256",
+        "harness_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "files": {path: entry.to_json() for path, entry in artifacts(report_dir).items()},
+    }
+    path = report_dir / MANIFEST
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _recorded(manifest: Path) -> dict[str, Entry]:
+    """The files a manifest lists; ValueError when it is not a manifest this harness wrote (or was altered)."""
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or document.get("format") != FORMAT or not isinstance(document.get("files"), dict):
+        raise ValueError(f"not a {FORMAT} document")
+    recorded = {}
+    for name, entry in document["files"].items():
+        relative = PurePosixPath(name)
+        # A manifest that names files outside its folder would have verify read them: refuse it.
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"it names a path outside the report: {name}")
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or not isinstance(entry.get("size"), int):
+            raise ValueError(f"its entry for {name} has no sha256 and size")
+        recorded[name] = Entry(entry["sha256"], entry["size"])
+    return recorded
+
+
+def verify(report_dir: Path) -> Verification:
+    """Compare ``report_dir`` with its manifest; raises :class:`UsageError` when the folder has no manifest."""
+    manifest = report_dir / MANIFEST
+    if not manifest.is_file():
+        raise UsageError(f"{report_dir} is not a Telltale report: it has no {MANIFEST}")
+    manifest_sha256 = digest(manifest).sha256
+    try:
+        recorded = _recorded(manifest)
+    except (ValueError, UnicodeDecodeError) as error:
+        return Verification([Problem("changed", MANIFEST, f"unreadable: {error}")], 0, manifest_sha256)
+    present = artifacts(report_dir)
+    problems = []
+    for path in sorted(recorded.keys() | present.keys()):
+        if path not in present:
+            problems.append(Problem("missing", path))
+        elif path not in recorded:
+            problems.append(Problem("added", path))
+        elif present[path] != recorded[path]:
+            problems.append(Problem("changed", path))
+    return Verification(problems, len(recorded), manifest_sha256)
+
+
+__all__ = ["MANIFEST", "Entry", "Problem", "Verification", "artifacts", "digest", "verify", "write_manifest"]

