@@ -12,6 +12,7 @@ tracker's and is exempt; nothing else is.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets as _random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .capture import CapturedRequest, WebSocketFrame
 from .leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
+from .redact import Redactor
 from .site import Site
 from .storage import StorageSnapshot
 from .timeline import Submit, TypedValue
@@ -263,6 +265,9 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
                 findings += _judge_hit(judge, hit, "websocket", _destination(frame.url), "frame", frame.t_ms)
         findings += _fragment_findings(judge, protected, tracker_requests, sent_frames)
         findings += _at_rest_findings(judge, scanner, evidence.storage)
+        # A destination's path can carry the value itself (/collect/<value>): findings never hold it.
+        redactor = Redactor([g.value for g in evidence.guarded], evidence.key)
+        findings = [dataclasses.replace(f, url=redactor.text(f.url)) for f in findings]
     return _merge(findings)
 
 

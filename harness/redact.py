@@ -1,0 +1,331 @@
+"""Redaction: every spelling of a protected value replaced by its keyed fingerprint marker.
+
+Used for everything the harness writes or prints (stored traffic, timelines, results, the terminal). Markers:
+
+- ``⟦fp:3f0c…⟧``: the whole value as typed (the marker ``harness.leaks.fingerprint`` gives, the one the
+  timeline and the findings use, so a reader can follow one value through every file);
+- ``⟦fp:3f0c… url⟧``, ``… json``, ``… html``, ``… base64``, ``… hex``: the whole value, escaped or encoded;
+- ``⟦fp:3f0c… lowercase⟧``, ``… trimmed``, ``… card-spaced``, ``… sha256``: a derived form;
+- ``⟦fp:3f0c… prefix 5/12⟧`` (also ``… prefix 5/12 url`` and the like): the first 5 of its 12 characters,
+  what a keylogger sends while the visitor types; prefixes of 4 characters and more are replaced;
+- ``⟦fp:3f0c… keystroke⟧``: a key or two of the value, one of many requests that spell it out together.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import quote, quote_plus, unquote_plus
+
+import ahocorasick_rs
+
+from .capture import CapturedRequest, WebSocketFrame
+from .decode import DECODERS, decode_layers
+from .leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
+
+# --- what is protected ----------------------------------------------------------------------------------------
+
+MIN_PREFIX: Final = 4
+"""Shortest prefix of a value that is redacted (a keylogger sends every prefix; 3 characters say little)."""
+
+_SHORT: Final = 6
+"""Spellings shorter than this are redacted only where they stand as a word of their own (not inside "redirect")."""
+
+_COMPRESSED: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})
+
+ENCODINGS_SEARCHED: Final = tuple(dict.fromkeys(decoder.name for decoder in DECODERS))
+"""The layers the privacy rules peel off every payload (``harness.decode``), for the report."""
+
+
+# --- redaction ------------------------------------------------------------------------------------------------
+
+
+def _b64(text: str, urlsafe: bool = False) -> str:
+    raw = text.encode("utf-8")
+    return (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode("ascii").rstrip("=")
+
+
+# How a text can be written into a stored string: (label, spelling, applies to prefixes too).
+# Base64 is matched without its padding, so that base64 of the value inside a padded blob is found as well.
+_SPELLINGS: Final[tuple[tuple[str, Callable[[str], str], bool], ...]] = (
+    ("", lambda text: text, True),
+    ("url", lambda text: quote(text, safe=""), True),
+    ("url", quote, True),
+    ("url", quote_plus, True),
+    ("json", lambda text: json.dumps(text)[1:-1], True),
+    ("json", lambda text: json.dumps(text, ensure_ascii=False)[1:-1], True),
+    ("html", lambda text: html.escape(text, quote=True), True),
+    ("base64", _b64, True),
+    ("base64", lambda text: _b64(text, urlsafe=True), True),
+    ("hex", lambda text: text.encode("utf-8").hex(), False),
+    ("hex", lambda text: text.encode("utf-8").hex().upper(), False),
+)
+
+
+def _digits(value: str) -> str:
+    return "".join(char for char in value if char not in " -")
+
+
+def _grouped(separator: str) -> Callable[[str], str]:
+    return lambda value: separator.join(_digits(value)[i : i + 4] for i in range(0, len(_digits(value)), 4))
+
+
+# Forms of a whole value, most exact first; the card forms apply to values of at least 12 digits.
+_FORMS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
+    ("", lambda value: value),
+    ("trimmed", str.strip),
+    ("lowercase", str.lower),
+    ("lowercase", lambda value: value.strip().lower()),
+)
+_CARD_FORMS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
+    ("card-digits", _digits),
+    ("card-spaced", _grouped(" ")),
+    ("card-dashed", _grouped("-")),
+)
+_DIGEST_SPELLINGS: Final[tuple[Callable[[bytes], str], ...]] = (
+    bytes.hex,
+    lambda digest: digest.hex().upper(),
+    lambda digest: base64.b64encode(digest).decode("ascii").rstrip("="),
+    lambda digest: base64.urlsafe_b64encode(digest).decode("ascii").rstrip("="),
+)
+_DIGESTS: Final = ("md5", "sha1", "sha256", "sha512")
+
+
+def _word(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char == "_")
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    marker: str
+    bounded: bool  # replaced only where no letter, digit or '_' touches it
+
+
+def _marker(base: str, label: str) -> str:
+    """``⟦fp:xxxx⟧`` with a label before its closing bracket (``⟦fp:xxxx prefix 5/12 url⟧``)."""
+    return base if not label else f"{base[:-1]} {label}⟧"
+
+
+def _patterns(value: str, kind: str, key: bytes) -> Iterator[tuple[str, _Pattern]]:
+    """Every spelling of one value and of its prefixes, with its marker, most exact first."""
+    base = fingerprint(value, key)
+    forms = list(_FORMS) + (list(_CARD_FORMS) if kind == "card" or len(_digits(value)) >= 12 else [])
+    for form_label, form in forms:
+        text = form(value)
+        if not text:
+            continue
+        for label, spell, _ in _SPELLINGS:
+            yield spell(text), _Pattern(_marker(base, " ".join(filter(None, (form_label, label)))), len(text) < _SHORT)
+        for algorithm in _DIGESTS:
+            digest = hashlib.new(algorithm, text.encode("utf-8")).digest()
+            for spell_digest in _DIGEST_SPELLINGS:
+                yield spell_digest(digest), _Pattern(_marker(base, algorithm), False)
+    for length in range(len(value) - 1, MIN_PREFIX - 1, -1):  # longest first
+        prefix = value[:length]
+        for label, spell, for_prefixes in _SPELLINGS:
+            if for_prefixes:
+                marker = _marker(base, " ".join(filter(None, (f"prefix {length}/{len(value)}", label))))
+                yield spell(prefix), _Pattern(marker, length < _SHORT)
+
+
+class Redactor:
+    """Replaces every spelling of each protected value by its fingerprint marker, and checks what is left.
+
+    One Aho-Corasick automaton holds every spelling of every value; where matches overlap, the leftmost and
+    then the longest wins. :meth:`leaks` then runs the privacy rules' own scanner over the result: what it
+    still finds (a value inside base64 inside gzip, say) is withheld rather than stored.
+    """
+
+    def __init__(self, values: Iterable[str], key: bytes, kinds: Mapping[str, str] | None = None) -> None:
+        kinds = kinds or {}
+        values = [value for value in dict.fromkeys(values) if value]
+        self._protected = [Protected(str(i), value, kinds.get(value, "text")) for i, value in enumerate(values)]
+        self.markers = {value: fingerprint(value, key) for value in values}
+        table: dict[str, _Pattern] = {}
+        for protected in self._protected:
+            for spelled, pattern in _patterns(protected.value, protected.kind, key):
+                table.setdefault(spelled, pattern)  # the first, most exact, names it
+        self._spellings = list(table)
+        self._table = [table[spelled] for spelled in self._spellings]
+        self._automaton = ahocorasick_rs.AhoCorasick(self._spellings) if self._spellings else None
+        self._scanner = LeakScanner(self._protected, key) if self._protected else None
+
+    def __repr__(self) -> str:
+        return f"<Redactor values={len(self._protected)} spellings={len(self._spellings)}>"
+
+    @property
+    def protected(self) -> list[Protected]:
+        """The values under redaction, as the leak scanner takes them."""
+        return list(self._protected)
+
+    def replace(self, text: str) -> str:
+        """``text`` with every spelling of every value replaced by its marker (no check of what is left)."""
+        if self._automaton is None or not text:
+            return text
+        matches = sorted(
+            self._automaton.find_matches_as_indexes(text, overlapping=True), key=lambda m: (m[1], m[1] - m[2])
+        )
+        pieces: list[str] = []
+        cursor = 0
+        for index, start, end in matches:
+            pattern = self._table[index]
+            if start < cursor:
+                continue
+            if pattern.bounded and ((start > 0 and _word(text[start - 1])) or (end < len(text) and _word(text[end]))):
+                continue
+            pieces += [text[cursor:start], pattern.marker]
+            cursor = end
+        pieces.append(text[cursor:])
+        return "".join(pieces)
+
+    def leaks(self, data: bytes) -> list[Hit]:
+        """What the privacy rules' scanner still finds in ``data``, through every layer of encoding."""
+        return self._scanner.scan(data) if self._scanner is not None and data else []
+
+    def found(self, hits: Iterable[Hit]) -> list[str]:
+        """What the hits are, by marker and encoding chain (``⟦fp:3f0c… exact⟧ via gzip → base64``)."""
+        return sorted({
+            f"{_marker(self.markers[self._protected[int(hit.name)].value], hit.variant)} via "
+            f"{' → '.join(hit.chain) or 'plain text'}"
+            for hit in hits
+        })
+
+    @staticmethod
+    def notice(size: int, found: Iterable[str]) -> str:
+        """What stands in for content that still holds a protected value: its size and what it held."""
+        return f"⟦withheld: {size} bytes holding {', '.join(found)}⟧"
+
+    def text(self, text: str) -> str:
+        """``text`` redacted; replaced by a notice when it still holds a value in some encoded form."""
+        redacted = self.replace(text)
+        hits = self.leaks(redacted.encode("utf-8", "surrogatepass"))
+        return self.notice(len(text.encode("utf-8", "surrogatepass")), self.found(hits)) if hits else redacted
+
+    def body(self, body: bytes) -> dict[str, Any]:
+        """A request body or WebSocket frame for stored traffic (see the module's docstring for the forms)."""
+        if not body:
+            return {"text": ""}
+        text, decoded = _as_text(body)
+        if text is not None:
+            redacted = self.replace(text)
+            hits = self.leaks(redacted.encode("utf-8", "surrogatepass"))
+            if not hits:
+                return {"text": redacted, "decoded": decoded, "bytes": len(body)} if decoded else {"text": redacted}
+        else:
+            hits = self.leaks(body)
+            if not hits:
+                return {"base64": base64.b64encode(body).decode("ascii")}
+        return self.withheld(len(body), self.found(hits))
+
+    def withheld(self, size: int, found: Iterable[str]) -> dict[str, Any]:
+        """A stored body that is not kept, with what it held."""
+        return {"withheld": self.notice(size, found), "bytes": size}
+
+    def tree(self, node: Any) -> Any:
+        """A JSON-able document with every string value redacted (keys are the harness's own)."""
+        if isinstance(node, str):
+            return self.text(node)
+        if isinstance(node, dict):
+            return {key: self.tree(value) for key, value in node.items()}
+        if isinstance(node, (list, tuple)):
+            return [self.tree(value) for value in node]
+        return node
+
+
+def _as_text(body: bytes) -> tuple[str | None, str]:
+    """The body as text, and the compression it was decoded from ('' when it was text as sent)."""
+    try:
+        return body.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        pass
+    for layer in decode_layers(body, max_depth=1):
+        if len(layer.chain) == 1 and layer.chain[0] in _COMPRESSED:
+            try:
+                return layer.data.decode("utf-8"), layer.chain[0]
+            except UnicodeDecodeError:
+                return None, ""
+    return None, ""
+
+
+# --- keystrokes spread over many payloads -----------------------------------------------------------------------
+
+PartKey = tuple[str, int, str]  # ("request" | "frame", index, "url" | "body" | "data")
+
+
+@dataclass(frozen=True)
+class Keystrokes:
+    """Where one payload carries a few keys of a protected value, as ``harness.leaks.find_fragments`` saw it."""
+
+    source: str  # json, form or payload
+    group: str  # the JSON key path or form key
+    chain: tuple[str, ...]
+    marker: str
+
+
+def keystroke_parts(
+    requests: Sequence[CapturedRequest], frames: Sequence[WebSocketFrame], protected: Sequence[Protected], key: bytes
+) -> dict[PartKey, Keystrokes]:
+    """The URLs, bodies and frames that carry keystrokes of a value spelled out over many payloads."""
+    parts: list[tuple[float, PartKey, bytes]] = []
+    for i, request in enumerate(requests):
+        parts.append((request.t_ms, ("request", i, "url"), request.url.encode("utf-8", "replace")))
+        if request.body:
+            parts.append((request.t_ms, ("request", i, "body"), request.body))
+    for i, frame in enumerate(frames):
+        if frame.direction == "sent":
+            parts.append((frame.t_ms, ("frame", i, "data"), frame.data))
+    parts.sort(key=lambda part: part[0])
+    found: dict[PartKey, Keystrokes] = {}
+    if not protected or not parts:
+        return found
+    for hit in find_fragments([part[2] for part in parts], protected, key):
+        marker = _marker(hit.fingerprint, "keystroke")
+        for index in hit.payloads:
+            found.setdefault(parts[index][1], Keystrokes(hit.source, hit.group, hit.chain, marker))
+    return found
+
+
+def _mask_json(node: Any, path: str, group: str, marker: str) -> Any:
+    """``node`` with the short strings at key path ``group`` (as ``find_fragments`` names paths) replaced."""
+    if isinstance(node, dict):
+        return {k: _mask_json(v, f"{path}.{k}" if path else str(k), group, marker) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_mask_json(v, f"{path}[]", group, marker) for v in node]
+    if isinstance(node, str) and path == group and 0 < len(node) <= 3:
+        return marker
+    return node
+
+
+def _mask_form(fields: str, group: str, marker: str) -> str:
+    out = []
+    for field in fields.split("&"):
+        key, sep, value = field.partition("=")
+        if sep and unquote_plus(key) == group and 0 < len(unquote_plus(value)) <= 3:
+            field = f"{key}={marker}"
+        out.append(field)
+    return "&".join(out)
+
+
+def mask_keystrokes(data: bytes, keys: Keystrokes) -> bytes | None:
+    """``data`` with the keystrokes it carries replaced by the value's marker; None when it must be withheld."""
+    if keys.chain:
+        return None  # the keys sit inside an encoded layer: no shape worth keeping
+    if keys.source == "payload":
+        return keys.marker.encode("utf-8")
+    text = data.decode("utf-8", "replace")
+    if keys.source == "json":
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return None
+        return json.dumps(_mask_json(document, "", keys.group, keys.marker), ensure_ascii=False).encode("utf-8")
+    head, sep, query = text.partition("?")
+    if not sep:
+        return _mask_form(text, keys.group, keys.marker).encode("utf-8")
+    query, hash_sep, fragment = query.partition("#")
+    return f"{head}?{_mask_form(query, keys.group, keys.marker)}{hash_sep}{fragment}".encode("utf-8")
