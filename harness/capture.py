@@ -251,6 +251,20 @@ def _quiet_on_cancel(loop: asyncio.AbstractEventLoop, context: dict[str, object]
     loop.default_exception_handler(context)
 
 
+QUIET_MS = 600  # the network counts as quiet after this long without a new request
+QUIET_LIMIT_MS = 6_000  # ... and the wait for it is bounded
+
+
+def wait_for_quiet(recording: Recording, quiet_ms: float = QUIET_MS, limit_ms: float = QUIET_LIMIT_MS) -> None:
+    """Wait until no request or frame arrived for ``quiet_ms``, or ``limit_ms`` passed."""
+    deadline = time.monotonic() + limit_ms / 1000.0
+    while time.monotonic() < deadline:
+        events = len(recording.requests) + len(recording.frames)
+        time.sleep(quiet_ms / 1000.0)
+        if len(recording.requests) + len(recording.frames) == events:
+            return
+
+
 def ensure_ca(confdir: Path) -> Path:
     """Create the harness's CA in ``confdir`` once, before proxies in several threads need it."""
     from mitmproxy.certs import CertStore

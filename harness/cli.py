@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report", metavar="DIR", default=DEFAULT_REPORT, help=f"where results go (default: {DEFAULT_REPORT}/)")
     run.add_argument("--site", metavar="DIR", help="the demo site's folder (default: scenarios/site next to the scenarios)")
     run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="browsers to run at once per browser type")
+    run.add_argument("--update-baselines", action="store_true",
+                     help="write every checkpoint's replay frame as its baseline (scenarios/baselines/<browser>/...)")
     run.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
     diff = commands.add_parser("diff", help="compare two PNG images (pixelmatch semantics)", add_help=False)
@@ -83,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="check a report folder against its manifest.json")
     verify.add_argument("dir", metavar="DIR", help="the report folder (the one holding manifest.json)")
     verify.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+
+    approve = commands.add_parser("approve", help="accept a report's new or changed replay frames as baselines")
+    approve.add_argument("dir", nargs="?", default=DEFAULT_REPORT, metavar="DIR",
+                         help=f"the report folder (default: {DEFAULT_REPORT}/)")
+    approve.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -118,6 +125,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     from .manifest import digest, write_manifest
     from .report import write_report
     from .results import Invocation, write_results
+    from .visual import VisualOptions, failures
 
     paths = args.paths or [DEFAULT_SCENARIOS]
     for path in paths:
@@ -132,7 +140,8 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
         output.error(str(error))
     browsers: list[BrowserName] = args.browsers or ["chromium"]
     report_dir = Path(args.report)
-    plan = RunPlan(found.scenarios, browsers, site, snippet, report_dir, args.jobs)
+    plan = RunPlan(found.scenarios, browsers, site, snippet, report_dir, args.jobs,
+                   VisualOptions(update_baselines=args.update_baselines))
     snippet_path = None if args.no_snippet else str(Path(args.snippet) if args.snippet else DEFAULT_SNIPPET)
     invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), snippet_path, snippet)
     outcome = execute(plan, on_result=lambda r: output.line(_progress_line(r)))
@@ -151,13 +160,14 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
         if not found.scenarios and not found.errors:
             output.error(f"no scenario files found in {', '.join(paths)}")
         return ExitStatus.INVALID_INPUT
-    if any(r.status != "passed" for r in outcome.results):
+    if any(r.status != "passed" or failures(r.run_dir) for r in outcome.results):
         return ExitStatus.CHECK_FAILED
     return ExitStatus.OK
 
 
 def _progress_line(result: RunResult) -> str:
-    from .results import finding_line
+    from . import visual
+    from .results import finding_line, redactor_for
 
     mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}[result.status]
     line = f"{mark:5} {result.scenario.slug} [{result.browser}] {len(result.requests)} requests, {result.duration_ms / 1000:.1f}s"
@@ -167,7 +177,8 @@ def _progress_line(result: RunResult) -> str:
             line += f"\n      ... and {len(result.findings) - 5} more"
     if result.error:
         line += f"\n      {result.error}"
-    return line
+    line += "".join(f"\n      {text}" for text in [visual.summary(result.run_dir), *visual.failures(result.run_dir)] if text)
+    return redactor_for(result).text(line)  # CI logs are kept: no typed value in clear there either
 
 
 def _summary(runs: list[RunResult], output: Output) -> None:
@@ -200,6 +211,21 @@ def command_verify(args: argparse.Namespace, output: Output) -> ExitStatus:
     return ExitStatus.OK
 
 
+def command_approve(args: argparse.Namespace, output: Output) -> ExitStatus:
+    """Accept the replay frames of a report whose baseline was new or failed: they become the baselines."""
+    from .baselines import approve
+    from .visual import approvable
+
+    report = Path(args.dir)
+    if not (report / "runs").is_dir():
+        raise UsageError(f"{report} is not a report folder (no runs/ in it)")
+    written = approve(approvable(report))
+    for path in written:
+        output.line(f"approved {path}")
+    output.line(f"{len(written)} baseline(s) written" if written else "nothing to approve: every baseline matched")
+    return ExitStatus.OK
+
+
 def command_diff(args: argparse.Namespace, output: Output) -> int:
     from . import diff
 
@@ -210,6 +236,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "run": command_run,
     "diff": command_diff,
     "verify": command_verify,
+    "approve": command_approve,
 }
 
 

@@ -21,6 +21,7 @@ from .errors import BrowserLaunchError
 from .runner import RunResult, Worker, run_scenario
 from .scenario import Scenario
 from .site import Site
+from .visual import VisualOptions, aggregate_heatmaps, check_run
 
 CA_DIR = Path(tempfile.gettempdir()) / "telltale-ca"
 
@@ -35,6 +36,7 @@ class RunPlan:
     snippet: str | None
     report_dir: Path
     jobs: int = 1
+    visual: VisualOptions = field(default_factory=VisualOptions)  # replay, fidelity, baselines, heatmaps, video
 
 
 @dataclass
@@ -76,6 +78,8 @@ def execute(plan: RunPlan, on_result: Callable[[RunResult], None] = lambda r: No
         thread.join()
     order: dict[tuple[str, str], int] = {(s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)}
     outcome.results.sort(key=lambda r: order.get((r.scenario.file, r.browser), 0))
+    if plan.visual.heatmaps:
+        aggregate_heatmaps([r.run_dir for r in outcome.results], plan.report_dir)
     return outcome
 
 
@@ -106,6 +110,8 @@ def _work(
                     apply_rules(result)
                 except Exception as error:  # a bug in a rule must not lose the run's results
                     result.error = f"{scenario.file}: the privacy rules failed: {type(error).__name__}: {error}"
+                if worker.browser is not None:
+                    check_run(result, worker.browser, plan.visual)  # replayed in the browser the run used
                 with lock:
                     outcome.results.append(result)
                     on_result(result)

@@ -15,10 +15,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 
 from . import browsers
-from .capture import CaptureProxy, Recording, Tap
+from .capture import CaptureProxy, Recording, Tap, wait_for_quiet
 from .errors import BrowserLaunchError
 from .plugin import session_of
-from .runner import wait_for_quiet
 from .timeline import Timeline
 
 

@@ -23,10 +23,12 @@ from .browsers import BrowserName
 from .capture import CaptureProxy, Tap
 from .errors import BrowserLaunchError, ScenarioError
 from .execution import CA_DIR, apply_rules, run_dir_for
-from .results import finding_line, write_run_files
+from .results import finding_line, redactor_for, write_run_files
 from .runner import RunResult, Worker, run_scenario
 from .scenario import Scenario, load_scenario
 from .site import Site
+from .visual import VisualOptions, check_run
+from .visual import failures as visual_failures
 
 DEFAULT_SNIPPET = Path(__file__).resolve().parent.parent / "snippet" / "telltale.js"
 
@@ -39,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="demo site folder (default: scenarios/site)")
     group.addoption("--telltale-report", dest="telltale_report", metavar="DIR",
                     help="where scenario runs write traffic and timelines (default: telltale-report)")
+    group.addoption("--telltale-update-baselines", dest="telltale_update_baselines", action="store_true",
+                    help="write every checkpoint's replay frame as its baseline")
     parser.addini("telltale_snippet", "tracking snippet to inject", default="")
     parser.addini("telltale_site", "demo site folder", default="")
     parser.addini("telltale_report", "where scenario runs write their files", default="telltale-report")
@@ -180,8 +184,11 @@ class ScenarioItem(pytest.Item):
         result = run_scenario(worker, self.scenario, session.snippet(), run_dir, session.site())
         apply_rules(result)
         write_run_files(result)
+        if worker.browser is not None:  # replay, fidelity, redaction and baselines, in the browser the run used
+            update = bool(self.config.getoption("telltale_update_baselines", False))
+            check_run(result, worker.browser, VisualOptions(update_baselines=update))
         self.stash[_RESULT] = result
-        if result.status != "passed":
+        if result.status != "passed" or visual_failures(run_dir):
             raise ScenarioFailed(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
@@ -191,9 +198,10 @@ class ScenarioItem(pytest.Item):
             head = f"{self.scenario.file} [{self.browser_name}]"
             if result.error:
                 return f"{head}: {result.error}"
-            lines = [f"{head}: {len(result.findings)} privacy finding(s)"]
-            lines += [f"  {finding_line(f)}" for f in result.findings]
-            return "\n".join(lines)
+            visual = visual_failures(result.run_dir)
+            lines = [f"{head}: {len(result.findings)} privacy finding(s), {len(visual)} visual check(s) failed"]
+            lines += [f"  {finding_line(f)}" for f in result.findings] + [f"  {line}" for line in visual]
+            return redactor_for(result).text("\n".join(lines))
         if isinstance(error, BrowserLaunchError):
             return str(error)
         return str(super().repr_failure(excinfo))

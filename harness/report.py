@@ -37,6 +37,8 @@ CHECKPOINT_VIEWS: Final[tuple[tuple[str, str], ...]] = (
     ("replay", "What the tracker can replay"),
     ("diff", "Difference"),
     ("heatmap", "Heatmap"),
+    ("baseline_expected", "Approved baseline (this browser)"),
+    ("baseline_diff", "Replay against its baseline"),
 )
 """Image keys a checkpoint entry may carry (paths relative to the report), in the order they are shown."""
 

@@ -296,12 +296,15 @@ def run_summary(result: RunResult, report_dir: Path) -> dict[str, Any]:
             "destinations": _destinations(result),
         },
         "timeline": _timeline(result),
-        # The replay work adds "replay", "diff" and "heatmap" image paths (relative to the report) to these.
-        "checkpoints": [
-            {"name": c.name, "t_ms": round(c.t_ms, 1), "live": (base / c.live).as_posix(), "status": "captured"}
-            for c in result.timeline.checkpoints
-        ],
+        # "checkpoints" (live, replay, diff, heatmap images; fidelity, redaction, baseline) and "replay".
+        **_visual_entries(result, base, report_dir),
     }
+
+
+def _visual_entries(result: RunResult, base: Path, report_dir: Path) -> dict[str, Any]:
+    from .visual import run_entries  # the visual checks import this module (redaction)
+
+    return run_entries(result, base, report_dir)
 
 
 def run_slug_dir(result: RunResult, report_dir: Path) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets as _random
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from . import browsers
 from .browsers import BrowserName
-from .capture import CapturedRequest, Channel, Recording, Tap
+from .capture import CapturedRequest, Channel, Recording, Tap, wait_for_quiet
 from .errors import StepError
 from .scenario import Scenario
 from .site import Site
@@ -25,8 +24,6 @@ from .storage import StorageSnapshot
 from .timeline import StepRecord, Submit, Timeline
 
 PROBE_JS = (Path(__file__).parent / "page_probe.js").read_text(encoding="utf-8")
-QUIET_MS = 600  # the network counts as quiet after this long without a new request
-QUIET_LIMIT_MS = 6_000  # ... and the wait for it is bounded
 PENDING_TIMERS_MS = 30_000  # how far the clock is fast-forwarded to flush timers the snippet left pending
 
 Status = Literal["passed", "failed", "error"]
@@ -173,16 +170,6 @@ def _refine_channels(recording: Recording, reported: list[tuple[str, str, str]])
                 request = dataclasses.replace(request, channel=channel)
         refined.append(request)
     recording.requests[:] = refined
-
-
-def wait_for_quiet(recording: Recording, quiet_ms: float = QUIET_MS, limit_ms: float = QUIET_LIMIT_MS) -> None:
-    """Wait until no request or frame arrived for ``quiet_ms``, or ``limit_ms`` passed."""
-    deadline = time.monotonic() + limit_ms / 1000.0
-    while time.monotonic() < deadline:
-        events = len(recording.requests) + len(recording.frames)
-        time.sleep(quiet_ms / 1000.0)
-        if len(recording.requests) + len(recording.frames) == events:
-            return
 
 
 def run_scenario(

@@ -16,7 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from .capture import Recording
+from .capture import Recording, wait_for_quiet
 from .errors import StepError
 from .scenario import Step, substitute
 from .storage import StorageSnapshot, snapshot
@@ -182,7 +182,9 @@ def _optout(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
         ctx.locate(args["selector"]).click(timeout=STEP_TIMEOUT_MS)
     else:
         ctx.live_page().evaluate("() => window.telltale && window.telltale.optOut && window.telltale.optOut()")
-    # The visitor has opted out once the click (or call) returned: from here on nothing may be sent.
+    # What the tracker sent while handling the opt-out click itself (the click, before the page's handler ran)
+    # is still in flight: let it land, then mark the moment after which nothing may be sent.
+    wait_for_quiet(ctx.recording, quiet_ms=150, limit_ms=1_500)
     ctx.timeline.optouts.append(ctx.recording.t_ms())
 
 

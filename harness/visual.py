@@ -1,0 +1,355 @@
+"""The visual checks of one run, after it ended: replay every checkpoint, prove it, keep the pictures.
+
+For each ``checkpoint`` step the replay (:mod:`harness.replay`) shows the recorded session at the moment the live
+screenshot was taken, in the same browser; the frame is compared with the live screenshot outside the masks
+(fidelity), the masks are shown to hide every protected value (redaction), and the frame is held against its
+per-browser baseline (:mod:`harness.baselines`). Then come a heatmap set per page (:mod:`harness.heatmaps`) and the
+session video (:mod:`harness.frames`).
+
+Everything lands in the run's folder and in ``visual.json`` there (redacted like every other run file), which
+``results.json`` entries are built from (:func:`run_entries`). A replay that fails never loses the run: the error
+is recorded and the checkpoints say so.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from PIL import Image
+from playwright.sync_api import Browser
+from playwright.sync_api import Error as PlaywrightError
+
+from . import baselines, heatmaps
+from .diff import RGBAImage, load_png, save_png
+from .fidelity import (
+    DIFF_THRESHOLD,
+    FIDELITY_THRESHOLD,
+    MASK_PAD_PX,
+    FieldEvidence,
+    Protected,
+    Redaction,
+    compare,
+    field_evidence,
+    mask_of,
+    same_page,
+    values_in,
+)
+from .frames import render_video
+from .replay import AssetResolver, MaskRegion, Replay
+from .results import redactor_for
+from .rules import MIN_VALUE_LENGTH
+from .runner import RunResult
+from .session import PageView, Session, decode_session
+from .timeline import Checkpoint
+
+VISUAL_JSON: Final = "visual.json"
+VIDEO: Final = "replay.webp"
+
+
+@dataclass(frozen=True)
+class VisualOptions:
+    """How the visual checks run."""
+
+    update_baselines: bool = False  # write every replay frame as its baseline (``--update-baselines``)
+    video_fps: float = 4.0
+    video_scale: float = 0.5
+    video: bool = True
+    heatmaps: bool = True
+
+
+def protected(result: RunResult) -> list[Protected]:
+    """The run's protected values (typed text, declared secrets) with the names a report may use for them."""
+    named: dict[str, str] = {v: name for name, v in result.values.items()}
+    for typed in result.timeline.typed:
+        named.setdefault(typed.value, typed.secret or f"text typed at step {typed.step}")
+    return [Protected(v, n) for v, n in named.items() if len(v) >= MIN_VALUE_LENGTH]
+
+
+def _checkpoint_moments(result: RunResult) -> list[tuple[Checkpoint, float]]:
+    """Each checkpoint with the end of its step: the screenshot was taken by then, and the next step not begun."""
+    ends = [s.end_ms for s in result.timeline.steps if s.kind == "checkpoint" and s.ok]
+    return [(c, ends[i] if i < len(ends) else c.t_ms) for i, c in enumerate(result.timeline.checkpoints)]
+
+
+def _recorded_view(result: RunResult, session: Session, t_ms: float) -> PageView | None:
+    """The page view on screen at ``t_ms``, or None when that moment was not recorded (before any, or opted out)."""
+    view = session.page_at(t_ms)
+    if view is None:
+        return None
+    if any(view.start_ms < optout <= t_ms for optout in result.timeline.optouts):
+        return None  # the visitor opted out on this page: what followed was never recorded
+    return view
+
+
+class _RunChecks:
+    """The visual checks of one run, in one replay page."""
+
+    def __init__(self, result: RunResult, replay: Replay, session: Session, options: VisualOptions) -> None:
+        self.result, self.replay, self.session, self.options = result, replay, session, options
+        self.protected = protected(result)
+        self.run_dir = result.run_dir
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.run_dir).as_posix()
+
+    def checkpoint(self, checkpoint: Checkpoint, t_ms: float) -> dict[str, Any]:
+        """Replay one checkpoint's moment and check it: fidelity, redaction, baseline."""
+        entry: dict[str, Any] = {"name": checkpoint.name, "t_ms": round(checkpoint.t_ms, 1), "live": checkpoint.live,
+                                 "replay_t_ms": round(t_ms, 1)}
+        view = _recorded_view(self.result, self.session, t_ms)
+        if view is None:
+            return {**entry, "status": "not-recorded", "detail": "nothing was recorded for this moment (opted out)"}
+        self.replay.show(view, t_ms)
+        frame = self.run_dir / "checkpoints" / f"{checkpoint.name}-replay.png"
+        self.replay.screenshot(frame)
+        regions = self.replay.masks()
+        entry.update(replay=self.rel(frame), page=view.url, masked_regions=len(regions),
+                     inferred_scrolls=self.replay.inferred_scrolls)
+        problems = self.against_live(entry, view, checkpoint, frame, regions) + self.against_baseline(entry, frame)
+        entry["status"] = "failed" if problems else "passed"
+        if problems:
+            entry["detail"] = "; ".join(problems)
+        return entry
+
+    def against_live(
+        self, entry: dict[str, Any], view: PageView, checkpoint: Checkpoint, frame: Path, regions: list[MaskRegion]
+    ) -> list[str]:
+        """Fidelity outside the masks and redaction inside them, into ``entry``; the problems found."""
+        live, shown = load_png(self.run_dir / checkpoint.live), load_png(frame)
+        if live.shape != shown.shape:
+            return [f"replay is {shown.shape[1]}x{shown.shape[0]}, live {live.shape[1]}x{live.shape[0]}"]
+        problems = []
+        fidelity = compare(live, shown, regions)
+        diff = self.run_dir / "checkpoints" / f"{checkpoint.name}-diff.png"
+        save_png(diff, fidelity.image)
+        entry.update(diff=self.rel(diff), fidelity=round(fidelity.score, 6), mismatch_ratio=round(fidelity.ratio, 6),
+                     mismatched_px=fidelity.mismatched, masked_px=fidelity.masked)
+        if not fidelity.passed:
+            problems.append(f"fidelity {fidelity.score:.4f} < {FIDELITY_THRESHOLD}")
+        redaction = self.redaction(view, checkpoint, live, shown, regions)
+        entry.update(redaction=redaction.status, redaction_detail=redaction.summary(),
+                     redaction_evidence=redaction.to_json())
+        if redaction.status == "failed":
+            problems.append(f"redaction not proven: {redaction.summary()}")
+        return problems
+
+    def against_baseline(self, entry: dict[str, Any], frame: Path) -> list[str]:
+        """The frame against its approved baseline, into ``entry``; the problems found."""
+        name = entry["name"]
+        target = baselines.baseline_path(self.result.scenario.file, self.result.browser, self.result.scenario.slug, name)
+        base = baselines.check(frame, target, frame.parent, name, self.options.update_baselines)
+        entry.update(baseline=base.status, baseline_path=str(base.path), baseline_ratio=round(base.ratio, 6))
+        copies = (("expected", base.expected), ("actual", base.actual), ("diff", base.diff))
+        entry.update({f"baseline_{kind}": self.rel(path) for kind, path in copies if path})
+        return [] if base.passed else [f"differs from its baseline {base.path} ({base.detail})"]
+
+    def redaction(
+        self, view: PageView, checkpoint: Checkpoint, live: RGBAImage, shown: RGBAImage, regions: list[MaskRegion]
+    ) -> Redaction:
+        """Evidence that the masks hide every protected value at this checkpoint (see :mod:`harness.fidelity`)."""
+        found = values_in(self.replay.text(), self.protected)
+        mask = mask_of(regions, live.shape[0], live.shape[1], MASK_PAD_PX)
+        fields: dict[str, FieldEvidence] = {}
+        for typed in self.result.timeline.typed:
+            if typed.t_ms <= checkpoint.t_ms and same_page(typed.page_url, view.url) and typed.selector not in fields:
+                located = self.replay.locate(typed.selector)
+                fields[typed.selector] = field_evidence(
+                    typed.selector, typed.secret, located, live, shown, mask, self.protected
+                )
+        return Redaction(len(self.protected), found, tuple(fields.values()), len(regions))
+
+    def heatmaps(self) -> list[dict[str, Any]]:
+        """Per page view: its first full frame and the three heatmaps over it."""
+        entries = []
+        for index, view in enumerate(v for v in self.session.pages if v.snapshot):
+            scrolls = self.replay.scroll_track(view)
+            self.replay.show(view, view.start_ms)
+            folder = self.run_dir / "heatmaps" / f"{index + 1}-{heatmaps.page_key(view.url)}"
+            folder.mkdir(parents=True, exist_ok=True)
+            frame = folder / "frame.png"
+            self.replay.screenshot(frame, full_page=True)
+            with Image.open(frame) as image:
+                base = image.convert("RGBA")
+            act = heatmaps.activity(view, base.width, base.height, scrolls)
+            paths = heatmaps.write(base, act, folder)
+            entry: dict[str, Any] = {"page": view.url, "key": act.key, "start_ms": round(view.start_ms, 1),
+                                     "frame": self.rel(frame)}
+            entries.append({**entry, **{str(k): self.rel(p) for k, p in paths.items()}})
+        return entries
+
+
+def check_run(result: RunResult, browser: Browser, options: VisualOptions = VisualOptions()) -> dict[str, Any]:
+    """Replay ``result`` in ``browser`` (the one it ran in), run every visual check, write ``visual.json``."""
+    session = decode_session(result.recording)
+    doc: dict[str, Any] = {
+        "status": "replayed", "error": "", "session": session.to_json(),
+        "thresholds": {"fidelity": FIDELITY_THRESHOLD, "diff": DIFF_THRESHOLD, "mask_pad_px": MASK_PAD_PX,
+                       "baseline_tolerance": baselines.TOLERANCE},
+        "checkpoints": [], "heatmaps": [],
+    }
+    moments = _checkpoint_moments(result)
+    if not any(p.snapshot for p in session.pages):
+        doc["status"] = "no-replay"
+        doc["checkpoints"] = [{"name": c.name, "t_ms": round(c.t_ms, 1), "live": c.live, "status": "no-replay",
+                               "detail": "the snippet sent no replayable session"} for c, _ in moments]
+        return _write(result, doc)
+    replay: Replay | None = None
+    try:
+        first = next(p for p in session.pages if p.snapshot)
+        replay = Replay(browser, AssetResolver(result.site), first.width or 1280, first.height or 720)
+        checks = _RunChecks(result, replay, session, options)
+        for checkpoint, t_ms in moments:
+            doc["checkpoints"].append(checks.checkpoint(checkpoint, t_ms))
+        if options.heatmaps:
+            doc["heatmaps"] = checks.heatmaps()
+        if options.video:
+            frames = render_video(replay, session, result.run_dir / VIDEO, options.video_fps, options.video_scale,
+                                  end_ms=result.duration_ms)
+            doc["video"] = {"path": VIDEO, "frames": frames, "fps": options.video_fps} if frames else None
+        doc["replay"] = {"requests": len(replay.requests), "routed": len(replay.routed),
+                         "refused_by_policy": len(replay.refused_by_policy),
+                         "neutralised": replay.neutralised(), "failed_events": replay.failed_events}
+    except Exception as error:  # noqa: BLE001 - a bug in the replay, or a dead browser, must not lose the run
+        doc["status"], doc["error"] = "error", f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        doc["traceback"] = traceback.format_exc(limit=6)
+        done = {c["name"] for c in doc["checkpoints"]}
+        doc["checkpoints"] += [{"name": c.name, "t_ms": round(c.t_ms, 1), "live": c.live, "status": "error",
+                                "detail": doc["error"]} for c, _ in moments if c.name not in done]
+    finally:
+        if replay is not None:
+            try:
+                replay.close()
+            except PlaywrightError:
+                pass
+    if doc["status"] == "replayed" and (doc["replay"]["requests"] or doc["replay"]["routed"]):
+        doc["status"] = "failed"  # an inert replay makes no request: this is a harness bug worth failing on
+    return _write(result, doc)
+
+
+def _write(result: RunResult, doc: dict[str, Any]) -> dict[str, Any]:
+    result.run_dir.mkdir(parents=True, exist_ok=True)
+    doc = redactor_for(result).tree(doc)
+    (result.run_dir / VISUAL_JSON).write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+    return doc
+
+
+def load(run_dir: Path) -> dict[str, Any] | None:
+    """A run's ``visual.json``, or None when its visual checks did not run."""
+    path = run_dir / VISUAL_JSON
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def failures(run_dir: Path) -> list[str]:
+    """One line per failed visual check of a run (empty when all passed or none ran)."""
+    doc = load(run_dir)
+    if doc is None:
+        return []
+    lines = []
+    if doc.get("status") == "error":
+        lines.append(f"replay: {doc['error']}")
+    if doc.get("status") == "failed":
+        lines.append(f"replay made {doc['replay']['requests']} request(s); an inert replay makes none")
+    lines += [f"checkpoint {c['name']}: {c.get('detail', 'failed')}" for c in doc.get("checkpoints", [])
+              if c.get("status") == "failed"]
+    return lines
+
+
+def summary(run_dir: Path) -> str:
+    """A short line for progress output: fidelity per checkpoint and baseline outcomes."""
+    doc = load(run_dir)
+    if doc is None or not doc.get("checkpoints"):
+        return ""
+    parts = []
+    for c in doc["checkpoints"]:
+        score = f"{c['fidelity']:.3f}" if "fidelity" in c else c["status"]
+        parts.append(f"{c['name']} {score}" + (f" [{c['baseline']}]" if c.get("baseline") not in (None, "matched") else ""))
+    return "replay: " + ", ".join(parts)
+
+
+def run_entries(result: RunResult, base: Path, report_dir: Path) -> dict[str, Any]:
+    """The ``checkpoints`` and ``replay`` entries of a run in ``results.json`` (paths relative to the report)."""
+    doc = load(result.run_dir)
+    if doc is None:
+        return {"checkpoints": [
+            {"name": c.name, "t_ms": round(c.t_ms, 1), "live": (base / c.live).as_posix(), "status": "captured"}
+            for c in result.timeline.checkpoints
+        ]}
+    images = ("live", "replay", "diff", "baseline_expected", "baseline_actual", "baseline_diff")
+    heat = {h.get("page"): h for h in doc.get("heatmaps", [])}
+    checkpoints = []
+    for c in doc.get("checkpoints", []):
+        entry = {k: ((base / v).as_posix() if k in images and v else v) for k, v in c.items() if k != "redaction_evidence"}
+        page = heat.get(c.get("page"))
+        if page:
+            entry["heatmap"] = (base / page["moves"]).as_posix()
+        checkpoints.append(entry)
+    pages = []
+    for h in doc.get("heatmaps", []):
+        aggregate = report_dir / AGGREGATE_DIR / h["key"]
+        pages.append({"page": h["page"], **{k: (base / h[k]).as_posix() for k in ("frame", *heatmaps.KINDS)},
+                      "aggregate": {k: f"{AGGREGATE_DIR}/{h['key']}/{k}.png" for k in heatmaps.KINDS
+                                    if (aggregate / f"{k}.png").exists()}})
+    replay = {
+        "status": doc.get("status"), "error": doc.get("error", ""), "session": doc.get("session"),
+        "thresholds": doc.get("thresholds"), "inert": doc.get("replay"),
+        "video": (base / doc["video"]["path"]).as_posix() if doc.get("video") else None,
+        "heatmaps": pages,
+        "redaction": [{"checkpoint": c["name"], **c["redaction_evidence"]} for c in doc.get("checkpoints", [])
+                      if "redaction_evidence" in c],
+    }
+    return {"checkpoints": checkpoints, "replay": replay}
+
+
+# --- across runs -----------------------------------------------------------------------------------------------
+
+AGGREGATE_DIR: Final = "heatmaps"
+
+
+def aggregate_heatmaps(run_dirs: Iterable[Path], report_dir: Path) -> dict[str, list[str]]:
+    """Heatmaps per page over every run that visited it, in ``<report>/heatmaps/<page>/``; returns page → runs."""
+    groups: dict[str, list[tuple[Path, heatmaps.PageActivity, Path]]] = {}
+    for run_dir in run_dirs:
+        doc = load(run_dir)
+        for h in (doc or {}).get("heatmaps", []):
+            activity_path = run_dir / Path(h["frame"]).parent / "activity.json"
+            try:
+                act = heatmaps.PageActivity.from_json(json.loads(activity_path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError):
+                continue
+            groups.setdefault(act.key, []).append((run_dir, act, run_dir / h["frame"]))
+    index: dict[str, list[str]] = {}
+    for key, members in groups.items():
+        first_frame = members[0][2]
+        with Image.open(first_frame) as image:
+            base = image.convert("RGBA")
+        merged = heatmaps.merge([a for _, a, _ in members])
+        merged.width, merged.height = base.width, base.height
+        heatmaps.write(base, merged, report_dir / AGGREGATE_DIR / key)
+        index[key] = sorted({run_dir.name for run_dir, _, _ in members})
+    if index:
+        (report_dir / AGGREGATE_DIR / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+    return index
+
+
+def approvable(report_dir: Path) -> list[tuple[Path, Path]]:
+    """(replay frame, baseline) of every checkpoint in a report whose baseline is new or failed."""
+    pairs = []
+    for doc_path in sorted((report_dir / "runs").glob(f"*/{VISUAL_JSON}")):
+        doc = load(doc_path.parent) or {}
+        for c in doc.get("checkpoints", []):
+            if c.get("baseline") in ("new", "failed") and c.get("replay"):
+                pairs.append((doc_path.parent / c["replay"], Path(c["baseline_path"])))
+    return pairs
+
+
+__all__ = ["VisualOptions", "aggregate_heatmaps", "approvable", "check_run", "failures", "load", "run_entries",
+           "summary"]
