@@ -122,6 +122,7 @@ def _read_snippet(args: argparse.Namespace) -> str | None:
 def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Run every scenario in every browser; write results.json, junit.xml and the report."""
     from .execution import RunPlan, execute
+    from .manifest import clear_previous_report
     from .manifest import digest, write_manifest
     from .report import write_report
     from .results import Invocation, write_results
@@ -144,6 +145,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
                    VisualOptions(update_baselines=args.update_baselines))
     snippet_path = None if args.no_snippet else str(Path(args.snippet) if args.snippet else DEFAULT_SNIPPET)
     invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), snippet_path, snippet)
+    clear_previous_report(report_dir)
     outcome = execute(plan, on_result=lambda r: output.line(_progress_line(r)))
     for message in outcome.environment_errors:
         output.error(message)

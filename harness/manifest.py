@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -136,3 +137,19 @@ def verify(report_dir: Path) -> Verification:
 
 
 __all__ = ["MANIFEST", "Entry", "Problem", "Verification", "artifacts", "digest", "verify", "write_manifest"]
+
+
+# What a run writes at the top of its report folder; nothing else there is ever removed.
+REPORT_ARTIFACTS: tuple[str, ...] = (
+    "runs", "heatmaps", "index.html", "results.json", "junit.xml", MANIFEST, "report-screenshot.png",
+)
+
+
+def clear_previous_report(report_dir: Path) -> None:
+    """Remove an earlier run's artifacts, so the new manifest covers this run's files only."""
+    for name in REPORT_ARTIFACTS:
+        target = report_dir / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()

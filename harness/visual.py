@@ -35,6 +35,7 @@ from .fidelity import (
     Redaction,
     compare,
     field_evidence,
+    hatch,
     mask_of,
     same_page,
     values_in,
@@ -136,6 +137,8 @@ class _RunChecks:
                      redaction_evidence=redaction.to_json())
         if redaction.status == "failed":
             problems.append(f"redaction not proven: {redaction.summary()}")
+        # Checked: the stored live screenshot would still show typed text as pixels, so it keeps the masks hatched.
+        save_png(self.run_dir / checkpoint.live, hatch(live, mask_of(regions, live.shape[0], live.shape[1], MASK_PAD_PX)))
         return problems
 
     def against_baseline(self, entry: dict[str, Any], frame: Path) -> list[str]:

@@ -103,3 +103,14 @@ def test_rewriting_the_manifest_accepts_the_folder_as_it_now_is(tmp_path: Path) 
     assert [str(p) for p in verify(root).problems] == ["added: report-screenshot.png"]
     write_manifest(root)
     assert verify(root).ok and verify(root).files == 5
+
+
+def test_a_new_run_clears_the_previous_runs_artifacts_only(tmp_path: Path) -> None:
+    from harness.manifest import clear_previous_report
+
+    (tmp_path / "runs" / "old-chromium").mkdir(parents=True)
+    (tmp_path / "runs" / "old-chromium" / "traffic.json").write_text("{}")
+    (tmp_path / "results.json").write_text("{}")
+    (tmp_path / "notes.txt").write_text("the user's own file")
+    clear_previous_report(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
