@@ -1,0 +1,220 @@
+"""What snippet/telltale.js records: snapshot and mutations (replayed), pointer, clicks, scrolls, resizes, SPA
+navigation, form analytics, same-origin iframes and open shadow roots. Chromium (the privacy and transport suites run
+in Firefox too)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+
+from snippet_support import OUTLINE, Replay, Shop, chromium, text_of, walk  # noqa: F401
+
+MASK = "\u2022\u2022\u2022"
+
+# Random DOM churn over many animation frames: inserts, moves, removals, text and attribute edits, innerHTML.
+FUZZ = """async ({seed, rounds}) => {
+  let s = seed >>> 0;
+  const rnd = () => { s = (s + 0x6D2B79F5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+  const root = document.getElementById('fuzz'), pick = a => a[Math.floor(rnd() * a.length)];
+  const elements = () => [root, ...root.querySelectorAll('*')];
+  const spot = p => pick([...p.childNodes, null]);
+  let n = 0;
+  const ops = [
+    () => { const p = pick(elements()), el = document.createElement(pick(['div', 'span', 'b', 'p'])); el.textContent = 'new' + (++n); p.insertBefore(el, spot(p)); },
+    () => { const p = pick(elements()); p.insertBefore(document.createTextNode('t' + (++n)), spot(p)); },
+    () => { const nodes = [...root.querySelectorAll('*')]; if (!nodes.length) return; const x = pick(nodes);
+            const p = pick(elements().filter(e => !x.contains(e))); const ref = spot(p); p.insertBefore(x, ref === x ? null : ref); },
+    () => { const nodes = [...root.querySelectorAll('*')]; if (nodes.length > 3) pick(nodes).remove(); },
+    () => { const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), t = []; while (w.nextNode()) t.push(w.currentNode);
+            if (t.length) pick(t).data = 'edit' + (++n); },
+    () => { pick(elements()).setAttribute('data-n', String(++n)); },
+    () => { const c = elements().filter(e => e !== root); if (c.length) pick(c).innerHTML = '<i>in' + (++n) + '</i>x<u>y</u>'; },
+  ];
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0, k = 1 + Math.floor(rnd() * 6); i < k; i++) pick(ops)();
+    if (rnd() < 0.7) await new Promise(res => requestAnimationFrame(() => res()));
+  }
+  document.body.setAttribute('data-done', String(seed));
+}"""
+
+
+@pytest.fixture
+def shop(chromium: Browser) -> Iterator[Shop]:  # noqa: F811
+    with Shop(chromium) as shop:
+        yield shop
+
+
+def replay(shop: Shop) -> Replay:
+    events = shop.events("snapshot", "mutation", "attach")
+    player = Replay(events[0]["node"])
+    for event in events[1:]:
+        player.apply(event)
+    return player
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_replayed_mutations_rebuild_the_live_dom(shop: Shop, seed: int) -> None:
+    page = shop.open("/fuzz.html")
+    page.evaluate(FUZZ, {"seed": seed, "rounds": 40})
+    shop.wait_for(lambda: any(a["name"] == "data-done" for e in shop.events("mutation") for a in e.get("attrs", [])))
+    live = page.eval_on_selector("#fuzz", OUTLINE, "data-n")
+    player = replay(shop)
+    assert player.outline(player.find("fuzz")) == live
+
+
+def test_mutations_are_batched_per_animation_frame(shop: Shop) -> None:
+    page = shop.open("/fuzz.html")
+    page.evaluate("""() => { const ul = document.querySelector('#fuzz ul');
+      for (let i = 0; i < 100; i++) { const li = document.createElement('li'); li.textContent = 'x' + i; ul.appendChild(li); } }""")
+    shop.wait_for(lambda: shop.events("mutation"))
+    shop.settle(300)
+    mutations = shop.events("mutation")
+    assert len(mutations) == 1 and len(mutations[0]["adds"]) == 100
+
+
+def test_added_nodes_lose_handlers_and_keep_their_place(shop: Shop) -> None:
+    page = shop.open("/")
+    page.click("#add")
+    event = shop.wait_event("mutation", lambda e: "adds" in e.data)
+    add = event["adds"][0]
+    assert add["parent"] == shop.node_id("#list") and add["before"] == shop.node_id("#first")
+    assert add["node"]["attrs"] == {"id": "item2"} and text_of(add["node"]) == "item 2"
+    assert event["attrs"] == [{"id": shop.node_id("#first"), "name": "class", "value": "changed"}]
+    assert [t["text"] for t in event["texts"]] == ["first, edited"]
+
+
+def test_pointer_moves_are_sampled_and_coalesced(shop: Shop) -> None:
+    page = shop.open("/")
+    page.mouse.move(0, 0)
+    for i in range(1, 41):
+        page.mouse.move(15 * i, 10 * i)
+        page.wait_for_timeout(8)
+    shop.settle(400)
+    moves = shop.events("move")
+    points = [(m.t + dt, x, y) for m in moves for dt, x, y in m["path"]]
+    assert 3 <= len(points) < 40, points
+    assert points[-1][1:] == (600, 400)  # the move that ended the path is recorded (at the next flush)
+    # Samples are >= 50 ms apart, except a move that ended a pause (the next one came >= 50 ms later).
+    times = [p[0] for p in points]
+    crowded = [i for i in range(1, len(times) - 1) if times[i] - times[i - 1] < 45 and times[i + 1] - times[i] < 50]
+    assert not crowded, (crowded, times)
+
+
+def test_click_names_the_node_and_where(shop: Shop) -> None:
+    page = shop.open("/")
+    box = page.locator("#retitle").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 5, box["y"] + 4)
+    click = shop.wait_event("click")
+    assert click["id"] == shop.node_id("#retitle")
+    assert abs(click["x"] - (box["x"] + 5)) <= 1 and abs(click["y"] - (box["y"] + 4)) <= 1
+
+
+def test_window_and_element_scrolls_and_resize(shop: Shop) -> None:
+    page = shop.open("/")
+    page.evaluate("() => window.scrollTo(0, 500)")
+    page.eval_on_selector("#scroller", "e => e.scrollTop = 200")
+    page.set_viewport_size({"width": 800, "height": 600})
+    shop.wait_event("resize")
+    scrolls = {(e["id"], e["x"], e["y"]) for e in shop.events("scroll")}
+    assert (1, 0, 500) in scrolls and (shop.node_id("#scroller"), 0, 200) in scrolls
+    assert [(e["w"], e["h"]) for e in shop.events("resize")] == [(800, 600)]
+
+
+def test_spa_navigation_with_masked_urls(shop: Shop) -> None:
+    page = shop.open("/spa.html")
+    for button in ("#push", "#replace", "#back"):
+        page.click(button)
+        page.wait_for_timeout(100)
+    page.click("#hash")
+    shop.wait_for(lambda: len(shop.events("nav")) >= 4)
+    navs = [(e["how"], e["url"]) for e in shop.events("nav")]
+    assert navs[:3] == [
+        ("push", "https://shop.test/spa/products?q=*"),
+        ("replace", "https://shop.test/spa/cart?coupon=*"),
+        ("pop", "https://shop.test/spa.html"),
+    ]
+    assert navs[3][0] in ("pop", "hash") and navs[3][1] == "https://shop.test/spa.html#section=*"
+
+
+def test_focus_blur_time_in_field_and_corrections(shop: Shop) -> None:
+    page = shop.open("/form.html")
+    page.click("#fullname")
+    page.keyboard.type("abcd", delay=10)
+    for _ in range(3):
+        page.keyboard.press("Backspace")
+    page.click("#password")
+    page.keyboard.type("hunter2", delay=10)
+    page.keyboard.press("Backspace")
+    page.click("#email")
+    name, password = shop.node_id("#fullname"), shop.node_id("#password")
+    blur = shop.wait_event("blur", lambda e: e["id"] == password)
+    assert dict(blur.data).keys() == {"type", "t", "id"}  # sensitive: no time in field, no corrections
+    named = next(e for e in shop.events("blur") if e["id"] == name)
+    assert named["fixes"] == 3 and named["ms"] > 30
+    about_password = [e.type for e in shop.events() if e.get("id") == password]
+    assert about_password == ["focus", "blur"]  # not even the click on it
+
+
+def test_hidden_page_reports_abandonment_and_flushes_by_beacon(shop: Shop) -> None:
+    page = shop.open("/form.html")
+    page.fill("#email", "hidden-abandon-canary")
+    page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {get: () => 'hidden', configurable: true});
+      document.dispatchEvent(new Event('visibilitychange')); }""")
+    abandon = shop.wait_event("abandon")
+    assert abandon["fields"] == [shop.node_id("#email")]
+    hidden = [s for s in shop.sent if any(e.type == "visibility" for e in s.batch().events)]
+    assert hidden and hidden[0].via == "beacon" and not hidden[0].batch().compressed
+    assert "hidden-abandon-canary" not in shop.wire_text()
+
+
+def test_same_origin_iframes_are_recorded_by_the_parent(shop: Shop) -> None:
+    page = shop.open("/frames.html")
+    # Each iframe first attaches its initial about:blank document, then the loaded one.
+    loaded = lambda: {e["host"]: e for e in shop.events("attach") if text_of(e["node"]).strip()}  # noqa: E731
+    shop.wait_for(lambda: len(loaded()) == 2, what="both iframe documents attached")
+    attaches = loaded()
+    plain, masked = attaches[shop.node_id("#same")], attaches[shop.node_id("#masked-frame")]
+    assert "Inside the frame" in text_of(plain["node"]) and "frame-secret-text" not in text_of(plain["node"])
+    assert "Inside the frame" not in text_of(masked["node"]) and MASK in text_of(masked["node"])
+
+    frame = page.frame_locator("#same")
+    frame.locator("#fadd").click()
+    frame.locator("#finput").click()
+    add_id = next(n["id"] for n in walk(plain["node"]) if n.get("attrs", {}).get("id") == "fadd")
+    input_id = next(n["id"] for n in walk(plain["node"]) if n.get("attrs", {}).get("id") == "finput")
+    click = shop.wait_event("click", lambda e: e["id"] == add_id)
+    box = frame.locator("#fadd").bounding_box()  # in the top viewport
+    assert box and box["x"] <= click["x"] <= box["x"] + box["width"] and box["y"] <= click["y"] <= box["y"] + box["height"]
+    shop.wait_event("focus", lambda e: e["id"] == input_id)
+    shop.wait_for(lambda: "added in frame" in shop.wire_text())
+    # The frames' own snippets record nothing: one page view, one meta.
+    assert {b.page for b in shop.batches()} == {shop.batches()[0].page}
+    assert [e["url"] for e in shop.events("meta")] == ["https://shop.test/frames.html"]
+
+
+def test_open_shadow_roots_are_recorded_closed_ones_are_not(shop: Shop) -> None:
+    page = shop.open("/frames.html")
+    snap = shop.snapshots()[0]["node"]
+    widget = next(n for n in walk(snap) if n.get("attrs", {}).get("id") == "widget")
+    assert widget["shadow"]["root"] == "shadow" and "shadow text" in text_of(widget["shadow"])
+    wire = shop.wire_text()
+    assert "shadow-secret-text" not in wire and "closed-shadow-canary" not in wire
+
+    page.click("#late")
+    page.click("#grow")
+    shop.wait_for(lambda: "grown in shadow" in shop.wire_text() and "late shadow text" in shop.wire_text())
+    assert "new-shadow-secret" not in shop.wire_text()
+    attach = shop.wait_event("attach", lambda e: e["host"] == shop.node_id("#late-host"))
+    assert attach["node"]["root"] == "shadow"
+    player = replay(shop)
+    shadow = player.find("widget")["shadow"]
+    assert "grown in shadow" in text_of(shadow)
+
+    page.fill("#shadow-field", "shadow-shared-value")
+    page.click("#shadow-submit")
+    submit = shop.wait_event("submit")
+    assert [f["value"] for f in submit["fields"]] == ["shadow-shared-value"]
