@@ -1,16 +1,8 @@
 """Writing a run's results: ``results.json``, ``junit.xml`` and, per run, its traffic, timeline and storage.
 
 Nothing written here holds a protected value (a typed value or a declared secret) in clear. Every string passes
-through a :class:`Redactor`, which replaces each value, in every spelling a tracker is known to use, by a keyed
-fingerprint marker:
-
-- ``⟦fp:3f0c…⟧``: the whole value as typed (the marker ``harness.leaks.fingerprint`` gives, the one the
-  timeline and the findings use, so a reader can follow one value through every file);
-- ``⟦fp:3f0c… url⟧``, ``… json``, ``… html``, ``… base64``, ``… hex``: the whole value, escaped or encoded;
-- ``⟦fp:3f0c… lowercase⟧``, ``… trimmed``, ``… card-spaced``, ``… sha256``: a derived form;
-- ``⟦fp:3f0c… prefix 5/12⟧`` (also ``… prefix 5/12 url`` and the like): the first 5 of its 12 characters,
-  what a keylogger sends while the visitor types; prefixes of 4 characters and more are replaced;
-- ``⟦fp:3f0c… keystroke⟧``: a key or two of the value, one of many requests that spell it out together.
+through a :class:`harness.redact.Redactor`, which replaces each value, in every spelling a tracker is known to
+use, by a keyed fingerprint marker (the markers are listed in :mod:`harness.redact`).
 
 Redaction keeps stored traffic in its shape; a last check (``harness.leaks.LeakScanner``, which peels every
 encoding ``harness.decode`` knows) decides what cannot be kept. A request body is stored as
