@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from playwright.sync_api import Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPET = ROOT / "snippet" / "telltale.js"
@@ -110,9 +110,10 @@ def scenario(page: Page) -> None:
     page.wait_for_timeout(300)
 
 
-def measure(browser_launch: Callable[[], object], scripts: list[str], collect: str, p: object) -> Run:
-    browser = browser_launch()
-    context = browser.new_context(viewport={"width": 1000, "height": 700})  # type: ignore[attr-defined]
+def measure(launch: Callable[[], Browser], scripts: list[str], collect: str) -> Run:
+    """One scenario with the given init scripts; bodies of requests to ``collect`` are the wire bytes."""
+    browser = launch()
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
     bodies: list[bytes] = []
 
     def serve(route: Route) -> None:
@@ -132,13 +133,13 @@ def measure(browser_launch: Callable[[], object], scripts: list[str], collect: s
     cdp.send("Performance.enable")
     scenario(page)
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-    browser.close()  # type: ignore[attr-defined]
+    browser.close()
     gz = sum(len(b) if b[:2] == b"\x1f\x8b" else len(gzip.compress(b, 6)) for b in bodies)
     return Run(metrics["ScriptDuration"] * 1000, sum(len(b) for b in bodies), gz, len(bodies))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per recorder; the median is printed (default 3)")
     args = parser.parse_args()
     rrweb = ensure_rrweb()
@@ -153,7 +154,7 @@ def main() -> int:
         launch = lambda: p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])  # noqa: E731
         for _ in range(args.runs):  # interleaved, so that drift of the shared machine hits every recorder alike
             for name, (scripts, collect) in variants.items():
-                results[name].append(measure(launch, scripts, collect, p))
+                results[name].append(measure(launch, scripts, collect))
 
     def med(name: str, pick: Callable[[Run], float]) -> float:
         return statistics.median(pick(r) for r in results[name])

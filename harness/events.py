@@ -22,11 +22,13 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from .errors import TelltaleError
+
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "snippet" / "schema.json"
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-class BatchError(ValueError):
+class BatchError(TelltaleError, ValueError):
     """A captured body is not a valid snippet batch."""
 
 

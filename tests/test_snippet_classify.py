@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import pytest
 from playwright.sync_api import Browser, Frame
 
@@ -22,7 +24,7 @@ TABLE = """() => {
 
 
 @pytest.fixture(scope="module")
-def table_shop(any_browser: Browser) -> Shop:  # noqa: F811
+def table_shop(any_browser: Browser) -> Iterator[Shop]:  # noqa: F811
     with Shop(any_browser) as shop:
         shop.open("/classify.html")
         yield shop

@@ -218,3 +218,21 @@ def test_open_shadow_roots_are_recorded_closed_ones_are_not(shop: Shop) -> None:
     page.click("#shadow-submit")
     submit = shop.wait_event("submit")
     assert [f["value"] for f in submit["fields"]] == ["shadow-shared-value"]
+
+
+def test_marking_a_subtree_sensitive_later_masks_what_follows(shop: Shop) -> None:
+    page = shop.open("/")
+    page.evaluate("() => document.getElementById('list').setAttribute('data-sensitive', '')")
+    page.wait_for_timeout(100)  # the marker and the text change arrive in separate batches
+    page.evaluate("""() => { document.getElementById('first').firstChild.data = 'late-secret-text';
+      const li = document.createElement('li'); li.textContent = 'late-secret-item'; document.getElementById('list').appendChild(li);
+      document.getElementById('hello').textContent = 'public change'; }""")
+    shop.wait_for(lambda: "public change" in shop.wire_text())
+    assert "late-secret-text" not in shop.wire_text() and "late-secret-item" not in shop.wire_text()
+
+
+def test_frames_share_the_top_window_api(shop: Shop) -> None:
+    page = shop.open("/frames.html")
+    frame = next(f for f in page.frames if f.url.endswith("/frame.html"))
+    frame.wait_for_selector("#ftext")
+    assert frame.evaluate("() => window.telltale === window.top.telltale") is True
