@@ -261,13 +261,19 @@ def run_summary(result: RunResult, report_dir: Path) -> dict[str, Any]:
     base = Path(run_slug_dir(result, report_dir))
     values, rules = value_verdicts(result)
     channels = {r.channel for r in result.recording.requests} | ({"websocket"} if result.recording.frames else set())
+    visual = _visual_entries(result, base, report_dir)
+    # A visual check that failed (fidelity, redaction proof, baseline) fails the run like a finding does.
+    visual_problems = [f"checkpoint {c['name']}: {c.get('detail', 'failed')}" for c in visual.get("checkpoints", [])
+                       if c.get("status") == "failed"]
+    status = "failed" if result.status == "passed" and visual_problems else result.status
     return {
         "scenario": result.scenario.name,
         "slug": result.scenario.slug,
         "file": result.scenario.file,
         "browser": result.browser,
         "browser_version": result.browser_version,
-        "status": result.status,
+        "status": status,
+        "visual_problems": visual_problems,
         "error": result.error,
         "findings": [{**finding_json(f), "line": finding_line(f)} for f in result.findings],
         "requests": len(result.recording.requests),
@@ -289,7 +295,7 @@ def run_summary(result: RunResult, report_dir: Path) -> dict[str, Any]:
         },
         "timeline": _timeline(result),
         # "checkpoints" (live, replay, diff, heatmap images; fidelity, redaction, baseline) and "replay".
-        **_visual_entries(result, base, report_dir),
+        **visual,
     }
 
 
@@ -371,7 +377,7 @@ def write_junit(document: Mapping[str, Any], path: Path) -> None:
             file=run["file"], time=f"{run['duration_ms'] / 1000:.3f}",
         )
         if run["status"] == "failed":
-            lines = [f["line"] for f in run["findings"]]
+            lines = [f["line"] for f in run["findings"]] + list(run.get("visual_problems", []))
             more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
             failure = ET.SubElement(case, "failure", message=lines[0] + more)
             failure.text = "\n".join(lines)

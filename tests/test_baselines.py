@@ -91,6 +91,11 @@ def _run(tmp_path: Path, *extra: str) -> tuple[int, str, dict[str, Any]]:
     status = main(["run", str(scenario), "--site", str(SITE), "--report", str(report), "--browser", "chromium", *extra],
                   out, out)
     (run,) = json.loads((report / "results.json").read_text())["runs"]
+    # The run's own status and JUnit follow its checkpoints: a failed visual check fails the run.
+    failed = run["checkpoints"][0]["status"] == "failed"
+    assert run["status"] == ("failed" if failed else "passed") and bool(run["visual_problems"]) == failed
+    junit = (report / "junit.xml").read_text()
+    assert ("differs from its baseline" in junit) == failed
     return status, out.getvalue(), run["checkpoints"][0]
 
 
