@@ -142,7 +142,7 @@ class _Responder:
                     ).decode(),
                 },
             )
-            # A 101 carries no body; Chromium fails the handshake on a stray Content-Length.
+            # A 1xx response must not carry Content-Length (RFC 9110, 8.6); mitmproxy adds one to every response.
             del flow.response.headers["content-length"]
             return
         answer = tap.site.answer(request.method, url, request.headers)

@@ -98,17 +98,9 @@ def telltale_snippet(pytestconfig: pytest.Config) -> str | None:
 @pytest.fixture
 def tracked_page(context: BrowserContext, capture: Capture, telltale_snippet: str | None) -> Page:
     """A page with the snippet injected before any page script, and its traffic captured at the wire."""
-    from .runner import PROBE_JS
-    from .timeline import Submit
+    from .runner import instrument
 
-    def on_submitted(source: Any, report: dict[str, Any]) -> None:
-        t_ms = (float(report.get("at", 0)) / 1000.0 - capture.recording.wall_started) * 1000.0
-        capture.timeline.submits.append(Submit(str(report.get("form", "")), str(report.get("url", "")), t_ms))
-
-    context.expose_binding("__telltaleSubmitted", on_submitted)
-    context.add_init_script(PROBE_JS)
-    if telltale_snippet is not None:
-        context.add_init_script(telltale_snippet)
+    instrument(context, lambda: capture.recording, capture.timeline, telltale_snippet)
     return context.new_page()
 
 

@@ -144,20 +144,21 @@ def guarded_values(typed: Iterable[TypedValue], secrets: dict[str, str], shown: 
     return list(found.values())
 
 
-def _is_site_traffic(request: CapturedRequest, evidence: Evidence, form_requests: set[int]) -> bool:
+def _is_site_traffic(
+    request: CapturedRequest, evidence: Evidence, form_requests: set[int], site_api: frozenset[tuple[str, str]]
+) -> bool:
     """The site's own requests: page loads, its resources, a form's own submission, its declared API calls."""
-    if id(request) in form_requests:
+    if id(request) in form_requests or (request.method, request.url.split("#")[0]) in site_api:
         return True
-    if (request.method, request.url.split("#")[0]) in set(evidence.site_api):
-        return True
-    if request.channel == "document" and request.method == "GET" and not urlsplit(request.url).query:
+    if request.method != "GET":
+        return False
+    parts = urlsplit(request.url)
+    if parts.query:
+        return False
+    if request.channel == "document":
         return True
     site = evidence.site
-    if site is not None and request.method == "GET" and request.host in site.hosts:
-        path = urlsplit(request.url).path
-        if not urlsplit(request.url).query and site.file_for(path) is not None:
-            return True
-    return False
+    return site is not None and request.host in site.hosts and site.file_for(parts.path) is not None
 
 
 def _form_submission_requests(evidence: Evidence) -> set[int]:
@@ -237,7 +238,8 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
     scanner = LeakScanner(protected, evidence.key) if protected else None
     findings: list[Finding] = []
     form_requests = _form_submission_requests(evidence)
-    tracker_requests = [r for r in evidence.requests if not _is_site_traffic(r, evidence, form_requests)]
+    site_api = frozenset(evidence.site_api)
+    tracker_requests = [r for r in evidence.requests if not _is_site_traffic(r, evidence, form_requests, site_api)]
     sent_frames = [f for f in evidence.frames if f.direction == "sent"]
 
     # opt-out: anything the tracker sends after the visitor opted out.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets as _random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -140,18 +141,24 @@ def new_tracked_context(
         viewport={"width": width, "height": height},
         service_workers="block",  # a service worker's own fetches would bypass what the page is seen to send
     )
+    instrument(context, lambda: tap.recording, timeline, snippet)
+    return context
+
+
+def instrument(
+    context: BrowserContext, recording: Callable[[], Recording], timeline: Timeline, snippet: str | None
+) -> None:
+    """Inject the probe (form submits into ``timeline``) and then the snippet, before any page script."""
 
     def on_submitted(source: Any, report: dict[str, Any]) -> None:
-        recording = tap.recording
         # The page stamps the submit itself: the binding call may arrive after the requests it preceded.
-        t_ms = (float(report.get("at", 0)) / 1000.0 - recording.wall_started) * 1000.0
+        t_ms = (float(report.get("at", 0)) / 1000.0 - recording().wall_started) * 1000.0
         timeline.submits.append(Submit(str(report.get("form", "")), str(report.get("url", "")), t_ms))
 
     context.expose_binding("__telltaleSubmitted", on_submitted)
     context.add_init_script(PROBE_JS)
     if snippet is not None:
         context.add_init_script(snippet)
-    return context
 
 
 def _refine_channels(recording: Recording, reported: list[tuple[str, str, str]]) -> None:
