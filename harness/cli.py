@@ -126,7 +126,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     from .manifest import digest, write_manifest
     from .report import write_report
     from .results import Invocation, write_results
-    from .visual import VisualOptions, failures
+    from .visual import VisualOptions
 
     paths = args.paths or [DEFAULT_SCENARIOS]
     for path in paths:
@@ -162,7 +162,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
         if not found.scenarios and not found.errors:
             output.error(f"no scenario files found in {', '.join(paths)}")
         return ExitStatus.INVALID_INPUT
-    if any(r.status != "passed" or failures(r.run_dir) for r in outcome.results):
+    if any(r.status != "passed" for r in outcome.results):
         return ExitStatus.CHECK_FAILED
     return ExitStatus.OK
 
@@ -179,7 +179,7 @@ def _progress_line(result: RunResult) -> str:
             line += f"\n      ... and {len(result.findings) - 5} more"
     if result.error:
         line += f"\n      {result.error}"
-    line += "".join(f"\n      {text}" for text in [visual.summary(result.run_dir), *visual.failures(result.run_dir)] if text)
+    line += "".join(f"\n      {text}" for text in [visual.summary(result.run_dir), *result.visual_problems] if text)
     return redactor_for(result).text(line)  # CI logs are kept: no typed value in clear there either
 
 

@@ -28,7 +28,6 @@ from .runner import RunResult, Worker, run_scenario
 from .scenario import Scenario, load_scenario
 from .site import Site
 from .visual import VisualOptions, check_run
-from .visual import failures as visual_failures
 
 DEFAULT_SNIPPET = Path(__file__).resolve().parent.parent / "snippet" / "telltale.js"
 
@@ -188,7 +187,7 @@ class ScenarioItem(pytest.Item):
             update = bool(self.config.getoption("telltale_update_baselines", False))
             check_run(result, worker.browser, VisualOptions(update_baselines=update))
         self.stash[_RESULT] = result
-        if result.status != "passed" or visual_failures(run_dir):
+        if result.status != "passed":
             raise ScenarioFailed(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
@@ -198,7 +197,7 @@ class ScenarioItem(pytest.Item):
             head = f"{self.scenario.file} [{self.browser_name}]"
             if result.error:
                 return f"{head}: {result.error}"
-            visual = visual_failures(result.run_dir)
+            visual = result.visual_problems
             lines = [f"{head}: {len(result.findings)} privacy finding(s), {len(visual)} visual check(s) failed"]
             lines += [f"  {finding_line(f)}" for f in result.findings] + [f"  {line}" for line in visual]
             return redactor_for(result).text("\n".join(lines))

@@ -262,18 +262,14 @@ def run_summary(result: RunResult, report_dir: Path) -> dict[str, Any]:
     values, rules = value_verdicts(result)
     channels = {r.channel for r in result.recording.requests} | ({"websocket"} if result.recording.frames else set())
     visual = _visual_entries(result, base, report_dir)
-    # A visual check that failed (fidelity, redaction proof, baseline) fails the run like a finding does.
-    visual_problems = [f"checkpoint {c['name']}: {c.get('detail', 'failed')}" for c in visual.get("checkpoints", [])
-                       if c.get("status") == "failed"]
-    status = "failed" if result.status == "passed" and visual_problems else result.status
     return {
         "scenario": result.scenario.name,
         "slug": result.scenario.slug,
         "file": result.scenario.file,
         "browser": result.browser,
         "browser_version": result.browser_version,
-        "status": status,
-        "visual_problems": visual_problems,
+        "status": result.status,
+        "visual_problems": result.visual_problems,
         "error": result.error,
         "findings": [{**finding_json(f), "line": finding_line(f)} for f in result.findings],
         "requests": len(result.recording.requests),

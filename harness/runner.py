@@ -62,6 +62,7 @@ class RunResult:
     fingerprint_key: bytes = field(repr=False)
     error: str = ""
     findings: list[Any] = field(default_factory=list)
+    visual_problems: list[str] = field(default_factory=list)  # failed replay checks, one line each (harness.visual)
     duration_ms: float = 0.0
     site: Site | None = None
 
@@ -74,7 +75,8 @@ class RunResult:
     def status(self) -> Status:
         if self.error:
             return "error"
-        return "failed" if self.findings else "passed"
+        # A failed visual check (fidelity, redaction proof, baseline, an inert replay) fails a run as a finding does.
+        return "failed" if self.findings or self.visual_problems else "passed"
 
     @property
     def requests(self) -> list[CapturedRequest]:

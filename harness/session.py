@@ -10,9 +10,10 @@ the same machine's wall clock, so an event's harness time is ``t0 + t - wall_sta
 before it happened, so an event is never placed after its batch arrived at the proxy: this bounds any skew (and the
 jump of the clock the harness fast-forwards at the end of a run).
 
-Sampled events (scroll, resize, pointer paths) are stamped when the snippet's sampling timer fires, which is up to one
-sampling interval after the change began; they are placed at the start of that interval (never before the event
-recorded ahead of them), so a scroll made just before a checkpoint is part of that checkpoint's replay.
+Scroll and resize samples are stamped when the snippet's sampling timer fires, up to one sampling interval after the
+change began; they are placed at the start of that interval (never before the event recorded ahead of them), so a
+scroll made just before a checkpoint is part of that checkpoint's replay. Pointer paths are not: each point carries
+the time of the pointer event it was taken from (moving them earlier put moves made after a checkpoint into it).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from .capture import CapturedRequest, Recording
 from .events import Batch, BatchError, Event, decode_batch, problems
 from .site import COLLECTOR_PATH
 
-# The snippet's default sampling intervals (telltale.js: sampling.move, sampling.scroll), by event type.
-SAMPLED_MS: dict[str, float] = {"move": 50.0, "scroll": 100.0, "resize": 100.0}
+# Events the snippet stamps when a sampling timer fires, with its default interval (telltale.js: sampling.scroll).
+SAMPLED_MS: dict[str, float] = {"scroll": 100.0, "resize": 100.0}
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,7 @@ def check_run(result: RunResult, browser: Browser, options: VisualOptions = Visu
 def _write(result: RunResult, doc: dict[str, Any]) -> dict[str, Any]:
     result.run_dir.mkdir(parents=True, exist_ok=True)
     doc = redactor_for(result).tree(doc)
+    result.visual_problems = problems(doc)
     (result.run_dir / VISUAL_JSON).write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
     return doc
 
@@ -251,11 +252,8 @@ def load(run_dir: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def failures(run_dir: Path) -> list[str]:
-    """One line per failed visual check of a run (empty when all passed or none ran)."""
-    doc = load(run_dir)
-    if doc is None:
-        return []
+def problems(doc: dict[str, Any]) -> list[str]:
+    """One line per failed visual check of a ``visual.json`` document (empty when all passed)."""
     lines = []
     if doc.get("status") == "error":
         lines.append(f"replay: {doc['error']}")
@@ -354,5 +352,5 @@ def approvable(report_dir: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-__all__ = ["VisualOptions", "aggregate_heatmaps", "approvable", "check_run", "failures", "load", "run_entries",
+__all__ = ["VisualOptions", "aggregate_heatmaps", "approvable", "check_run", "load", "problems", "run_entries",
            "summary"]

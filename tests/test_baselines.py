@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,12 @@ def _run(tmp_path: Path, *extra: str) -> tuple[int, str, dict[str, Any]]:
     assert run["status"] == ("failed" if failed else "passed") and bool(run["visual_problems"]) == failed
     junit = (report / "junit.xml").read_text()
     assert ("differs from its baseline" in junit) == failed
-    return status, out.getvalue(), run["checkpoints"][0]
+    # ... and so do the progress line and the summary a QA engineer reads in the terminal.
+    printed = out.getvalue()
+    assert printed.startswith("FAIL  verify [chromium]" if failed else "PASS  verify [chromium]"), printed
+    assert re.search(r"^verify\s+failed\s*$" if failed else r"^verify\s+passed\s*$", printed, re.M), printed
+    assert ("0 passed, 1 failed" if failed else "1 passed, 0 failed") in printed
+    return status, printed, run["checkpoints"][0]
 
 
 def test_baselines_through_the_command_line(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ def test_bundled_scenarios_pass_every_rule_and_replay_faithfully_in_both_browser
          "--browser", "firefox"], out, err,
     )
     runs = json.loads((tmp_path / "report" / "results.json").read_text())["runs"]
-    problems = {f"{r['file']} [{r['browser']}]": r["findings"] or r["error"] for r in runs if r["status"] != "passed"}
+    problems = {f"{r['file']} [{r['browser']}]": r["findings"] or r["error"] or r.get("visual_problems") for r in runs if r["status"] != "passed"}
     assert not problems, problems
     assert status == ExitStatus.OK, out.getvalue() + err.getvalue()
     scenarios = len(list((ROOT / "scenarios").glob("*.yaml")))

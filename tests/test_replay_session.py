@@ -76,6 +76,15 @@ def test_sampled_events_are_placed_where_their_sampling_interval_began() -> None
     assert [e.type for e in session.pages[0].events][-2:] == ["focus", "scroll"]
 
 
+def test_pointer_paths_keep_the_times_of_their_pointer_events() -> None:
+    # Points are taken from the pointer events themselves, not by a timer: placing them earlier would put a move the
+    # visitor made after a checkpoint into that checkpoint's replay (its pointer, so its :hover).
+    focus = {"type": "focus", "t": 200, "id": 2}
+    path = {"type": "move", "t": 400, "path": [[0, 10, 10], [30, 20, 20]]}
+    session = decode_session(recording(request(batch(1, META, SNAPSHOT, focus, path), 1500.0)))
+    assert session.pages[0].events[-1].at_ms == T0 + 400 - WALL * 1000
+
+
 def test_page_views_and_returns_from_the_back_forward_cache() -> None:
     second = {**META, "url": "https://shop.test/account.html"}
     shown_again = {"type": "visibility", "t": 900, "state": "visible"}
