@@ -49,7 +49,7 @@ def bench(browser: str, scenario_path: Path, frames: int, rounds: int) -> dict[s
     site = Site(ROOT / "scenarios" / "site")
     proxy = CaptureProxy.shared(CA_DIR)
     tap = proxy.open_tap(site)
-    snippet = (ROOT / "snippet" / "telltale.js").read_text(encoding="utf-8")
+    snippet = (ROOT / "snippet" / "telltale.min.js").read_text(encoding="utf-8")
     scenario = load_scenario(scenario_path)
     try:
         with Worker(browser, tap) as worker, tempfile.TemporaryDirectory() as tmp:  # type: ignore[arg-type]

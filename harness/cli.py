@@ -20,11 +20,12 @@ from .browsers import BROWSER_NAMES, BrowserName
 from .errors import BrowserLaunchError, TelltaleError, UsageError
 from .runner import RunResult
 from .scenario import load_scenarios
+from .shipped import SHIPPED_SNIPPET
 from .site import Site
 
 DEFAULT_SCENARIOS = "scenarios"
 DEFAULT_REPORT = "telltale-report"
-DEFAULT_SNIPPET = Path(__file__).resolve().parent.parent / "snippet" / "telltale.js"
+DEFAULT_SNIPPET = SHIPPED_SNIPPET
 
 
 class ExitStatus(enum.IntEnum):
@@ -70,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="*", metavar="PATH", help=f"scenario files or folders (default: {DEFAULT_SCENARIOS}/)")
     run.add_argument("--browser", action="append", choices=BROWSER_NAMES, dest="browsers",
                      help="browser to run in; repeat for several (default: chromium)")
-    run.add_argument("--snippet", metavar="FILE.js", help="the tracking snippet to inject (default: snippet/telltale.js)")
+    run.add_argument("--snippet", metavar="FILE.js", help="the tracking snippet to inject (default: snippet/telltale.min.js)")
     run.add_argument("--no-snippet", action="store_true", help="inject no snippet (the site alone)")
     run.add_argument("--report", metavar="DIR", default=DEFAULT_REPORT, help=f"where results go (default: {DEFAULT_REPORT}/)")
     run.add_argument("--site", metavar="DIR", help="the demo site's folder (default: scenarios/site next to the scenarios)")

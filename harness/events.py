@@ -23,8 +23,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .errors import TelltaleError
+from .shipped import SCHEMA
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "snippet" / "schema.json"
+SCHEMA_PATH = SCHEMA
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -59,6 +60,9 @@ class Event:
     def get(self, key: str, default: Any = None) -> Any:
         """The field ``key`` of the event, or ``default``."""
         return self.data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.data
 
     def __repr__(self) -> str:
         extra = "".join(f" {k}={self.data[k]!r}" for k in ("id", "host", "state", "how") if k in self.data)

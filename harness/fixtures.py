@@ -91,7 +91,7 @@ def capture(pytestconfig: pytest.Config, browser_name: str, telltale_proxy: Capt
 
 @pytest.fixture
 def telltale_snippet(pytestconfig: pytest.Config) -> str | None:
-    """The snippet under test (``--telltale-snippet``, default ``snippet/telltale.js``)."""
+    """The snippet under test (``--telltale-snippet``, default ``snippet/telltale.min.js``)."""
     return session_of(pytestconfig).snippet()
 
 

@@ -26,16 +26,17 @@ from .execution import CA_DIR, apply_rules, run_dir_for
 from .results import finding_line, redactor_for, write_run_files
 from .runner import RunResult, Worker, run_scenario
 from .scenario import Scenario, load_scenario
+from .shipped import SHIPPED_SNIPPET
 from .site import Site
 from .visual import VisualOptions, check_run
 
-DEFAULT_SNIPPET = Path(__file__).resolve().parent.parent / "snippet" / "telltale.js"
+DEFAULT_SNIPPET = SHIPPED_SNIPPET
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("telltale", "Telltale privacy harness")
     group.addoption("--telltale-snippet", dest="telltale_snippet", metavar="FILE.js",
-                    help="tracking snippet to inject (default: snippet/telltale.js)")
+                    help="tracking snippet to inject (default: snippet/telltale.min.js)")
     group.addoption("--telltale-site", dest="telltale_site", metavar="DIR",
                     help="demo site folder (default: scenarios/site)")
     group.addoption("--telltale-report", dest="telltale_report", metavar="DIR",

@@ -119,9 +119,12 @@
   function fill(root, node, doc) {
     R.nodes.set(node.id, root);
     for (const kid of node.kids || []) { const k = build(kid, doc, null, ''); if (k) root.appendChild(k) }
-    if (node.sheets && node.sheets.length) {
+    adopt(root, node.sheets, doc);
+  }
+  function adopt(root, sheets, doc) {
+    if (sheets && (sheets.length || (root.adoptedStyleSheets || []).length)) {
       try {
-        root.adoptedStyleSheets = node.sheets.map((text) => {
+        root.adoptedStyleSheets = sheets.map((text) => {
           const sheet = new doc.defaultView.CSSStyleSheet();
           sheet.replaceSync(css(text));
           return sheet;
@@ -135,10 +138,18 @@
     root.replaceChildren();
     fill(root, node, host.ownerDocument);
   }
-  // An empty standards-mode document (the snippet does not record the doctype; the bundled pages all have one).
-  function blank(doc) {
+  // An empty document in the recorded mode: its doctype written by the parser (standards, limited quirks), or none
+  // (quirks). Only plain identifier text is written; anything else is replayed as <!DOCTYPE html>.
+  function blank(doc, doctype) {
+    const plain = (v) => typeof v === 'string' && /^[\w .:\/()+,;#-]*$/.test(v);
+    let head = '<!DOCTYPE html>';
+    if (doctype === undefined) head = '';
+    else if (plain(doctype.name) && plain(doctype.publicId) && plain(doctype.systemId) && doctype.name) {
+      head = '<!DOCTYPE ' + doctype.name + (doctype.publicId ? ' PUBLIC "' + doctype.publicId + '"' : doctype.systemId ? ' SYSTEM' : '') +
+        (doctype.systemId ? ' "' + doctype.systemId + '"' : '') + '>';
+    } else count('invalid doctype');
     doc.open();
-    doc.write('<!DOCTYPE html>');
+    doc.write(head);
     doc.close();
     doc.replaceChildren();
     // Links keep their href (it styles them); following one, or submitting a form, is not for a replay.
@@ -147,7 +158,7 @@
   }
   function stay(e) { e.preventDefault(); count('navigation by ' + e.type) }
   function document_(host, node) {
-    const doc = blank(host.contentDocument);
+    const doc = blank(host.contentDocument, node.doctype);
     fill(doc, node, doc);
     return doc;
   }
@@ -177,6 +188,12 @@
       for (const t of e.texts || []) {
         const n = R.nodes.get(t.id);
         if (n && n.nodeType === 3) n.data = n.parentNode && n.parentNode.localName === 'style' ? css(t.text) : t.text;
+      }
+      // Rules script put in a <style>'s sheet (CSS-in-JS) and adopted sheets: each sent whole.
+      for (const c of e.css || []) { const el = R.nodes.get(c.id); if (el && el.localName === 'style') el.textContent = css(c.text) }
+      for (const a of e.adopted || []) {
+        const root = R.nodes.get(a.id);
+        if (root && (root.nodeType === 9 || root.nodeType === 11)) adopt(root, a.sheets || [], root.nodeType === 9 ? root : root.ownerDocument);
       }
     },
     scroll(e) {

@@ -10,10 +10,9 @@ the same machine's wall clock, so an event's harness time is ``t0 + t - wall_sta
 before it happened, so an event is never placed after its batch arrived at the proxy: this bounds any skew (and the
 jump of the clock the harness fast-forwards at the end of a run).
 
-Scroll and resize samples are stamped when the snippet's sampling timer fires, up to one sampling interval after the
-change began; they are placed at the start of that interval (never before the event recorded ahead of them), so a
-scroll made just before a checkpoint is part of that checkpoint's replay. Pointer paths are not: each point carries
-the time of the pointer event it was taken from (moving them earlier put moves made after a checkpoint into it).
+Sampled events carry the time of the browser event they were taken from: a pointer path's points their pointer
+events', a scroll or resize sample the scroll or resize event that brought the page there (schema v2), although the
+snippet reads and sends them later. Events of a batch are therefore not in time order; they are sorted.
 """
 
 from __future__ import annotations
@@ -27,8 +26,6 @@ from .capture import CapturedRequest, Recording
 from .events import Batch, BatchError, Event, decode_batch, problems
 from .site import COLLECTOR_PATH
 
-# Events the snippet stamps when a sampling timer fires, with its default interval (telltale.js: sampling.scroll).
-SAMPLED_MS: dict[str, float] = {"scroll": 100.0, "resize": 100.0}
 
 
 @dataclass(frozen=True)
@@ -170,8 +167,6 @@ def decode_session(recording: Recording, path: str = COLLECTOR_PATH) -> Session:
             if at > arrival:
                 session.clamped += 1
                 at = arrival
-            if event.type in SAMPLED_MS and view.events:
-                at = max(view.events[-1].at_ms, at - SAMPLED_MS[event.type])
             view.events.append(TimedEvent(at, event))
             if event.type == "meta":
                 view.url, view.title = str(event.get("url", "")), str(event.get("title", ""))

@@ -1,7 +1,7 @@
-/* Telltale snippet: private-by-design session recording. Wire format: snippet/schema.json (v 1). */
+/* Telltale snippet: private-by-design session recording. Wire format: snippet/schema.json (v 2). */
 (function (W) {
 'use strict';
-var V = 1, D = W.document, N = W.navigator;
+var V = 2, D = W.document, N = W.navigator;
 if (!D || W.telltale) return;
 
 // A same-origin frame is recorded by its parent (shares its API); under a cross-origin parent, never.
@@ -14,7 +14,7 @@ var ET = W.EventTarget.prototype, ael = ET.addEventListener, rel = ET.removeEven
   fetch_ = W.fetch, beacon = N.sendBeacon, stringify = W.JSON.stringify, crypto_ = W.crypto,
   rnd = crypto_ && crypto_.getRandomValues, setT = W.setTimeout, clearT = W.clearTimeout, setI = W.setInterval,
   clearI = W.clearInterval, raf = W.requestAnimationFrame, caf = W.cancelAnimationFrame, perf = W.performance,
-  pnow = perf.now, dnow = W.Date.now, CS = W.CompressionStream, Resp = W.Response, TE = W.TextEncoder,
+  pnow = perf.now.bind(perf), dnow = W.Date.now, CS = W.CompressionStream, Resp = W.Response, TE = W.TextEncoder,
   hist = W.history, loc = W.location, round = Math.round, script = D.currentScript, Promise_ = W.Promise, U8 = W.Uint8Array;
 
 var MASK = '\u2022\u2022\u2022', OPTS = {capture: true, passive: true}, OPTOUT = 'telltale_optout',
@@ -40,7 +40,7 @@ function on(t, type, fn) { var g = guard(fn); ael.call(t, type, g, OPTS); return
 function timeout(fn, ms) { return setT.call(W, guard(fn), ms) }
 
 // == Privacy: every observer asks classify().
-var PUBLIC = 0, TYPED = 1, SECRET = 2;
+var PUBLIC = 0, TYPED = 1, SECRET = 2, ver = 0;
 var secret = new WS(); // once sensitive, always (show-password toggle, card typed)
 
 function cardIn(s) { // Luhn-valid, 13-19 digits
@@ -61,10 +61,12 @@ function secretField(el) {
   for (i = 0; i < w.length; i++) if (SECRET_AC[w[i]] || w[i].indexOf('cc-exp') === 0) return true;
   w = words((el.getAttribute('id') || '') + ' ' + (el.getAttribute('name') || '') + ' ' + ac);
   for (i = 0; i < w.length; i++) if (SECRET_WORDS[w[i]]) return true;
-  return el.localName !== 'select' && cardIn(el.value);
+  return false;
 }
-function own(el) {
-  if (secret.has(el)) return SECRET;
+// An element's own level from its attributes, cached until a mutation may change it (ver); a field's value is
+// checked every time (a card number can be typed into any field).
+var owns = new WM();
+function ownAttrs(el) {
   var a = el.attributes, lvl = PUBLIC, i, n;
   for (i = 0; i < a.length; i++) {
     n = a[i].name;
@@ -77,6 +79,13 @@ function own(el) {
   }
   return lvl;
 }
+function own(el) {
+  if (secret.has(el)) return SECRET;
+  var k = owns.get(el), base = ver * 4, l = k !== undefined && k >= base ? k - base : ownAttrs(el);
+  if (k === undefined || k < base) owns.set(el, base + l);
+  if (l === TYPED && FIELDS[el.localName] && el.localName !== 'select' && cardIn(el.value)) { secret.add(el); return SECRET }
+  return l;
+}
 // A select is typed, its options are not.
 function passes(el, l) { return l === TYPED && FIELDS[el.localName] ? PUBLIC : l }
 function up(n) { // crosses shadow roots and same-origin frames
@@ -86,15 +95,15 @@ function up(n) { // crosses shadow roots and same-origin frames
   if (t === 9) try { var w = n.defaultView; return w && w !== W ? w.frameElement : null } catch (e) {}
   return null;
 }
-// The level a child of n inherits; cached until the DOM changes (ver).
-var ver = 0, levels = new WM();
+// The level a child of n inherits, cached like own() (a level is 0..2, so ver * 4 + level holds both).
+var levels = new WM();
 function inherit(n) {
-  var path = [], l = PUBLIC, c, i, o;
-  for (; n; n = up(n)) { if ((c = levels.get(n)) && c[0] === ver) { l = c[1]; break } path.push(n) }
+  var path = [], l = PUBLIC, base = ver * 4, k, i, o;
+  for (; n; n = up(n)) { if ((k = levels.get(n)) !== undefined && k >= base) { l = k - base; break } path.push(n) }
   for (i = path.length; i--;) {
     n = path[i];
     if (l < SECRET && n.nodeType === 1 && (o = passes(n, own(n))) > l) l = o;
-    levels.set(n, [ver, l]);
+    levels.set(n, base + l);
   }
   return l;
 }
@@ -124,9 +133,9 @@ function attr(tag, name, v, strict) {
 // == Recording state (reset by start)
 var S, running = 0, gen = 0, ready = 0, needConsent = 0, consented = 0, stops, mo, ids, nextId, watched, later,
   buf, dropped, move, pendT, pendX, pendY, pendV, lastMove, cheap, mq = [], mT = 0, mFrame = 0, draining = 0, t0, p0, sid, page, url, seqMem = 0, flushTimer,
-  inflight, retries, dirty, fst, left;
+  inflight, retries, dirty, fst, left, meta, samplers = [];
 
-function now() { return round(pnow.call(perf) - p0) }
+function now() { return round(pnow() - p0) }
 function idOf(n) { return ids.get(n) }
 function assign(n) { ids.set(n, ++nextId); return nextId }
 
@@ -134,9 +143,11 @@ function assign(n) { ids.set(n, ++nextId); return nextId }
 function rules(sheet) { try { return [].map.call(sheet.cssRules, function (r) { return r.cssText }).join('\n') } catch (e) { return '' } }
 function kidsOf(n, lvl) { var out = [], c, s; for (c = n.firstChild; c; c = c.nextSibling) if ((s = ser(c, lvl))) out.push(s); return out.length ? out : undefined }
 function serRoot(r, lvl) {
-  var o = {id: assign(r), root: r.nodeType === 9 ? 'doc' : 'shadow'}, k = kidsOf(r, lvl), sh = r.adoptedStyleSheets;
+  var o = {id: assign(r), root: r.nodeType === 9 ? 'doc' : 'shadow'}, k = kidsOf(r, lvl), sh = r.adoptedStyleSheets, d = r.doctype;
+  if (d) o.doctype = {name: d.name, publicId: d.publicId, systemId: d.systemId}; // standards or quirks mode
   if (k) o.kids = k;
   if (sh && sh.length) o.sheets = [].map.call(sh, rules);
+  if (sh) adoptedSeen.set(r, [].slice.call(sh));
   return o;
 }
 // lvl: inherited level. null: never recorded.
@@ -174,22 +185,31 @@ function push(ev) {
 function emit(ev) { if (!running) return; if (mq.length && !draining) drain(); ev.t = ev.t == null ? now() : ev.t; push(ev) }
 
 // == Mutations: batched per animation frame
-// Only attribute changes and removals (so moves) can change a cached level; text and new nodes cannot.
-function touch(recs) { for (var i = 0; i < recs.length; i++) if (recs[i].type === 'attributes' || recs[i].removedNodes.length) return ver++ }
+// Levels go stale when an attribute classify() reads changes, or when a node that was classified where it stood is
+// inserted again (moved): its subtree inherits anew. Removals alone and new nodes leave every cached level right.
+var CLASSIFIED = set('type autocomplete id name contenteditable ' + MARKLIST);
+function touch(recs) {
+  for (var i = 0, r, n, j; i < recs.length; i++) {
+    r = recs[i];
+    if (r.type === 'childList') { for (j = 0, n = r.addedNodes; j < n.length; j++) if (levels.has(n[j])) return ver++ }
+    else if (r.type === 'attributes' && (CLASSIFIED[n = lower(r.attributeName)] ||
+      n === 'class' && (MARK_CLASS.test(r.oldValue || '') || MARK_CLASS.test(r.target.getAttribute('class') || '')))) return ver++;
+  }
+}
 function onMutations(recs) {
   touch(recs);
   if (!mq.length) mT = now();
   mq.push(recs);
-  if (!mFrame) mFrame = raf.call(W, guard(drain));
+  if (!mFrame) mFrame = raf.call(W, frameDrain);
 }
+var frameDrain = guard(function () { mFrame = 0; drain() });
 function drain() {
-  if (mFrame) caf.call(W, mFrame);
-  mFrame = 0;
+  if (mFrame) { caf.call(W, mFrame); mFrame = 0 }
   var lists = mq, more = mo && mo.takeRecords(), start = nextId + 1, added = new Set_(), roots = new Set_(),
     removes = [], attrs = new Map_(), texts = new Set_(), adds = [], at = [], tx = [];
   mq = [];
   if (more && more.length) { lists.push(more); touch(more) }
-  if (!lists.length) return;
+  if (!lists.length && !restyled) return;
   draining = 1;
   try {
     each(lists, function (recs) {
@@ -230,14 +250,64 @@ function drain() {
       if (idOf(n) >= start || !p || !n.isConnected) return;
       tx.push({id: idOf(n), text: p.localName === 'style' || !classify(p, 1) ? n.data : maskText(n.data)});
     });
-    var ev = {type: 'mutation', t: mT};
+    var ev = {type: 'mutation', t: lists.length ? mT : sT || now()}, css = [], adopted = [];
+    if (restyled) restyle(css, adopted);
     if (removes.length) ev.removes = removes;
     if (adds.length) ev.adds = adds;
     if (at.length) ev.attrs = at;
     if (tx.length) ev.texts = tx;
-    if (removes.length || adds.length || at.length || tx.length) push(ev);
+    if (css.length) ev.css = css;
+    if (adopted.length) ev.adopted = adopted;
+    if (removes.length || adds.length || at.length || tx.length || css.length || adopted.length) push(ev);
   } finally { draining = 0 }
   attachLater();
+}
+
+// == Stylesheets changed by script (CSS-in-JS inserting rules, constructed sheets): sent whole at the next drain
+var restyled = 0, sT = 0, dirtySheets, adopters, adoptedSeen;
+function restyle(css, adopted) {
+  restyled = sT = 0;
+  dirtySheets.forEach(function (sheet) {
+    var n = sheet.ownerNode;
+    if (n && n.localName === 'style' && ids.has(n) && n.isConnected) css.push({id: idOf(n), text: rules(sheet)});
+  });
+  // Adopted sheets change by assignment or in place (push): compare with what was sent.
+  adopters.forEach(function (root) {
+    var cur = root.adoptedStyleSheets, seen = adoptedSeen.get(root) || [], i, same = cur.length === seen.length;
+    for (i = 0; same && i < cur.length; i++) same = cur[i] === seen[i] && !dirtySheets.has(cur[i]);
+    if (!same && ids.has(root)) { adoptedSeen.set(root, [].slice.call(cur)); adopted.push({id: idOf(root), sheets: [].map.call(cur, rules)}) }
+  });
+  dirtySheets.clear();
+}
+function restyleSoon(sheet) {
+  if (!running) return;
+  if (sheet) dirtySheets.add(sheet);
+  if (!restyled) { restyled = 1; sT = now() }
+  if (!mFrame) mFrame = raf.call(W, frameDrain);
+}
+function observeSheets(win) {
+  var proto = win.CSSStyleSheet && win.CSSStyleSheet.prototype, undo = [];
+  if (!proto) return noop;
+  ['insertRule', 'deleteRule', 'addRule', 'removeRule', 'replaceSync', 'replace'].forEach(function (m) {
+    var orig = proto[m], ours;
+    if (typeof orig !== 'function') return;
+    ours = function () {
+      var r = orig.apply(this, arguments), sheet = this;
+      guard(restyleSoon)(sheet);
+      if (r && typeof r.then === 'function') r.then(guard(function () { restyleSoon(sheet) }), noop); // replace() is async
+      return r;
+    };
+    proto[m] = ours;
+    undo.push(function () { if (proto[m] === ours) proto[m] = orig });
+  });
+  [win.Document, win.ShadowRoot].forEach(function (C) {
+    var p = C && C.prototype, d = p && Object.getOwnPropertyDescriptor(p, 'adoptedStyleSheets'), ours;
+    if (!d || !d.set || !d.configurable) return;
+    ours = {configurable: true, enumerable: d.enumerable, get: d.get, set: function (v) { d.set.call(this, v); guard(restyleSoon)() }};
+    Object.defineProperty(p, 'adoptedStyleSheets', ours);
+    undo.push(function () { if (Object.getOwnPropertyDescriptor(p, 'adoptedStyleSheets').set === ours.set) Object.defineProperty(p, 'adoptedStyleSheets', d) });
+  });
+  return all(undo);
 }
 
 // == Observers: one per event family; each returns its teardown
@@ -276,22 +346,31 @@ function observePointer(doc) {
     })
   ]);
 }
+// Scroll and resize: the last position per S.sampling.scroll ms, stamped with the time of the event that brought it
+// there. A flush takes pending samples too, so a page that is left keeps its last scroll.
+function sampler(take) {
+  var tm = 0;
+  function sample() { if (tm) { clearT.call(W, tm); tm = 0; take() } }
+  samplers.push(sample);
+  return {
+    later: function () { tm = tm || timeout(sample, S.sampling.scroll) },
+    stop: function () { clearT.call(W, tm); tm = 0 }
+  };
+}
+function offsetPx(v) { return round(v * 100) / 100 } // engines scroll by fractions of a pixel
 function observeScroll(root) {
-  var pend = new Set_(), tm = 0;
-  function sample() {
-    tm = 0;
-    pend.forEach(function (n) {
+  var pend = new Map_(), s = sampler(function () {
+    pend.forEach(function (t, n) {
       var w = n.nodeType === 9 && n.defaultView;
-      if (ids.has(n)) emit({type: 'scroll', id: idOf(n), x: round(w ? w.scrollX : n.scrollLeft), y: round(w ? w.scrollY : n.scrollTop)});
+      if (ids.has(n)) emit({type: 'scroll', t: t, id: idOf(n), x: offsetPx(w ? w.scrollX : n.scrollLeft), y: offsetPx(w ? w.scrollY : n.scrollTop)});
     });
     pend.clear();
-  }
-  return all([on(root, 'scroll', function (e) { pend.add(e.target); tm = tm || timeout(sample, S.sampling.scroll) }), function () { clearT.call(W, tm) }]);
+  });
+  return all([on(root, 'scroll', function (e) { pend.set(e.target, now()); s.later() }), s.stop]);
 }
 function observeResize() {
-  var tm = 0;
-  function sample() { tm = 0; emit({type: 'resize', w: W.innerWidth, h: W.innerHeight}) }
-  return all([on(W, 'resize', function () { tm = tm || timeout(sample, S.sampling.scroll) }), function () { clearT.call(W, tm) }]);
+  var last = 0, s = sampler(function () { emit({type: 'resize', t: last, w: W.innerWidth, h: W.innerHeight}) });
+  return all([on(W, 'resize', function () { last = now(); s.later() }), s.stop]);
 }
 // Typed content is never read here, except to spot a card.
 function observeFields(doc) {
@@ -342,16 +421,19 @@ function abandon() {
     if (list.length && ids.has(form)) emit({type: 'abandon', id: idOf(form), fields: list});
   });
 }
+// Hidden (another tab, the app in the background): the page lives on, so the batch is compressed and sent by fetch.
+// pagehide (leaving, closing; it comes before the hidden state then): synchronous, by beacon.
 function observeLifecycle() {
-  function leave() { if (!left) { left = 1; abandon() } flush(true) }
+  var gone = 0;
+  function leave(sync) { if (!left) { left = 1; abandon() } flush(sync) }
   return all([
     on(D, 'visibilitychange', function () {
       var hidden = D.visibilityState === 'hidden';
       emit({type: 'visibility', state: hidden ? 'hidden' : 'visible'});
-      if (hidden) leave(); else left = 0;
+      if (hidden) leave(gone); else left = 0;
     }),
-    on(W, 'pagehide', leave),
-    on(W, 'pageshow', function () { left = 0 })
+    on(W, 'pagehide', function () { gone = 1; leave(true) }),
+    on(W, 'pageshow', function () { left = gone = 0 })
   ]);
 }
 function observeNavigation() {
@@ -390,10 +472,11 @@ function watch(root) {
   if (watched.has(root)) return;
   watched.add(root);
   mo.observe(root, MO_OPTS);
+  if (root.adoptedStyleSheets) adopters.push(root);
   var l = [observeScroll(root), observeSubmit(root), on(root, 'load', function (e) { if (e.target.localName === 'iframe') frame(e.target) })];
   if (root.nodeType === 9) {
     l.push(observePointer(root), observeFields(root));
-    if (root !== D) l.push(observeShadows(root.defaultView));
+    if (root !== D) l.push(observeShadows(root.defaultView), observeSheets(root.defaultView));
   }
   stops.push(all(l));
 }
@@ -443,7 +526,7 @@ function batches(events, sync, out) {
 }
 function flush(sync) {
   if (!running) return;
-  drain();
+  measure(); samplers.forEach(function (f) { f() }); restyled = restyled || adopters.length; drain();
   if (pendT >= 0) point(lastMove = pendT, pendX, pendY, pendV);
   move = null; pendT = -1;
   if (buf.length || dropped) { var ev = buf; buf = []; cheap = {move: 0, scroll: 0}; batches(ev, sync, []).forEach(function (b) { sync ? sendNow(b) : send(b) }) }
@@ -456,20 +539,31 @@ function setOptOut(out) {
   D.cookie = OPTOUT + '=' + (out ? '1; max-age=31536000' : '; max-age=0') + '; path=/; SameSite=Lax' + (loc.protocol === 'https:' ? '; Secure' : '');
 }
 function start() {
-  running = 1; gen++; stops = []; ids = new WM(); nextId = 0; watched = new WS(); later = []; buf = []; dropped = 0;
+  running = 1; gen++; stops = []; samplers = []; dirtySheets = new Set_(); adopters = []; adoptedSeen = new WM(); restyled = 0; ids = new WM(); nextId = 0; watched = new WS(); later = []; buf = []; dropped = 0;
   cheap = {move: 0, scroll: 0}; pendT = -1; lastMove = -1e9;
   move = null; mq = []; inflight = new Set_(); retries = new Set_(); dirty = new Map_(); fst = new WM(); left = 0;
   sid = store('telltale_sid');
   if (!/^[0-9a-f]{32}$/.test(sid || '')) store('telltale_sid', sid = hex(16));
-  page = hex(8); t0 = dnow(); p0 = pnow.call(perf);
-  emit({type: 'meta', url: maskUrl(loc.href), title: String(D.title), w: W.innerWidth, h: W.innerHeight, dpr: W.devicePixelRatio || 1});
+  page = hex(8); t0 = dnow(); p0 = pnow();
+  emit(meta = {type: 'meta', url: maskUrl(loc.href), title: String(D.title), w: 0, h: 0, dpr: W.devicePixelRatio || 1});
   emit({type: 'snapshot', node: serRoot(D, PUBLIC)});
-  if (W.scrollX || W.scrollY) emit({type: 'scroll', id: idOf(D), x: round(W.scrollX), y: round(W.scrollY)});
   mo = new MO(guard(onMutations));
   watch(D); attachLater();
-  stops.push(observeResize(), observeLifecycle(), observeNavigation(), observeShadows(W));
+  stops.push(observeResize(), observeLifecycle(), observeNavigation(), observeShadows(W), observeSheets(W));
   flushTimer = setI.call(W, guard(function () { flush(false) }), S.flushInterval);
-  flush(false);
+  afterLayout(function () { flush(false) });
+}
+// Viewport and scroll are read once the browser has laid the page out: read while it loads, they would force a
+// layout of their own (a flush before then reads them, a page leaving may).
+function afterLayout(fn) {
+  var g = gen, run = guard(function () { if (g === gen) fn() });
+  if (D.visibilityState === 'hidden') timeout(run, 0); else raf.call(W, function () { timeout(run, 0) });
+}
+function measure() {
+  if (!meta) return;
+  meta.w = W.innerWidth; meta.h = W.innerHeight;
+  if (W.scrollX || W.scrollY) emit({type: 'scroll', id: idOf(D), x: round(W.scrollX), y: round(W.scrollY)});
+  meta = null;
 }
 // Opt-out: all torn down, buffers dropped, no goodbye.
 function stop() {

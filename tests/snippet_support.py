@@ -25,9 +25,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Route
 
 from harness.events import Batch, Event, decode_batch, validate
+from harness.shipped import SHIPPED_SNIPPET
 
 ROOT = Path(__file__).resolve().parent.parent
-SNIPPET = ROOT / "snippet" / "telltale.js"
+SNIPPET = SHIPPED_SNIPPET  # what sites get: the built file (tests/test_snippet_build.py: it is current)
 PAGES = Path(__file__).resolve().parent / "snippet_pages"
 ORIGIN = "https://shop.test"
 

@@ -15,6 +15,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from harness.capture import CapturedRequest, Recording
@@ -190,7 +191,12 @@ def raw_payload_session() -> Session:
              {"id": 10_002, "tag": "script", "kids": [{"id": 10_003, "text": CALL.format("frame-script")}]},
              {"id": 10_004, "tag": "img", "attrs": {"src": f"{EVIL}/frame.png", "onerror": CALL.format("frame-img")}}]}]}},
     ]
-    batch = {"v": 1, "sid": "0" * 32, "seq": 1, "page": "c" * 16, "t0": 1_800_000_000_000, "dropped": 0, "events": events}
+    return _session(events)
+
+
+def _session(events: list[dict[str, Any]]) -> Session:
+    """A session of one page view made of ``events``, as the snippet would have sent them in one batch."""
+    batch = {"v": 2, "sid": "0" * 32, "seq": 1, "page": "c" * 16, "t0": 1_800_000_000_000, "dropped": 0, "events": events}
     body_bytes = gzip.compress(json.dumps(batch).encode())
     request = CapturedRequest(1000.0, "POST", "https://shop.test/telltale/collect?z=gzip", (), body_bytes, "fetch")
     return decode_session(Recording(started=0.0, wall_started=1_800_000_000.0 - 0.5, requests=[request]))
@@ -246,3 +252,43 @@ def test_the_sandbox_and_the_policy_hold_without_the_replayer_filtering(browser:
             CALL.format("unfiltered"),
         )
         _assert_inert(replay, calls, attempts_refused_by_policy=True)
+
+
+STYLED_PAGE = {"id": 2, "tag": "html", "kids": [
+    {"id": 3, "tag": "head", "kids": [{"id": 4, "tag": "style"}]},
+    {"id": 5, "tag": "body", "kids": [{"id": 6, "tag": "p", "attrs": {"class": "target"}, "kids": [{"id": 7, "text": "styled"}]}]}]}
+
+
+def _styled(doctype: dict[str, str] | None) -> Session:
+    root: dict[str, Any] = {"id": 1, "root": "doc", "kids": [STYLED_PAGE]}
+    if doctype is not None:
+        root["doctype"] = doctype
+    return _session([
+        {"type": "meta", "t": 0, "url": "https://shop.test/styled.html", "title": "Styled", "w": 800, "h": 600, "dpr": 1},
+        {"type": "snapshot", "t": 1, "node": root},
+        {"type": "mutation", "t": 20, "css": [{"id": 4, "text": ".target { color: rgb(1, 2, 3); }"}]},
+        {"type": "mutation", "t": 30, "adopted": [{"id": 1, "sheets": [".target { background-color: rgb(4, 5, 6); }"]}]},
+    ])
+
+
+READ_STYLED = """() => { const doc = document.getElementById('tt-replay').contentDocument, p = doc.querySelector('.target'),
+  style = doc.defaultView.getComputedStyle(p); return [doc.compatMode, style.color, style.backgroundColor]; }"""
+
+
+@pytest.mark.parametrize(("doctype", "mode"), [
+    ({"name": "html", "publicId": "", "systemId": ""}, "CSS1Compat"),
+    (None, "BackCompat"),  # recorded without one: quirks mode, as the page was
+    ({"name": "html><script>alert(1)</script", "publicId": "", "systemId": ""}, "CSS1Compat"),  # not written as is
+])
+def test_the_recorded_doctype_and_stylesheets_changed_by_script_are_replayed(
+    browser: Browser, doctype: dict[str, str] | None, mode: str
+) -> None:
+    (view,) = _styled(doctype).pages
+    with Replay(browser, AssetResolver(None)) as replay:
+        calls = _spy(replay)
+        replay.show(view, view.start_ms + 5)
+        assert replay.page.evaluate(READ_STYLED) == [mode, "rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"]
+        replay.show(view, view.end_ms + 1)
+        assert replay.page.evaluate(READ_STYLED) == [mode, "rgb(1, 2, 3)", "rgb(4, 5, 6)"]
+        _assert_inert(replay, calls)
+        assert ("invalid doctype" in replay.neutralised()) == (doctype is not None and "<" in doctype["name"])

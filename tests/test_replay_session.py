@@ -12,7 +12,7 @@ import pytest
 
 from harness.capture import CapturedRequest, Recording
 from harness.replay import AssetResolver, MaskRegion, pointer_track
-from harness.session import SAMPLED_MS, decode_session
+from harness.session import decode_session
 from harness.site import Site
 
 WALL = 1_800_000_000.0  # the run's start, epoch seconds
@@ -21,7 +21,7 @@ SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 
 
 def batch(seq: int, *events: dict[str, Any], page: str = "a" * 16, t0: int = T0, sid: str = "0" * 32) -> dict[str, Any]:
-    return {"v": 1, "sid": sid, "seq": seq, "page": page, "t0": t0, "dropped": 0, "events": list(events)}
+    return {"v": 2, "sid": sid, "seq": seq, "page": page, "t0": t0, "dropped": 0, "events": list(events)}
 
 
 def request(body: dict[str, Any], at_ms: float, gz: bool = False, path: str = "/telltale/collect") -> CapturedRequest:
@@ -65,15 +65,13 @@ def test_an_event_is_never_placed_after_its_batch_arrived() -> None:
     assert session.pages[0].events[-1].at_ms == 900.0
 
 
-def test_sampled_events_are_placed_where_their_sampling_interval_began() -> None:
-    scroll = {"type": "scroll", "t": 400, "id": 1, "x": 0, "y": 300}
-    focus = {"type": "focus", "t": 200, "id": 2}
+def test_samples_keep_the_times_of_the_events_they_were_taken_from() -> None:
+    # The snippet sends a scroll sample after the scroll event it stamps it with, behind later events: put in order.
+    scroll = {"type": "scroll", "t": 390, "id": 1, "x": 0, "y": 300.5}
+    focus = {"type": "focus", "t": 400, "id": 2}
     session = decode_session(recording(request(batch(1, META, SNAPSHOT, focus, scroll), 1500.0)))
-    times = {e.type: e.at_ms for e in session.pages[0].events}
-    assert times["scroll"] == T0 + 400 - WALL * 1000 - SAMPLED_MS["scroll"]
-    # ... but never ahead of the event recorded before it
-    session = decode_session(recording(request(batch(1, META, SNAPSHOT, {**focus, "t": 390}, scroll), 1500.0)))
-    assert [e.type for e in session.pages[0].events][-2:] == ["focus", "scroll"]
+    assert [(e.type, e.at_ms) for e in session.pages[0].events][-2:] == [
+        ("scroll", T0 + 390 - WALL * 1000), ("focus", T0 + 400 - WALL * 1000)]
 
 
 def test_pointer_paths_keep_the_times_of_their_pointer_events() -> None:

@@ -24,19 +24,21 @@ URL = "https://shop.test/telltale/collect"
 
 
 def envelope(*events: dict[str, Any], **over: Any) -> dict[str, Any]:
-    batch = {"v": 1, "sid": "0" * 32, "seq": 3, "page": "a" * 16, "t0": 1_700_000_000_000, "dropped": 0, "events": list(events)}
+    batch = {"v": 2, "sid": "0" * 32, "seq": 3, "page": "a" * 16, "t0": 1_700_000_000_000, "dropped": 0, "events": list(events)}
     return {**batch, **over}
 
 
 GOOD_EVENTS: list[dict[str, Any]] = [
     {"type": "meta", "t": 0, "url": "https://shop.test/?q=*", "title": "T", "w": 1280, "h": 720, "dpr": 2},
-    {"type": "snapshot", "t": 1, "node": {"id": 1, "root": "doc", "kids": [{"id": 2, "tag": "html", "kids": [{"id": 3, "text": "hi"}]}]}},
+    {"type": "snapshot", "t": 1, "node": {"id": 1, "root": "doc", "doctype": {"name": "html", "publicId": "", "systemId": ""},
+                                          "kids": [{"id": 2, "tag": "html", "kids": [{"id": 3, "text": "hi"}]}]}},
     {"type": "mutation", "t": 5, "removes": [3], "adds": [{"parent": 2, "node": {"id": 4, "tag": "p", "attrs": {"class": "x"}}}],
      "attrs": [{"id": 2, "name": "lang", "value": None}], "texts": [{"id": 4, "text": "\u2022\u2022\u2022"}]},
+    {"type": "mutation", "t": 5, "css": [{"id": 4, "text": "p { color: red; }"}], "adopted": [{"id": 1, "sheets": ["b {}"]}]},
     {"type": "attach", "t": 6, "host": 4, "node": {"id": 5, "root": "shadow", "sheets": ["p{}"]}},
     {"type": "move", "t": 7, "path": [[0, 1, 2], [50, 3, 4]]},
     {"type": "click", "t": 8, "id": 4, "x": 1, "y": 2},
-    {"type": "scroll", "t": 9, "id": 1, "x": 0, "y": 300},
+    {"type": "scroll", "t": 9, "id": 1, "x": 0, "y": 300.53},
     {"type": "resize", "t": 10, "w": 800, "h": 600},
     {"type": "visibility", "t": 11, "state": "hidden"},
     {"type": "nav", "t": 12, "url": "https://shop.test/a", "how": "push"},
@@ -70,11 +72,11 @@ def test_every_event_type_has_an_example_that_validates() -> None:
 def test_decode(url: str, body: bytes) -> None:
     batch = decode_and_validate(body, url)
     assert isinstance(batch, Batch)
-    assert (batch.v, batch.seq, batch.dropped, len(batch.events)) == (1, 3, 0, len(GOOD_EVENTS))
+    assert (batch.v, batch.seq, batch.dropped, len(batch.events)) == (2, 3, 0, len(GOOD_EVENTS))
     assert batch.compressed == (body[:2] == b"\x1f\x8b")
     assert [e.type for e in batch.of_type("blur")] == ["blur", "blur"]
-    assert batch.events[5]["id"] == 4 and batch.events[5].get("nope", 7) == 7
-    assert repr(batch.events[5]) == "<Event click t=8 id=4>"
+    assert batch.events[6]["id"] == 4 and batch.events[6].get("nope", 7) == 7
+    assert repr(batch.events[6]) == "<Event click t=8 id=4>"
     assert repr(batch).startswith("<Batch seq=3 ")
 
 

@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from snippet_support import OUTLINE, Replay, Shop, chromium, text_of, walk  # noqa: F401
+from snippet_support import DEFAULT_CONFIG, OUTLINE, Replay, Shop, any_browser, chromium, text_of, walk  # noqa: F401
 
 MASK = "\u2022\u2022\u2022"
 
@@ -159,16 +159,14 @@ def test_focus_blur_time_in_field_and_corrections(shop: Shop) -> None:
     assert about_password == ["focus", "blur"]  # not even the click on it
 
 
-def test_hidden_page_reports_abandonment_and_flushes_by_beacon(shop: Shop) -> None:
+def test_hidden_page_reports_abandonment(shop: Shop) -> None:
     page = shop.open("/form.html")
     page.fill("#email", "hidden-abandon-canary")
     page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {get: () => 'hidden', configurable: true});
       document.dispatchEvent(new Event('visibilitychange')); }""")
     abandon = shop.wait_event("abandon")
     assert abandon["fields"] == [shop.node_id("#email")]
-    hidden = [s for s in shop.sent if any(e.type == "visibility" for e in s.batch().events)]
-    assert hidden and hidden[0].via == "beacon" and not hidden[0].batch().compressed
-    assert "hidden-abandon-canary" not in shop.wire_text()
+    assert "hidden-abandon-canary" not in shop.wire_text()  # (how a hidden page sends: test_snippet_transport.py)
 
 
 def test_same_origin_iframes_are_recorded_by_the_parent(shop: Shop) -> None:
@@ -231,8 +229,74 @@ def test_marking_a_subtree_sensitive_later_masks_what_follows(shop: Shop) -> Non
     assert "late-secret-text" not in shop.wire_text() and "late-secret-item" not in shop.wire_text()
 
 
+def test_a_node_moved_into_a_sensitive_subtree_is_masked_from_then_on(shop: Shop) -> None:
+    # The heading's level is cached once its text change is recorded; moving it must not keep that level.
+    page = shop.open("/")
+    page.evaluate("() => { document.getElementById('hello').firstChild.data = 'public before the move'; }")
+    shop.wait_for(lambda: "public before the move" in shop.wire_text())
+    page.evaluate("() => document.getElementById('account').appendChild(document.getElementById('hello'))")
+    page.wait_for_timeout(100)  # the move and the text change arrive in separate batches
+    page.evaluate("""() => { document.getElementById('hello').firstChild.data = 'moved-secret-text';
+      document.getElementById('first').firstChild.data = 'public after the move'; }""")
+    shop.wait_for(lambda: "public after the move" in shop.wire_text())
+    assert "moved-secret-text" not in shop.wire_text()
+
+
 def test_frames_share_the_top_window_api(shop: Shop) -> None:
     page = shop.open("/frames.html")
     frame = next(f for f in page.frames if f.url.endswith("/frame.html"))
     frame.wait_for_selector("#ftext")
     assert frame.evaluate("() => window.telltale === window.top.telltale") is True
+
+
+def test_the_doctype_is_recorded_and_its_absence_too(shop: Shop) -> None:
+    shop.open("/")
+    assert shop.snapshots()[-1]["node"]["doctype"] == {"name": "html", "publicId": "", "systemId": ""}
+    shop.open("/quirks.html")
+    assert "doctype" not in shop.snapshots()[-1]["node"]  # quirks mode: the replay must not add one
+
+
+def test_stylesheets_changed_by_script_are_sent_whole(any_browser: Browser) -> None:  # noqa: F811
+    with Shop(any_browser) as shop:
+        page = shop.open("/")
+        frame = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 30)))"
+        # CSS-in-JS: an empty <style> whose rules are inserted by script after it was recorded.
+        page.evaluate("() => { const s = document.createElement('style'); s.id = 'cssinjs'; document.head.appendChild(s); }")
+        page.evaluate(frame)
+        page.evaluate("() => document.getElementById('cssinjs').sheet.insertRule('.late-rule { color: rgb(1, 2, 3); }', 0)")
+        css = shop.wait_event("mutation", lambda e: "css" in e)["css"]
+        added = next(a["node"] for e in shop.events("mutation") for a in e.get("adds", []) if a["node"].get("tag") == "style")
+        assert [(c["id"], c["text"]) for c in css] == [(added["id"], ".late-rule { color: rgb(1, 2, 3); }")]
+        # Constructed sheets: adopted by assignment, then one more pushed in place, then one of them edited.
+        page.evaluate("""() => { const a = new CSSStyleSheet(); a.replaceSync('.adopted-one { color: red; }');
+          window.firstSheet = a; document.adoptedStyleSheets = [a]; }""")
+        shop.wait_event("mutation", lambda e: "adopted" in e)
+        page.evaluate("""() => { const b = new CSSStyleSheet(); b.replaceSync('.adopted-two { color: blue; }');
+          document.adoptedStyleSheets.push(b); document.getElementById('first').firstChild.data = 'after the push'; }""")
+        shop.wait_event("mutation", lambda e: any(len(a["sheets"]) == 2 for a in e.get("adopted", [])))
+        page.evaluate("() => window.firstSheet.insertRule('.adopted-three { color: green; }', 1)")
+        last = shop.wait_event("mutation", lambda e: "adopted-three" in str(e.get("adopted")))["adopted"]
+        assert [a["id"] for a in last] == [1]  # the document
+        first, second = last[0]["sheets"]
+        assert ".adopted-one" in first and ".adopted-three" in first and ".adopted-two" in second
+
+
+def test_a_scroll_sample_carries_the_time_of_its_scroll_event(chromium: Browser) -> None:  # noqa: F811
+    # A long sampling interval: the sample is read and sent well after its scroll event.
+    with Shop(chromium, config={**DEFAULT_CONFIG, "flushInterval": 60_000, "sampling": {"scroll": 2000}}) as slow:
+        page = slow.open("/")
+        page.evaluate("""() => new Promise(done => {
+          addEventListener('scroll', () => { document.getElementById('search').focus({preventScroll: true}); done(); }, {once: true});
+          scrollTo(0, 400); })""")
+        slow.leave()
+        scroll = next(e for e in slow.events("scroll") if e["y"] == 400)
+        focus = next(e for e in slow.events("focus"))
+        assert scroll["t"] <= focus["t"], (scroll, focus)
+
+
+def test_a_pending_scroll_sample_is_sent_when_the_page_is_left(chromium: Browser) -> None:  # noqa: F811
+    with Shop(chromium, config={**DEFAULT_CONFIG, "flushInterval": 60_000, "sampling": {"scroll": 60_000}}) as shop:
+        page = shop.open("/")
+        page.evaluate("() => new Promise(done => { addEventListener('scroll', () => done(), {once: true}); scrollTo(0, 700); })")
+        shop.leave()
+        assert [(e["id"], e["y"]) for e in shop.events("scroll")][-1:] == [(1, 700)]

@@ -24,7 +24,7 @@ def test_interval_batches_are_gzip_on_the_wire_without_cookies(chromium: Browser
             assert request.headers["content-type"] == "application/octet-stream"
             assert "cookie" not in request.headers  # the collector needs no cookie: credentials omitted
             assert request.body is not None and request.body[:2] == b"\x1f\x8b"
-            assert json.loads(gzip.decompress(request.body))["v"] == 1
+            assert json.loads(gzip.decompress(request.body))["v"] == 2
         on_wire = [dict(decode_batch(r.body or b"", r.url).raw) for r in shop.routed]
         assert on_wire == [dict(b.raw) for b in shop.batches()[: len(on_wire)]]
 
@@ -52,6 +52,22 @@ def test_sequence_numbers_run_across_the_pages_of_a_tab_session(any_browser: Bro
         assert sorted({b.seq for b in batches}) == list(range(1, max(b.seq for b in batches) + 1))  # no gap
         exits = [s for s in shop.sent if s.via == "beacon"]
         assert exits and not any(s.batch().compressed for s in exits)  # the exit flush is synchronous, plain JSON
+
+
+HIDE = """() => { Object.defineProperty(document, 'visibilityState', {get: () => 'hidden', configurable: true});
+  document.dispatchEvent(new Event('visibilitychange')); }"""
+
+
+def test_a_hidden_page_sends_compressed_by_fetch(any_browser: Browser) -> None:  # noqa: F811
+    # Another tab took the screen: the page lives on, so its batch need not be a plain beacon (pagehide's is).
+    with Shop(any_browser, config={"flushInterval": 60_000, "debug": True}) as shop:
+        page = shop.open("/")
+        page.click("#add")
+        page.evaluate(HIDE)
+        shop.wait_event("visibility")
+        (hidden,) = [s for s in shop.sent if any(e.type == "visibility" for e in s.batch().events)]
+        assert hidden.via == "fetch" and hidden.batch().compressed
+        assert {"click", "mutation", "visibility"} <= {e.type for e in hidden.batch().events}
 
 
 def test_a_new_tab_gets_a_new_session(any_browser: Browser) -> None:  # noqa: F811
