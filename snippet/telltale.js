@@ -36,7 +36,11 @@ function all(fns) { return function () { fns.forEach(function (f) { f() }) } }
 var errors = 0;
 function guard(fn) { return function () { try { return fn.apply(this, arguments) } catch (e) { errors++ } } }
 function each(c, fn) { c.forEach(function (x, k) { try { fn(x, k) } catch (e) { errors++ } }) }
-function on(t, type, fn) { var g = guard(fn); ael.call(t, type, g, OPTS); return function () { rel.call(t, type, g, OPTS) } }
+function on(t, type, fn) { // a listener's guard takes the event alone: cheaper than apply(arguments) on every event
+  var g = function (e) { try { fn(e) } catch (x) { errors++ } };
+  ael.call(t, type, g, OPTS);
+  return function () { rel.call(t, type, g, OPTS) };
+}
 function timeout(fn, ms) { return setT.call(W, guard(fn), ms) }
 
 // == Privacy: every observer asks classify().
@@ -67,8 +71,8 @@ function secretField(el) {
 // checked every time (a card number can be typed into any field).
 var owns = new WM();
 function ownAttrs(el) {
-  var a = el.attributes, lvl = PUBLIC, i, n;
-  for (i = 0; i < a.length; i++) {
+  var a = el.hasAttributes() && el.attributes, lvl = PUBLIC, i, n;
+  for (i = 0; a && i < a.length; i++) {
     n = a[i].name;
     if (MARKS[n] || n === 'class' && MARK_CLASS.test(a[i].value)) return SECRET;
     if (n === 'contenteditable' && lower(a[i].value) !== 'false') lvl = TYPED;
@@ -132,7 +136,7 @@ function attr(tag, name, v, strict) {
 
 // == Recording state (reset by start)
 var S, running = 0, gen = 0, ready = 0, needConsent = 0, consented = 0, stops, mo, ids, nextId, watched, later,
-  buf, dropped, move, pendT, pendX, pendY, pendV, lastMove, cheap, mq = [], mT = 0, mFrame = 0, draining = 0, t0, p0, sid, page, url, seqMem = 0, flushTimer,
+  buf, dropped, move, pendTs, pendX, pendY, pendV, lastTs, lastV, cheap, mq = [], mT = 0, mFrame = 0, draining = 0, t0, p0, sid, page, url, seqMem = 0, flushTimer,
   inflight, retries, dirty, fst, left, meta, samplers = [];
 
 function now() { return round(pnow() - p0) }
@@ -141,29 +145,31 @@ function assign(n) { ids.set(n, ++nextId); return nextId }
 
 // == Serialisation
 function rules(sheet) { try { return [].map.call(sheet.cssRules, function (r) { return r.cssText }).join('\n') } catch (e) { return '' } }
-function kidsOf(n, lvl) { var out = [], c, s; for (c = n.firstChild; c; c = c.nextSibling) if ((s = ser(c, lvl))) out.push(s); return out.length ? out : undefined }
+var HTML_NS = 'http://www.w3.org/1999/xhtml';
+function kidsOf(n, lvl, ns) { var out = [], c, s; for (c = n.firstChild; c; c = c.nextSibling) if ((s = ser(c, lvl, ns))) out.push(s); return out.length ? out : undefined }
 function serRoot(r, lvl) {
-  var o = {id: assign(r), root: r.nodeType === 9 ? 'doc' : 'shadow'}, k = kidsOf(r, lvl), sh = r.adoptedStyleSheets, d = r.doctype;
+  var o = {id: assign(r), root: r.nodeType === 9 ? 'doc' : 'shadow'}, k = kidsOf(r, lvl, HTML_NS), sh = r.adoptedStyleSheets, d = r.doctype;
   if (d) o.doctype = {name: d.name, publicId: d.publicId, systemId: d.systemId}; // standards or quirks mode
   if (k) o.kids = k;
   if (sh && sh.length) o.sheets = [].map.call(sh, rules);
   if (sh) adoptedSeen.set(r, [].slice.call(sh));
   return o;
 }
-// lvl: inherited level. null: never recorded.
-function ser(n, lvl) {
+// lvl: inherited level; pns: the parent's namespace. null: never recorded. Most elements have no attributes: asking
+// first spares creating their attribute map.
+function ser(n, lvl, pns) {
   try {
     var t = n.nodeType;
     if (t === 3) return {id: assign(n), text: lvl ? maskText(n.data) : n.data};
     if (t !== 1 || SKIP[n.localName]) return null;
-    var tag = n.localName, self = own(n), kl = tag === 'style' ? PUBLIC : Math.max(lvl, passes(n, self)),
-      o = {id: assign(n), tag: tag}, a = n.attributes, i, v, ns = n.namespaceURI, pns = n.parentNode && n.parentNode.namespaceURI;
-    for (i = 0; i < a.length; i++) {
+    var tag = n.localName, has = n.hasAttributes(), self = has || FIELDS[tag] ? own(n) : secret.has(n) ? SECRET : PUBLIC,
+      kl = tag === 'style' ? PUBLIC : Math.max(lvl, passes(n, self)), o = {id: assign(n), tag: tag}, a, i, v, ns = n.namespaceURI;
+    if (has) for (a = n.attributes, i = 0; i < a.length; i++) {
       v = attr(tag, a[i].name, a[i].value, self === SECRET || lvl > PUBLIC);
       if (v !== null) (o.attrs || (o.attrs = {}))[a[i].name] = v;
     }
-    if (ns !== (pns || 'http://www.w3.org/1999/xhtml')) o.ns = ns;
-    if (tag !== 'textarea' && (v = kidsOf(n, kl))) o.kids = v;
+    if (ns !== pns) o.ns = ns;
+    if (tag !== 'textarea' && (v = kidsOf(n, kl, ns))) o.kids = v;
     if (n.shadowRoot) { o.shadow = serRoot(n.shadowRoot, kl); later.push(n.shadowRoot) }
     if (tag === 'iframe') later.push(n);
     if (tag === 'style' && !n.firstChild && n.sheet) o.css = rules(n.sheet); // CSS-in-JS
@@ -233,7 +239,7 @@ function drain() {
       if (!p || !ids.has(p) || !n.isConnected) return;
       // Before the next sibling the replay has (later ones go before their own).
       while (b && !(ids.has(b) && (idOf(b) >= start || !roots.has(b)))) b = b.nextSibling;
-      if ((a = {parent: idOf(p), node: ser(n, p.localName === 'style' ? PUBLIC : classify(p, 1))}).node) adds.push(a);
+      if ((a = {parent: idOf(p), node: ser(n, p.localName === 'style' ? PUBLIC : classify(p, 1), p.namespaceURI || HTML_NS)}).node) adds.push(a);
       if (b) a.before = idOf(b);
     });
     each(attrs, function (names, n) {
@@ -311,7 +317,8 @@ function observeSheets(win) {
 }
 
 // == Observers: one per event family; each returns its teardown
-function target(e) { var p = e.composedPath && e.composedPath(); return p && p.length ? p[0] : e.target }
+// Events from inside an open shadow root reach the document retargeted to its host.
+function target(e) { var n = e.target, p; if (n && n.shadowRoot && e.composedPath && (p = e.composedPath()).length) n = p[0]; return n }
 function offset(v) { // of a frame's viewport in the top one
   var x = 0, y = 0, f, r;
   try { while (v && v !== W && (f = v.frameElement)) { r = f.getBoundingClientRect(); x += r.left + f.clientLeft; y += r.top + f.clientTop; v = f.ownerDocument.defaultView } } catch (e) {}
@@ -325,7 +332,11 @@ function fieldOf(e) { var n = target(e); return n && ids.has(n) && isField(n) ? 
 function valueOf(f) { return 'value' in f && f.localName !== 'button' ? String(f.value) : String(f.textContent || '') }
 
 // A sample per S.sampling.move ms, from the moves (a timer task costs more). The move before a pause waits (pend*).
-// Positions are copied, not the event: keeping events alive costs more than the copy.
+// Positions are copied, not the event: keeping events alive costs more than the copy. Moves are throttled on their
+// own timeStamp (per document: a frame's clock starts at its own load); the clock is read only for the points kept.
+function evTime(v, ts) { // our time of an event of window v stamped ts
+  try { return now() - round(new v.Event('t').timeStamp - ts) } catch (e) { return now() }
+}
 function point(t, x, y, v) {
   var o = offset(v);
   if (!move || move.path.length >= 20) { move = {type: 'move', t: t, path: []}; if (!push(move)) { move = null; return } }
@@ -334,10 +345,11 @@ function point(t, x, y, v) {
 function observePointer(doc) {
   return all([
     on(doc, 'pointermove', function (e) {
-      var t = now();
-      if (t - lastMove < S.sampling.move) { pendT = t; pendX = e.clientX; pendY = e.clientY; pendV = e.view; return }
-      if (pendT >= 0 && t - pendT >= S.sampling.move) point(pendT, pendX, pendY, pendV);
-      pendT = -1; lastMove = t; point(t, e.clientX, e.clientY, e.view);
+      var ts = e.timeStamp, v = e.view, t;
+      if (v === lastV && ts - lastTs < S.sampling.move) { pendTs = ts; pendX = e.clientX; pendY = e.clientY; pendV = v; return }
+      t = now();
+      if (pendTs >= 0 && (pendV !== v || ts - pendTs >= S.sampling.move)) point(pendV === v ? t - round(ts - pendTs) : evTime(pendV, pendTs), pendX, pendY, pendV);
+      pendTs = -1; lastTs = ts; lastV = v; point(t, e.clientX, e.clientY, v);
     }),
     on(doc, 'click', function (e) {
       var n = target(e), o = offset(e.view);
@@ -387,7 +399,7 @@ function observeFields(doc) {
       var f = fieldOf(e), s, form;
       if (!f || classify(f, 0) === SECRET) return;
       if (!FIELDS[f.localName] && cardIn(valueOf(f))) { secret.add(f); return }
-      if ((s = fst.get(f)) && /^delete/.test(e.inputType)) s.fixes++;
+      if ((s = fst.get(f)) && String(e.inputType).indexOf('delete') === 0) s.fixes++;
       if ((form = f.form)) (dirty.get(form) || dirty.set(form, new Set_()).get(form)).add(f);
     })
   ]);
@@ -527,8 +539,8 @@ function batches(events, sync, out) {
 function flush(sync) {
   if (!running) return;
   measure(); samplers.forEach(function (f) { f() }); restyled = restyled || adopters.length; drain();
-  if (pendT >= 0) point(lastMove = pendT, pendX, pendY, pendV);
-  move = null; pendT = -1;
+  if (pendTs >= 0) { point(evTime(pendV, pendTs), pendX, pendY, pendV); lastTs = pendTs; lastV = pendV }
+  move = null; pendTs = -1;
   if (buf.length || dropped) { var ev = buf; buf = []; cheap = {move: 0, scroll: 0}; batches(ev, sync, []).forEach(function (b) { sync ? sendNow(b) : send(b) }) }
   if (sync) inflight.forEach(function (b) { if (!b.posting) sendNow(b) });
 }
@@ -540,7 +552,7 @@ function setOptOut(out) {
 }
 function start() {
   running = 1; gen++; stops = []; samplers = []; dirtySheets = new Set_(); adopters = []; adoptedSeen = new WM(); restyled = 0; ids = new WM(); nextId = 0; watched = new WS(); later = []; buf = []; dropped = 0;
-  cheap = {move: 0, scroll: 0}; pendT = -1; lastMove = -1e9;
+  cheap = {move: 0, scroll: 0}; pendTs = -1; lastTs = -1e9; lastV = null;
   move = null; mq = []; inflight = new Set_(); retries = new Set_(); dirty = new Map_(); fst = new WM(); left = 0;
   sid = store('telltale_sid');
   if (!/^[0-9a-f]{32}$/.test(sid || '')) store('telltale_sid', sid = hex(16));
