@@ -25,7 +25,6 @@ from .site import Site
 
 DEFAULT_SCENARIOS = "scenarios"
 DEFAULT_REPORT = "telltale-report"
-DEFAULT_SNIPPET = SHIPPED_SNIPPET
 
 
 class ExitStatus(enum.IntEnum):
@@ -111,7 +110,7 @@ def _site_for(args: argparse.Namespace, paths: list[str]) -> Site:
 def _read_snippet(args: argparse.Namespace) -> str | None:
     if args.no_snippet:
         return None
-    path = Path(args.snippet) if args.snippet else DEFAULT_SNIPPET
+    path = Path(args.snippet) if args.snippet else SHIPPED_SNIPPET
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:
@@ -144,7 +143,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     report_dir = Path(args.report)
     plan = RunPlan(found.scenarios, browsers, site, snippet, report_dir, args.jobs,
                    VisualOptions(update_baselines=args.update_baselines))
-    snippet_path = None if args.no_snippet else str(Path(args.snippet) if args.snippet else DEFAULT_SNIPPET)
+    snippet_path = None if args.no_snippet else str(Path(args.snippet) if args.snippet else SHIPPED_SNIPPET)
     invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), snippet_path, snippet)
     clear_previous_report(report_dir)
     outcome = execute(plan, on_result=lambda r: output.line(_progress_line(r)))

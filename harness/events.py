@@ -25,7 +25,6 @@ from referencing.jsonschema import DRAFT202012
 from .errors import TelltaleError
 from .shipped import SCHEMA
 
-SCHEMA_PATH = SCHEMA
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -169,7 +168,7 @@ def _where(prefix: str, error: ValidationError) -> str:
     return f"{prefix}{'/' if prefix and path else ''}{path}" or "(batch)"
 
 
-def problems(batch: Batch | Mapping[str, Any], schema_path: Path = SCHEMA_PATH) -> list[str]:
+def problems(batch: Batch | Mapping[str, Any], schema_path: Path = SCHEMA) -> list[str]:
     """Every schema violation of a batch (decoded, or its raw object), as ``where: message`` lines."""
     raw = batch.raw if isinstance(batch, Batch) else batch
     checks = _validators(schema_path)
@@ -185,7 +184,7 @@ def problems(batch: Batch | Mapping[str, Any], schema_path: Path = SCHEMA_PATH) 
     return found
 
 
-def validate(batch: Batch | Mapping[str, Any], schema_path: Path = SCHEMA_PATH) -> None:
+def validate(batch: Batch | Mapping[str, Any], schema_path: Path = SCHEMA) -> None:
     """Raise :class:`BatchSchemaError` listing every violation when the batch breaks snippet/schema.json."""
     found = problems(batch, schema_path)
     if found:

@@ -30,8 +30,6 @@ from .shipped import SHIPPED_SNIPPET
 from .site import Site
 from .visual import VisualOptions, check_run
 
-DEFAULT_SNIPPET = SHIPPED_SNIPPET
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("telltale", "Telltale privacy harness")
@@ -70,7 +68,7 @@ class _Session:
         return Site(Path(root))
 
     def snippet(self) -> str | None:
-        path = Path(_setting(self.config, "telltale_snippet") or DEFAULT_SNIPPET)
+        path = Path(_setting(self.config, "telltale_snippet") or SHIPPED_SNIPPET)
         return path.read_text(encoding="utf-8") if path.exists() else None
 
     def get_playwright(self) -> Playwright:

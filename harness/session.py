@@ -27,7 +27,6 @@ from .events import Batch, BatchError, Event, decode_batch, problems
 from .site import COLLECTOR_PATH
 
 
-
 @dataclass(frozen=True)
 class TimedEvent:
     """One recorded event at its time on the harness's clock."""

@@ -193,12 +193,12 @@ function emit(ev) { if (!running) return; if (mq.length && !draining) drain(); e
 // == Mutations: batched per animation frame
 // Levels go stale when an attribute classify() reads changes, or when a node that was classified where it stood is
 // inserted again (moved): its subtree inherits anew. Removals alone and new nodes leave every cached level right.
-var CLASSIFIED = set('type autocomplete id name contenteditable ' + MARKLIST);
+var CLASSIFIED = set('type autocomplete id name contenteditable');
 function touch(recs) {
   for (var i = 0, r, n, j; i < recs.length; i++) {
     r = recs[i];
     if (r.type === 'childList') { for (j = 0, n = r.addedNodes; j < n.length; j++) if (levels.has(n[j])) return ver++ }
-    else if (r.type === 'attributes' && (CLASSIFIED[n = lower(r.attributeName)] ||
+    else if (r.type === 'attributes' && (CLASSIFIED[n = lower(r.attributeName)] || MARKS[n] ||
       n === 'class' && (MARK_CLASS.test(r.oldValue || '') || MARK_CLASS.test(r.target.getAttribute('class') || '')))) return ver++;
   }
 }
@@ -538,6 +538,7 @@ function batches(events, sync, out) {
 }
 function flush(sync) {
   if (!running) return;
+  // Pending samples go too, and adopted sheets are compared (a push onto adoptedStyleSheets calls nothing of ours).
   measure(); samplers.forEach(function (f) { f() }); restyled = restyled || adopters.length; drain();
   if (pendTs >= 0) { point(evTime(pendV, pendTs), pendX, pendY, pendV); lastTs = pendTs; lastV = pendV }
   move = null; pendTs = -1;

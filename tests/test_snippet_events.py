@@ -10,7 +10,6 @@ import jsonschema
 import pytest
 
 from harness.events import (
-    SCHEMA_PATH,
     Batch,
     BatchDecodeError,
     BatchSchemaError,
@@ -19,6 +18,7 @@ from harness.events import (
     problems,
     validate,
 )
+from harness.shipped import SCHEMA
 
 URL = "https://shop.test/telltale/collect"
 
@@ -51,11 +51,11 @@ GOOD_EVENTS: list[dict[str, Any]] = [
 
 
 def test_schema_is_valid_draft_2020_12() -> None:
-    jsonschema.Draft202012Validator.check_schema(json.loads(SCHEMA_PATH.read_text()))
+    jsonschema.Draft202012Validator.check_schema(json.loads(SCHEMA.read_text()))
 
 
 def test_every_event_type_has_an_example_that_validates() -> None:
-    schema = json.loads(SCHEMA_PATH.read_text())
+    schema = json.loads(SCHEMA.read_text())
     assert {e["type"] for e in GOOD_EVENTS} == set(schema["$defs"]["event"]["properties"]["type"]["enum"])
     assert problems(envelope(*GOOD_EVENTS)) == []
 
