@@ -136,7 +136,7 @@ function attr(tag, name, v, strict) {
 
 // == Recording state (reset by start)
 var S, running = 0, gen = 0, ready = 0, needConsent = 0, consented = 0, stops, mo, ids, nextId, watched, later,
-  buf, dropped, move, pendTs, pendX, pendY, pendV, lastTs, lastV, cheap, mq = [], mT = 0, mFrame = 0, draining = 0, t0, p0, sid, page, url, seqMem = 0, flushTimer,
+  buf, dropped, move, pendTs, pendX, pendY, pendV, lastTs, lastV, cheap, mq = [], mT = 0, mFrame = 0, mLast = -1e9, draining = 0, t0, p0, sid, page, url, seqMem = 0, flushTimer,
   inflight, retries, dirty, fst, left, meta, samplers = [];
 
 function now() { return round(pnow() - p0) }
@@ -202,11 +202,14 @@ function touch(recs) {
       n === 'class' && (MARK_CLASS.test(r.oldValue || '') || MARK_CLASS.test(r.target.getAttribute('class') || '')))) return ver++;
   }
 }
+// The first change after a quiet frame is drained at once, in the observer's callback; changes that follow it within
+// the frame wait for the next one. Asking for a frame per change would cost a frame request and a callback each.
 function onMutations(recs) {
+  var t = now();
   touch(recs);
-  if (!mq.length) mT = now();
+  if (!mq.length) mT = t;
   mq.push(recs);
-  if (!mFrame) mFrame = raf.call(W, frameDrain);
+  if (!mFrame) { if (t - mLast >= 16) drain(); else mFrame = raf.call(W, frameDrain) }
 }
 var frameDrain = guard(function () { mFrame = 0; drain() });
 function drain() {
@@ -216,6 +219,7 @@ function drain() {
   mq = [];
   if (more && more.length) { lists.push(more); touch(more) }
   if (!lists.length && !restyled) return;
+  mLast = now();
   draining = 1;
   try {
     each(lists, function (recs) {
@@ -343,9 +347,10 @@ function point(t, x, y, v) {
   move.path.push([t - move.t, round(x + o[0]), round(y + o[1])]);
 }
 function observePointer(doc) {
+  var v = doc.defaultView; // the view of every pointer event that reaches doc
   return all([
     on(doc, 'pointermove', function (e) {
-      var ts = e.timeStamp, v = e.view, t;
+      var ts = e.timeStamp, t;
       if (v === lastV && ts - lastTs < S.sampling.move) { pendTs = ts; pendX = e.clientX; pendY = e.clientY; pendV = v; return }
       t = now();
       if (pendTs >= 0 && (pendV !== v || ts - pendTs >= S.sampling.move)) point(pendV === v ? t - round(ts - pendTs) : evTime(pendV, pendTs), pendX, pendY, pendV);
@@ -552,7 +557,7 @@ function setOptOut(out) {
   D.cookie = OPTOUT + '=' + (out ? '1; max-age=31536000' : '; max-age=0') + '; path=/; SameSite=Lax' + (loc.protocol === 'https:' ? '; Secure' : '');
 }
 function start() {
-  running = 1; gen++; stops = []; samplers = []; dirtySheets = new Set_(); adopters = []; adoptedSeen = new WM(); restyled = 0; ids = new WM(); nextId = 0; watched = new WS(); later = []; buf = []; dropped = 0;
+  running = 1; gen++; stops = []; samplers = []; mLast = -1e9; dirtySheets = new Set_(); adopters = []; adoptedSeen = new WM(); restyled = 0; ids = new WM(); nextId = 0; watched = new WS(); later = []; buf = []; dropped = 0;
   cheap = {move: 0, scroll: 0}; pendTs = -1; lastTs = -1e9; lastV = null;
   move = null; mq = []; inflight = new Set_(); retries = new Set_(); dirty = new Map_(); fst = new WM(); left = 0;
   sid = store('telltale_sid');
