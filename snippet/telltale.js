@@ -194,59 +194,75 @@ function emit(ev) { if (!running) return; if (mq.length && !draining) drain(); e
 // Levels go stale when an attribute classify() reads changes, or when a node that was classified where it stood is
 // inserted again (moved): its subtree inherits anew. Removals alone and new nodes leave every cached level right.
 var CLASSIFIED = set('type autocomplete id name contenteditable');
+function staleAttr(r) {
+  var n = lower(r.attributeName);
+  return CLASSIFIED[n] || MARKS[n] || n === 'class' && (MARK_CLASS.test(r.oldValue || '') || MARK_CLASS.test(r.target.getAttribute('class') || ''));
+}
+function staleAdd(n) { return levels.has(n) || owns.has(n) } // classified where it stood before
 function touch(recs) {
-  for (var i = 0, r, n, j; i < recs.length; i++) {
+  for (var i = 0, r, j, n; i < recs.length; i++) {
     r = recs[i];
-    if (r.type === 'childList') { for (j = 0, n = r.addedNodes; j < n.length; j++) if (levels.has(n[j])) return ver++ }
-    else if (r.type === 'attributes' && (CLASSIFIED[n = lower(r.attributeName)] || MARKS[n] ||
-      n === 'class' && (MARK_CLASS.test(r.oldValue || '') || MARK_CLASS.test(r.target.getAttribute('class') || '')))) return ver++;
+    if (r.type === 'childList') { for (j = 0, n = r.addedNodes; j < n.length; j++) if (staleAdd(n[j])) return ver++ }
+    else if (r.type === 'attributes' && staleAttr(r)) return ver++;
   }
 }
 // The first change after a quiet frame is drained at once, in the observer's callback; changes that follow it within
 // the frame wait for the next one. Asking for a frame per change would cost a frame request and a callback each.
+// Records drained at once are checked for stale levels as they are read; those that wait, on arrival (an event may
+// classify before the drain).
 function onMutations(recs) {
   var t = now();
-  touch(recs);
   if (!mq.length) mT = t;
   mq.push(recs);
-  if (!mFrame) { if (t - mLast >= 16) drain(); else mFrame = raf.call(W, frameDrain) }
+  if (mFrame || t - mLast < 16) { touch(recs); if (!mFrame) mFrame = raf.call(W, frameDrain) }
+  else drain(1);
 }
 var frameDrain = guard(function () { mFrame = 0; drain() });
-function drain() {
+// fresh: no list was touched yet (else only those taken now).
+function drain(fresh) {
   if (mFrame) { caf.call(W, mFrame); mFrame = 0 }
-  var lists = mq, more = mo && mo.takeRecords(), start = nextId + 1, added = new Set_(), roots = new Set_(),
-    removes = [], attrs = new Map_(), texts = new Set_(), adds = [], at = [], tx = [];
+  var lists = mq, more = mo && mo.takeRecords(), start = nextId + 1, added, roots, attrs, texts,
+    removes = [], adds = [], at = [], tx = [], bump = 0;
   mq = [];
-  if (more && more.length) { lists.push(more); touch(more) }
+  if (more && more.length) lists.push(more);
   if (!lists.length && !restyled) return;
   mLast = now();
   draining = 1;
   try {
     each(lists, function (recs) {
-      for (var i = 0, r, j, n, s; i < recs.length; i++) {
+      var check = fresh || recs === more;
+      for (var i = 0, r, j, n, s, l; i < recs.length; i++) {
         r = recs[i]; n = r.target;
         if (r.type === 'childList') {
-          for (j = 0; j < r.removedNodes.length; j++) { s = r.removedNodes[j]; if (added.has(s)) added.delete(s); else if (ids.has(s)) removes.push(idOf(s)) }
-          for (j = 0; j < r.addedNodes.length; j++) added.add(r.addedNodes[j]);
-        } else if (!ids.has(n)) continue;
-        else if (r.type === 'attributes') {
+          for (j = 0, l = r.removedNodes; j < l.length; j++) { s = l[j]; if (added && added.has(s)) added.delete(s); else if (ids.has(s)) removes.push(idOf(s)) }
+          for (j = 0, l = r.addedNodes; j < l.length; j++) { (added || (added = new Set_())).add(s = l[j]); if (check && !bump && staleAdd(s)) bump = 1 }
+          continue;
+        }
+        if (check && !bump && r.type === 'attributes' && staleAttr(r)) bump = 1;
+        if (!ids.has(n)) continue;
+        if (r.type === 'attributes') {
           if (r.attributeName === 'type' && lower(r.oldValue) === 'password') secret.add(n);
+          attrs = attrs || new Map_();
           (attrs.get(n) || attrs.set(n, new Set_()).get(n)).add(r.attributeName);
-        } else texts.add(n);
+        } else (texts || (texts = new Set_())).add(n);
       }
     });
-    // Only roots of the added subtrees.
-    each(added, function (n) { for (var p = up(n); p && p.nodeType !== 9; p = up(p)) if (added.has(p)) return; roots.add(n) });
-    each(roots, function (n) {
-      roots.delete(n);
-      var p = n.parentNode, b = n.nextSibling, a;
-      if (!p || !ids.has(p) || !n.isConnected) return;
-      // Before the next sibling the replay has (later ones go before their own).
-      while (b && !(ids.has(b) && (idOf(b) >= start || !roots.has(b)))) b = b.nextSibling;
-      if ((a = {parent: idOf(p), node: ser(n, p.localName === 'style' ? PUBLIC : classify(p, 1), p.namespaceURI || HTML_NS)}).node) adds.push(a);
-      if (b) a.before = idOf(b);
-    });
-    each(attrs, function (names, n) {
+    if (bump) ver++;
+    if (added) {
+      // Only roots of the added subtrees.
+      roots = new Set_();
+      each(added, function (n) { for (var p = up(n); p && p.nodeType !== 9; p = up(p)) if (added.has(p)) return; roots.add(n) });
+      each(roots, function (n) {
+        roots.delete(n);
+        var p = n.parentNode, b = n.nextSibling, a;
+        if (!p || !ids.has(p) || !n.isConnected) return;
+        // Before the next sibling the replay has (later ones go before their own).
+        while (b && !(ids.has(b) && (idOf(b) >= start || !roots.has(b)))) b = b.nextSibling;
+        if ((a = {parent: idOf(p), node: ser(n, p.localName === 'style' ? PUBLIC : classify(p, 1), p.namespaceURI || HTML_NS)}).node) adds.push(a);
+        if (b) a.before = idOf(b);
+      });
+    }
+    if (attrs) each(attrs, function (names, n) {
       if (idOf(n) >= start || !n.isConnected) return;
       var inh = classify(up(n), 1), strict = inh > PUBLIC || own(n) === SECRET;
       names.forEach(function (name) {
@@ -255,7 +271,7 @@ function drain() {
         if (v !== null || !/^on/i.test(name)) at.push({id: idOf(n), name: name, value: v});
       });
     });
-    each(texts, function (n) {
+    if (texts) each(texts, function (n) {
       var p = n.parentNode;
       if (idOf(n) >= start || !p || !n.isConnected) return;
       tx.push({id: idOf(n), text: p.localName === 'style' || !classify(p, 1) ? n.data : maskText(n.data)});

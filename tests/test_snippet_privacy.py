@@ -151,6 +151,24 @@ def test_mutations_inside_sensitive_subtree_are_masked(any_browser: Browser) -> 
         assert adds and text_of(adds[0]["node"]) == "\u2022\u2022\u2022"
 
 
+def test_a_field_made_a_password_while_detached_is_sensitive_when_put_back(any_browser: Browser) -> None:  # noqa: F811
+    # Out of the document no change is observed: putting the field back must be enough to classify it anew.
+    with Shop(any_browser) as shop:
+        page = shop.open("/form.html")
+        page.evaluate("() => { window.kept = document.getElementById('email'); window.kept.remove(); }")
+        shop.settle(100)
+        page.evaluate("() => { window.kept.type = 'password'; }")
+        shop.settle(100)
+        page.evaluate("() => document.getElementById('checkout').prepend(window.kept)")
+        page.click("#email")
+        page.keyboard.type("Detached-canary-42", delay=2)
+        with page.expect_navigation():
+            page.click("#pay")
+        shop.settle(300)
+        assert shop.events("submit"), "the submit was not recorded"
+        assert not leaked(shop, ["Detached-canary-42"])
+
+
 def test_nothing_typed_is_kept_in_storage(any_browser: Browser) -> None:  # noqa: F811
     with Shop(any_browser) as shop:
         page = shop.open("/form.html")
