@@ -55,10 +55,15 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Busy
   });
 </script></body></html>"""
 
+# A beacon carries at most 64 KB: the final batch is split in halves until each fits, as telltale splits its own,
+# so that no recorder loses its last batch (and the bytes compared are those of the whole visit).
 RRWEB_START = """(() => {
   let buf = [];
-  const send = beacon => { if (!buf.length) return; const body = JSON.stringify(buf); buf = [];
-    if (beacon) navigator.sendBeacon('/rrweb/collect', body); else fetch('/rrweb/collect', {method: 'POST', body, keepalive: body.length < 60000}); };
+  const post = body => fetch('/rrweb/collect', {method: 'POST', body, keepalive: body.length < 60000});
+  const ship = (events, beacon) => { const body = JSON.stringify(events), h = events.length >> 1;
+    if (beacon && body.length > 60000 && h) { ship(events.slice(0, h), beacon); ship(events.slice(h), beacon); }
+    else if (!beacon || !navigator.sendBeacon('/rrweb/collect', body)) post(body); };
+  const send = beacon => { if (!buf.length) return; const events = buf; buf = []; ship(events, beacon); };
   document.addEventListener('DOMContentLoaded', () => { rrwebRecord({emit(e) { buf.push(e); }}); setInterval(() => send(false), 5000); });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') send(true); });
 })();"""

@@ -232,14 +232,14 @@ function drain(fresh) {
     each(lists, function (recs) {
       var check = fresh || recs === more;
       for (var i = 0, r, j, n, s, l; i < recs.length; i++) {
-        r = recs[i]; n = r.target;
+        r = recs[i];
         if (r.type === 'childList') {
           for (j = 0, l = r.removedNodes; j < l.length; j++) { s = l[j]; if (added && added.has(s)) added.delete(s); else if (ids.has(s)) removes.push(idOf(s)) }
           for (j = 0, l = r.addedNodes; j < l.length; j++) { (added || (added = new Set_())).add(s = l[j]); if (check && !bump && staleAdd(s)) bump = 1 }
           continue;
         }
         if (check && !bump && r.type === 'attributes' && staleAttr(r)) bump = 1;
-        if (!ids.has(n)) continue;
+        if (!ids.has(n = r.target)) continue;
         if (r.type === 'attributes') {
           if (r.attributeName === 'type' && lower(r.oldValue) === 'password') secret.add(n);
           attrs = attrs || new Map_();
@@ -585,7 +585,7 @@ function start() {
   watch(D); attachLater();
   stops.push(observeResize(), observeLifecycle(), observeNavigation(), observeShadows(W), observeSheets(W));
   flushTimer = setI.call(W, guard(function () { flush(false) }), S.flushInterval);
-  afterLayout(function () { flush(false) });
+  afterLayout(function () { flush(false) }); // the snapshot goes at once: a session starts on the collector
 }
 // Viewport and scroll are read once the browser has laid the page out: read while it loads, they would force a
 // layout of their own (a flush before then reads them, a page leaving may).
