@@ -9,8 +9,8 @@
 * bytes on the wire: every collector request body of the scenario, the final flush included.
 
 rrweb is installed from npm, pinned, into benchmarks/node_modules (gitignored) on first run. It records with its
-default options and ships its events as JSON every 5 s and when the page is hidden, the usual integration; its
-gzipped size is printed too, as if it were compressed the way telltale compresses.
+default options and ships its events as JSON by fetch every 5 s and when the page is hidden, the usual integration;
+its gzipped size is printed too, as if it were compressed the way telltale compresses.
 """
 
 from __future__ import annotations
@@ -55,20 +55,17 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Busy
   });
 </script></body></html>"""
 
-# A beacon carries at most 64 KB: the final batch is split in halves until each fits, as telltale splits its own,
-# so that no recorder loses its last batch (and the bytes compared are those of the whole visit).
+# Shipped as telltale ships from a page that is hidden but alive: by fetch, keepalive while the body fits its 64 KB
+# (a beacon would silently drop a larger final batch).
 RRWEB_START = """(() => {
   let buf = [];
-  const post = body => fetch('/rrweb/collect', {method: 'POST', body, keepalive: body.length < 60000});
-  const ship = (events, beacon) => { const body = JSON.stringify(events), h = events.length >> 1;
-    if (beacon && body.length > 60000 && h) { ship(events.slice(0, h), beacon); ship(events.slice(h), beacon); }
-    else if (!beacon || !navigator.sendBeacon('/rrweb/collect', body)) post(body); };
-  const send = beacon => { if (!buf.length) return; const events = buf; buf = []; ship(events, beacon); };
-  document.addEventListener('DOMContentLoaded', () => { rrwebRecord({emit(e) { buf.push(e); }}); setInterval(() => send(false), 5000); });
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') send(true); });
+  const send = () => { if (!buf.length) return; const body = JSON.stringify(buf); buf = [];
+    fetch('/rrweb/collect', {method: 'POST', body, keepalive: body.length < 60000}); };
+  document.addEventListener('DOMContentLoaded', () => { rrwebRecord({emit(e) { buf.push(e); }}); setInterval(send, 5000); });
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') send(); });
 })();"""
 
-# The page is hidden at the end of the scenario (without unloading it, so that the final beacon is still routed).
+# The page is hidden at the end of the scenario (without unloading it, so that its final batch is still routed).
 HIDE = """() => { Object.defineProperty(document, 'visibilityState', {get: () => 'hidden', configurable: true});
   document.dispatchEvent(new Event('visibilitychange')); }"""
 
