@@ -107,10 +107,16 @@ def _site_for(args: argparse.Namespace, paths: list[str]) -> Site:
     return Site(root)
 
 
-def _read_snippet(args: argparse.Namespace) -> str | None:
+def _snippet_path(args: argparse.Namespace) -> Path | None:
+    """The snippet file to inject: --snippet, else the shipped one; None with --no-snippet."""
     if args.no_snippet:
         return None
-    path = Path(args.snippet) if args.snippet else SHIPPED_SNIPPET
+    return Path(args.snippet) if args.snippet else SHIPPED_SNIPPET
+
+
+def _read_snippet(path: Path | None) -> str | None:
+    if path is None:
+        return None
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:
@@ -122,8 +128,7 @@ def _read_snippet(args: argparse.Namespace) -> str | None:
 def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Run every scenario in every browser; write results.json, junit.xml and the report."""
     from .execution import RunPlan, execute
-    from .manifest import clear_previous_report
-    from .manifest import digest, write_manifest
+    from .manifest import clear_previous_report, digest, write_manifest
     from .report import write_report
     from .results import Invocation, write_results
     from .visual import VisualOptions
@@ -134,7 +139,8 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
             raise UsageError(f"no such scenario file or folder: {path}")
     if args.jobs < 1:
         raise UsageError(f"-j must be 1 or more, got {args.jobs}")
-    snippet = _read_snippet(args)
+    snippet_path = _snippet_path(args)
+    snippet = _read_snippet(snippet_path)
     site = _site_for(args, paths)
     found = load_scenarios(paths)
     for error in found.errors:
@@ -143,8 +149,8 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     report_dir = Path(args.report)
     plan = RunPlan(found.scenarios, browsers, site, snippet, report_dir, args.jobs,
                    VisualOptions(update_baselines=args.update_baselines))
-    snippet_path = None if args.no_snippet else str(Path(args.snippet) if args.snippet else SHIPPED_SNIPPET)
-    invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), snippet_path, snippet)
+    shown_path = None if snippet_path is None else str(snippet_path)
+    invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown_path, snippet)
     clear_previous_report(report_dir)
     outcome = execute(plan, on_result=lambda r: output.line(_progress_line(r)))
     for message in outcome.environment_errors:

@@ -165,6 +165,7 @@ def test_results_record_the_environment_and_the_real_command(leaky: Run) -> None
     assert results["argv"] == leaky.argv
     assert results["command"] == "telltale " + shlex.join(leaky.argv)
     assert results["snippet"]["sha256"] == hashlib.sha256(leaky.snippet.encode()).hexdigest()
+    assert results["snippet"]["path"] == leaky.argv[leaky.argv.index("--snippet") + 1]
     assert set(results["browsers"]) == {"chromium", "firefox"} and all(results["browsers"].values())
     assert results["harness_version"] and results["started"] and results["finished"]
     assert results["encodings_searched"] == list(ENCODINGS_SEARCHED) and {"gzip", "base64", "json"} <= set(ENCODINGS_SEARCHED)
