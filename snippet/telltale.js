@@ -214,10 +214,11 @@ function onMutations(recs) {
   var t = now();
   if (!mq.length) mT = t;
   mq.push(recs);
-  if (mFrame || t - mLast < 16) { touch(recs); if (!mFrame) mFrame = raf.call(W, frameDrain) }
+  if (mFrame || t - mLast < 16) { touch(recs); drainNextFrame() }
   else drain(1);
 }
 var frameDrain = guard(function () { mFrame = 0; drain() });
+function drainNextFrame() { if (!mFrame) mFrame = raf.call(W, frameDrain) }
 // fresh: no list was touched yet (else only those taken now).
 function drain(fresh) {
   if (mFrame) { caf.call(W, mFrame); mFrame = 0 }
@@ -309,7 +310,7 @@ function restyleSoon(sheet) {
   if (!running) return;
   if (sheet) dirtySheets.add(sheet);
   if (!restyled) { restyled = 1; sT = now() }
-  if (!mFrame) mFrame = raf.call(W, frameDrain);
+  drainNextFrame();
 }
 function observeSheets(win) {
   var proto = win.CSSStyleSheet && win.CSSStyleSheet.prototype, undo = [];
@@ -596,7 +597,7 @@ function afterLayout(fn) {
 function measure() {
   if (!meta) return;
   meta.w = W.innerWidth; meta.h = W.innerHeight;
-  if (W.scrollX || W.scrollY) emit({type: 'scroll', id: idOf(D), x: round(W.scrollX), y: round(W.scrollY)});
+  if (W.scrollX || W.scrollY) emit({type: 'scroll', id: idOf(D), x: offsetPx(W.scrollX), y: offsetPx(W.scrollY)});
   meta = null;
 }
 // Opt-out: all torn down, buffers dropped, no goodbye.
