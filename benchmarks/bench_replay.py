@@ -34,6 +34,7 @@ from harness.replay import AssetResolver, Replay, pointer_track
 from harness.runner import Worker, run_scenario
 from harness.scenario import load_scenario
 from harness.session import decode_session
+from harness.shipped import SHIPPED_SNIPPET
 from harness.site import Site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def bench(browser: str, scenario_path: Path, frames: int, rounds: int) -> dict[s
     site = Site(ROOT / "scenarios" / "site")
     proxy = CaptureProxy.shared(CA_DIR)
     tap = proxy.open_tap(site)
-    snippet = (ROOT / "snippet" / "telltale.min.js").read_text(encoding="utf-8")
+    snippet = SHIPPED_SNIPPET.read_text(encoding="utf-8")
     scenario = load_scenario(scenario_path)
     try:
         with Worker(browser, tap) as worker, tempfile.TemporaryDirectory() as tmp:  # type: ignore[arg-type]

@@ -26,8 +26,9 @@ from typing import Callable
 
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-SNIPPET = ROOT / "snippet" / "telltale.min.js"  # the shipped file
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness.shipped import SHIPPED_SNIPPET
+
 RRWEB_VERSION = "2.0.0-alpha.4"  # the last 2.0 alpha whose npm package ships a standalone record bundle
 RRWEB_RECORD = Path(__file__).resolve().parent / "node_modules" / "rrweb" / "dist" / "record" / "rrweb-record.min.js"
 ORIGIN = "https://bench.test"
@@ -147,7 +148,7 @@ def main() -> int:
     rrweb = ensure_rrweb()
     variants = {
         "none": ([], ""),
-        "telltale": ([SNIPPET.read_text()], "/telltale/collect"),
+        "telltale": ([SHIPPED_SNIPPET.read_text()], "/telltale/collect"),
         # Init scripts run wrapped in a function: the bundle's top-level var must be made global by hand.
         f"rrweb {RRWEB_VERSION}": ([rrweb.read_text() + "\n;window.rrwebRecord = rrwebRecord;", RRWEB_START], "/rrweb/collect"),
     }
@@ -163,7 +164,7 @@ def main() -> int:
 
     base = med("none", lambda r: r.script_ms)
     ours, theirs = "telltale", f"rrweb {RRWEB_VERSION}"
-    size_ours = len(gzip.compress(SNIPPET.read_bytes(), 9))
+    size_ours = len(gzip.compress(SHIPPED_SNIPPET.read_bytes(), 9))
     size_theirs = len(gzip.compress(rrweb.read_bytes(), 9))
     script_ours = med(ours, lambda r: r.script_ms) - base
     script_theirs = med(theirs, lambda r: r.script_ms) - base

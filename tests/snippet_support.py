@@ -28,7 +28,6 @@ from harness.events import Batch, Event, decode_batch, validate
 from harness.shipped import SHIPPED_SNIPPET
 
 ROOT = Path(__file__).resolve().parent.parent
-SNIPPET = SHIPPED_SNIPPET  # what sites get: the built file (tests/test_snippet_build.py: it is current)
 PAGES = Path(__file__).resolve().parent / "snippet_pages"
 ORIGIN = "https://shop.test"
 
@@ -125,7 +124,7 @@ class Shop:
         if self.tap:
             self.context.add_init_script(WIRE_TAP)
         if self.snippet:
-            self.context.add_init_script(path=str(SNIPPET))
+            self.context.add_init_script(path=str(SHIPPED_SNIPPET))
         self.context.route(f"{ORIGIN}/**", self._serve)
         self.page: Page = self.new_page()
 
@@ -159,7 +158,7 @@ class Shop:
             route.fulfill(status=self.collector_status(routed))
             return
         if path == "/telltale.js":
-            route.fulfill(body=SNIPPET.read_bytes(), content_type="text/javascript")
+            route.fulfill(body=SHIPPED_SNIPPET.read_bytes(), content_type="text/javascript")
             return
         name = path.lstrip("/") or "index.html"
         for candidate in (PAGES / name, PAGES / f"{name}.html"):
