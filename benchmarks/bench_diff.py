@@ -38,7 +38,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from harness.diff import diff_images, load_png  # noqa: E402
+from harness.replay.diff import diff_images, load_png  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 720
 SCALE = 2  # supersampling for anti-aliased edges; 2x keeps drawing time reasonable at 720p

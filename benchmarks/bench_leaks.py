@@ -29,11 +29,11 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import decode
-from harness.decode import decode_layers
+from harness.privacy import decode
+from harness.privacy.decode import decode_layers
 
 # The scanner's own list of variants: every one of them gets planted, and the naive search looks for each.
-from harness.leaks import LeakScanner, Protected, _needles
+from harness.privacy.leaks import LeakScanner, Protected, _needles
 
 KEY = os.urandom(32)
 MB = 1_000_000

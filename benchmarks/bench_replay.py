@@ -27,15 +27,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from harness.capture import CaptureProxy
-from harness.execution import CA_DIR
-from harness.frames import Clicks, FrameState, decode_png, draw_overlays
-from harness.replay import AssetResolver, Replay, pointer_track
-from harness.runner import Worker, run_scenario
-from harness.scenario import load_scenario
-from harness.session import decode_session
-from harness.shipped import SHIPPED_SNIPPET
-from harness.site import Site
+from harness.capture.proxy import CaptureProxy
+from harness.pipeline import CA_DIR
+from harness.replay.frames import Clicks, FrameState, decode_png, draw_overlays
+from harness.replay.page import AssetResolver, Replay, pointer_track
+from harness.run.runner import Worker, run_scenario
+from harness.run.scenario import load_scenario
+from harness.replay.session import decode_session
+from harness.resources import SHIPPED_SNIPPET
+from harness.capture.site import Site
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,7 +27,7 @@ from typing import Callable
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from harness.shipped import SHIPPED_SNIPPET
+from harness.resources import SHIPPED_SNIPPET
 
 RRWEB_VERSION = "2.0.0-alpha.4"  # the last 2.0 alpha whose npm package ships a standalone record bundle
 RRWEB_RECORD = Path(__file__).resolve().parent / "node_modules" / "rrweb" / "dist" / "record" / "rrweb-record.min.js"

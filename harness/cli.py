@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .browsers import BROWSER_NAMES, BrowserName
-from .errors import BrowserLaunchError, TelltaleError, UsageError
-from .runner import RunResult
-from .scenario import load_scenarios
-from .shipped import SHIPPED_SNIPPET
-from .site import Site
+from harness.run.browsers import BROWSER_NAMES, BrowserName
+from harness.errors import BrowserLaunchError, TelltaleError, UsageError
+from harness.run.runner import RunResult
+from harness.run.scenario import load_scenarios
+from harness.resources import SHIPPED_SNIPPET
+from harness.capture.site import Site
 
 DEFAULT_SCENARIOS = "scenarios"
 DEFAULT_REPORT = "telltale-report"
@@ -127,11 +127,11 @@ def _read_snippet(path: Path | None) -> str | None:
 
 def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Run every scenario in every browser; write results.json, junit.xml and the report."""
-    from .execution import RunPlan, execute
-    from .manifest import clear_previous_report, digest, write_manifest
-    from .report import write_report
-    from .results import Invocation, write_results
-    from .visual import VisualOptions
+    from harness.pipeline import RunPlan, execute
+    from harness.report.manifest import clear_previous_report, digest, write_manifest
+    from harness.report.html import write_report
+    from harness.report.results import Invocation, write_results
+    from harness.replay.visual import VisualOptions
 
     paths = args.paths or [DEFAULT_SCENARIOS]
     for path in paths:
@@ -174,8 +174,8 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
 
 
 def _progress_line(result: RunResult) -> str:
-    from . import visual
-    from .results import finding_line, redactor_for
+    from harness.replay import visual
+    from harness.report.results import finding_line, redactor_for
 
     mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}[result.status]
     line = f"{mark:5} {result.scenario.slug} [{result.browser}] {len(result.requests)} requests, {result.duration_ms / 1000:.1f}s"
@@ -208,7 +208,7 @@ def _summary(runs: list[RunResult], output: Output) -> None:
 
 def command_verify(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Check a report folder against its manifest: one line per changed, missing or added file."""
-    from .manifest import MANIFEST, verify
+    from harness.report.manifest import MANIFEST, verify
 
     result = verify(Path(args.dir))
     for problem in result.problems:
@@ -221,8 +221,8 @@ def command_verify(args: argparse.Namespace, output: Output) -> ExitStatus:
 
 def command_approve(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Accept the replay frames of a report whose baseline was new or failed: they become the baselines."""
-    from .baselines import approve
-    from .visual import approvable
+    from harness.replay.baselines import approve
+    from harness.replay.visual import approvable
 
     report = Path(args.dir)
     if not (report / "runs").is_dir():
@@ -235,7 +235,7 @@ def command_approve(args: argparse.Namespace, output: Output) -> ExitStatus:
 
 
 def command_diff(args: argparse.Namespace, output: Output) -> int:
-    from . import diff
+    from harness.replay import diff
 
     return diff.main(args.rest, stdout=output.out, stderr=output.err)
 

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Route
 
-from harness.events import Batch, Event, decode_batch, validate
-from harness.shipped import SHIPPED_SNIPPET
+from harness.replay.events import Batch, Event, decode_batch, validate
+from harness.resources import SHIPPED_SNIPPET
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).resolve().parent / "snippet_pages"

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness import baselines
+from harness.replay import baselines
 from harness.cli import ExitStatus, main
-from harness.diff import load_png, save_png
+from harness.replay.diff import load_png, save_png
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 

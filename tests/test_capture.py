@@ -7,10 +7,10 @@ import json
 
 from playwright.sync_api import BrowserContext, Page
 
-from harness.capture import CaptureProxy
-from harness.fixtures import Capture
-from harness.steps import close_page
-from harness.storage import snapshot
+from harness.capture.proxy import CaptureProxy
+from harness.plugin.fixtures import Capture
+from harness.run.steps import close_page
+from harness.run.storage import snapshot
 
 SITE = "https://shop.test/index.html"
 

@@ -83,7 +83,7 @@ def test_unload_beacon_from_a_snippet_is_in_the_run_traffic(tmp_path: Path) -> N
 
 WEBKIT_INSTALLED = """
 from playwright.sync_api import sync_playwright
-from harness.browsers import find_browser
+from harness.run.browsers import find_browser
 from harness.errors import BrowserLaunchError
 with sync_playwright() as p:
     try:

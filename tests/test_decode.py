@@ -14,8 +14,8 @@ import brotli
 import pytest
 import zstandard
 
-from harness import decode
-from harness.decode import Layer, decode_layers, parse_form
+from harness.privacy import decode
+from harness.privacy.decode import Layer, decode_layers, parse_form
 
 SECRET = "ada.lovelace@example.org"
 SECRET_BYTES = SECRET.encode()

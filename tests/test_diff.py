@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness import diff as diffmod
-from harness.diff import DiffInputError, DiffResult, ExitCode, diff_images, load_png, main, save_png
+from harness.replay import diff as diffmod
+from harness.replay.diff import DiffInputError, DiffResult, ExitCode, diff_images, load_png, main, save_png
 
 DATA = Path(__file__).parent / "data" / "diff"
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness import heatmaps
-from harness.events import Event
-from harness.session import PageView, TimedEvent
-from harness.visual import VISUAL_JSON, aggregate_heatmaps
+from harness.replay import heatmaps
+from harness.replay.events import Event
+from harness.replay.session import PageView, TimedEvent
+from harness.replay.visual import VISUAL_JSON, aggregate_heatmaps
 
 
 def view_of(*events: tuple[float, dict[str, Any]], url: str = "https://shop.test/index.html?q=*") -> PageView:

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import pytest
 
-from harness import leaks
-from harness.leaks import FragmentHit, Hit, LeakScanner, Protected, find_fragments, fingerprint
+from harness.privacy import leaks
+from harness.privacy.leaks import FragmentHit, Hit, LeakScanner, Protected, find_fragments, fingerprint
 
 KEY = b"per-run key for the tests, 32 b."
 

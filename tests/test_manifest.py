@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from harness.cli import ExitStatus, main
-from harness.manifest import MANIFEST, artifacts, verify, write_manifest
+from harness.report.manifest import MANIFEST, artifacts, verify, write_manifest
 
 
 def _report(root: Path) -> Path:
@@ -106,7 +106,7 @@ def test_rewriting_the_manifest_accepts_the_folder_as_it_now_is(tmp_path: Path) 
 
 
 def test_a_new_run_clears_the_previous_runs_artifacts_only(tmp_path: Path) -> None:
-    from harness.manifest import clear_previous_report
+    from harness.report.manifest import clear_previous_report
 
     (tmp_path / "runs" / "old-chromium").mkdir(parents=True)
     (tmp_path / "runs" / "old-chromium" / "traffic.json").write_text("{}")

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from harness.cli import ExitStatus, main
-from harness.fidelity import FIDELITY_THRESHOLD
+from harness.replay.fidelity import FIDELITY_THRESHOLD
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "scenarios" / "site"

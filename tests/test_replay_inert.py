@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from harness.capture import CapturedRequest, Recording
-from harness.fixtures import Capture
-from harness.replay import AssetResolver, Replay
-from harness.session import Session, decode_session
+from harness.capture.proxy import CapturedRequest, Recording
+from harness.plugin.fixtures import Capture
+from harness.replay.page import AssetResolver, Replay
+from harness.replay.session import Session, decode_session
 
 CALL = "top.__ttPwned && top.__ttPwned('{}'); top.name='pwned'; top.document.title='pwned'"
 EVIL = "https://evil.test"

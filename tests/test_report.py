@@ -25,12 +25,12 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from harness.cli import ExitStatus, main
-from harness.fixtures import Capture
-from harness.leaks import fingerprint
-from harness.manifest import verify, write_manifest
-from harness.report import CHECKPOINT_VIEWS, PROMISES, render
-from harness.results import ENCODINGS_SEARCHED, Redactor
-from harness.rules import RULES
+from harness.plugin.fixtures import Capture
+from harness.privacy.leaks import fingerprint
+from harness.report.manifest import verify, write_manifest
+from harness.report.html import CHECKPOINT_VIEWS, PROMISES, render
+from harness.report.results import ENCODINGS_SEARCHED, Redactor
+from harness.privacy.rules import RULES
 from playwright.sync_api import Page
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"

@@ -9,7 +9,7 @@ import pytest
 
 from harness.cli import ExitStatus, main
 from harness.errors import ScenarioError
-from harness.scenario import CANARY_KINDS, expand_canaries, load_scenario, load_scenarios
+from harness.run.scenario import CANARY_KINDS, expand_canaries, load_scenario, load_scenarios
 
 HEADER = "name: t\nstart: https://shop.test/\n"
 

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from harness.events import (
+from harness.replay.events import (
     Batch,
     BatchDecodeError,
     BatchSchemaError,
@@ -18,7 +18,7 @@ from harness.events import (
     problems,
     validate,
 )
-from harness.shipped import SCHEMA
+from harness.resources import SCHEMA
 
 URL = "https://shop.test/telltale/collect"
 

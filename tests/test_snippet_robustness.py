@@ -8,7 +8,7 @@ import gzip
 from playwright.sync_api import Browser
 from snippet_support import Shop, any_browser, chromium  # noqa: F401
 
-from harness.shipped import SHIPPED_SNIPPET
+from harness.resources import SHIPPED_SNIPPET
 
 GLOBALS = "() => Object.getOwnPropertyNames(window)"
 

@@ -9,7 +9,7 @@ import time
 
 from playwright.sync_api import Browser
 
-from harness.events import decode_batch
+from harness.replay.events import decode_batch
 from snippet_support import ORIGIN, Routed, Shop, any_browser, chromium  # noqa: F401
 
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .capture import CapturedRequest, Recording
-from .events import Batch, BatchError, Event, decode_batch, problems
-from .site import COLLECTOR_PATH
+from harness.capture.proxy import CapturedRequest, Recording
+from harness.replay.events import Batch, BatchError, Event, decode_batch, problems
+from harness.capture.site import COLLECTOR_PATH
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from playwright.sync_api import Browser, Error, Playwright
 
-from .errors import BrowserLaunchError
+from harness.errors import BrowserLaunchError
 
 BrowserName = Literal["chromium", "firefox", "webkit"]
 BROWSER_NAMES: tuple[BrowserName, ...] = ("chromium", "firefox", "webkit")

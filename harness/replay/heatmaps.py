@@ -26,8 +26,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
-from .replay import pointer_track
-from .session import PageView
+from harness.replay.page import pointer_track
+from harness.replay.session import PageView
 
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["clicks", "moves", "scroll"]

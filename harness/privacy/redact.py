@@ -24,9 +24,9 @@ from urllib.parse import quote, quote_plus, unquote_plus
 
 import ahocorasick_rs
 
-from .capture import CapturedRequest, WebSocketFrame
-from .decode import DECODERS, decode_layers
-from .leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
+from harness.capture.proxy import CapturedRequest, WebSocketFrame
+from harness.privacy.decode import DECODERS, decode_layers
+from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
 
 # --- what is protected ----------------------------------------------------------------------------------------
 

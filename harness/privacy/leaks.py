@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import ahocorasick_rs
 
-from harness.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, parse_form, parse_query
+from harness.privacy.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, parse_form, parse_query
 
 __all__ = ["EXCERPT_RADIUS", "FragmentHit", "Hit", "LeakScanner", "Protected", "find_fragments", "fingerprint"]
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-from .diff import diff_images, load_png, save_png
-from .fidelity import DIFF_THRESHOLD
+from harness.replay.diff import diff_images, load_png, save_png
+from harness.replay.fidelity import DIFF_THRESHOLD
 
 BASELINE_DIR: Final = "baselines"
 TOLERANCE: Final = 0.0002

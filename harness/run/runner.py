@@ -14,17 +14,18 @@ from typing import Any, Literal
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from . import browsers
-from .browsers import BrowserName
-from .capture import CapturedRequest, Channel, Recording, Tap, wait_for_quiet
-from .errors import StepError
-from .scenario import Scenario
-from .site import Site
-from .steps import StepContext, close_page, run_step
-from .storage import StorageSnapshot
-from .timeline import StepRecord, Submit, Timeline
+from harness.run import browsers
+from harness.run.browsers import BrowserName
+from harness.capture.proxy import CapturedRequest, Channel, Recording, Tap, wait_for_quiet
+from harness.errors import StepError
+from harness.resources import resource_text
+from harness.run.scenario import Scenario
+from harness.capture.site import Site
+from harness.run.steps import StepContext, close_page, run_step
+from harness.run.storage import StorageSnapshot
+from harness.run.timeline import StepRecord, Submit, Timeline
 
-PROBE_JS = (Path(__file__).parent / "page_probe.js").read_text(encoding="utf-8")
+PROBE_JS = resource_text("page_probe.js")
 PENDING_TIMERS_MS = 30_000  # how far the clock is fast-forwarded to flush timers the snippet left pending
 
 Status = Literal["passed", "failed", "error"]

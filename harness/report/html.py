@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
-from .rules import RULES
+from harness.privacy.rules import RULES
 
 PROMISES: Final[dict[str, str]] = {
     "never-sent": "Text typed into a sensitive field (password, one-time code, card, marked sensitive) never "

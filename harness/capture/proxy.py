@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .site import Site, is_background_host
+from harness.capture.site import Site, is_background_host
 
 Channel = Literal[
     "document", "fetch", "xhr", "beacon", "image", "script", "style", "font", "websocket", "other"

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import ScenarioError
+from harness.errors import ScenarioError
 
 TOP_LEVEL_KEYS = ("name", "start", "viewport", "secrets", "site_api", "steps")
 REQUIRED_TOP_LEVEL = ("name", "start", "steps")

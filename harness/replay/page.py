@@ -24,10 +24,11 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route
 
-from .session import PageView, TimedEvent
-from .site import Site
+from harness.replay.session import PageView, TimedEvent
+from harness.resources import resource_text
+from harness.capture.site import Site
 
-REPLAYER_JS = (Path(__file__).parent / "replayer.js").read_text(encoding="utf-8")
+REPLAYER_JS = resource_text("replayer.js")
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
 SHELL = (

@@ -16,11 +16,11 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from .capture import Recording, wait_for_quiet
-from .errors import StepError
-from .scenario import Step, substitute
-from .storage import StorageSnapshot, snapshot
-from .timeline import Checkpoint, Timeline, TypedValue
+from harness.capture.proxy import Recording, wait_for_quiet
+from harness.errors import StepError
+from harness.run.scenario import Step, substitute
+from harness.run.storage import StorageSnapshot, snapshot
+from harness.run.timeline import Checkpoint, Timeline, TypedValue
 
 STEP_TIMEOUT_MS = 10_000
 

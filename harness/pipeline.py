@@ -15,13 +15,13 @@ from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
 
-from .browsers import BrowserName
-from .capture import CaptureProxy
-from .errors import BrowserLaunchError
-from .runner import RunResult, Worker, run_scenario
-from .scenario import Scenario
-from .site import Site
-from .visual import VisualOptions, aggregate_heatmaps, check_run
+from harness.run.browsers import BrowserName
+from harness.capture.proxy import CaptureProxy
+from harness.errors import BrowserLaunchError
+from harness.run.runner import RunResult, Worker, run_scenario
+from harness.run.scenario import Scenario
+from harness.capture.site import Site
+from harness.replay.visual import VisualOptions, aggregate_heatmaps, check_run
 
 CA_DIR = Path(tempfile.gettempdir()) / "telltale-ca"
 
@@ -47,7 +47,7 @@ class Outcome:
 
 def apply_rules(result: RunResult) -> None:
     """Turn a run's captured data into findings (the privacy rules)."""
-    from .rules import evaluate
+    from harness.privacy.rules import evaluate
 
     result.findings = list(evaluate(result))
 

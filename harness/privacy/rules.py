@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .capture import CapturedRequest, WebSocketFrame
-from .leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
-from .redact import Redactor
-from .site import Site
-from .storage import StorageSnapshot
-from .timeline import Submit, TypedValue
+from harness.capture.proxy import CapturedRequest, WebSocketFrame
+from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
+from harness.privacy.redact import Redactor
+from harness.capture.site import Site
+from harness.run.storage import StorageSnapshot
+from harness.run.timeline import Submit, TypedValue
 
 Rule = Literal["never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret"]
 RULES: tuple[Rule, ...] = ("never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret")

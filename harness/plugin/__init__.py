@@ -18,17 +18,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Playwright, sync_playwright
 
-from . import browsers
-from .browsers import BrowserName
-from .capture import CaptureProxy, Tap
-from .errors import BrowserLaunchError, ScenarioError
-from .execution import CA_DIR, apply_rules, run_dir_for
-from .results import finding_line, redactor_for, write_run_files
-from .runner import RunResult, Worker, run_scenario
-from .scenario import Scenario, load_scenario
-from .shipped import SHIPPED_SNIPPET
-from .site import Site
-from .visual import VisualOptions, check_run
+from harness.run import browsers
+from harness.run.browsers import BrowserName
+from harness.capture.proxy import CaptureProxy, Tap
+from harness.errors import BrowserLaunchError, ScenarioError
+from harness.pipeline import CA_DIR, apply_rules, run_dir_for
+from harness.report.results import finding_line, redactor_for, write_run_files
+from harness.run.runner import RunResult, Worker, run_scenario
+from harness.run.scenario import Scenario, load_scenario
+from harness.resources import SHIPPED_SNIPPET
+from harness.capture.site import Site
+from harness.replay.visual import VisualOptions, check_run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -125,7 +125,7 @@ def session_of(config: pytest.Config) -> _Session:
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SESSION] = _Session(config)
     # Registered after every entry-point plugin, so these fixtures take precedence over pytest-playwright's.
-    config.pluginmanager.import_plugin("harness.fixtures")
+    config.pluginmanager.import_plugin("harness.plugin.fixtures")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

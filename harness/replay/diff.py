@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from .errors import TelltaleError
+from harness.errors import TelltaleError
 
 RGBAImage = npt.NDArray[np.uint8]
 """An H x W x 4 uint8 array: red, green, blue, alpha."""

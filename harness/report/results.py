@@ -29,11 +29,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 
-from . import __version__
-from .leaks import fingerprint
-from .rules import MIN_VALUE_LENGTH, RULES, guarded_values
-from .redact import ENCODINGS_SEARCHED, PartKey, Redactor, keystroke_parts, mask_keystrokes
-from .runner import RunResult
+from harness import __version__
+from harness.privacy.leaks import fingerprint
+from harness.privacy.rules import MIN_VALUE_LENGTH, RULES, guarded_values
+from harness.privacy.redact import ENCODINGS_SEARCHED, PartKey, Redactor, keystroke_parts, mask_keystrokes
+from harness.run.runner import RunResult
 
 def protected_values(result: RunResult) -> list[str]:
     """Every value a run must never write in clear: typed text and declared secrets, longest first."""
@@ -296,7 +296,7 @@ def run_summary(result: RunResult, report_dir: Path) -> dict[str, Any]:
 
 
 def _visual_entries(result: RunResult, base: Path, report_dir: Path) -> dict[str, Any]:
-    from .visual import run_entries  # the visual checks import this module (redaction)
+    from harness.replay.visual import run_entries  # the visual checks import this module (redaction)
 
     return run_entries(result, base, report_dir)
 

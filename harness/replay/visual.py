@@ -24,9 +24,11 @@ from PIL import Image
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from . import baselines, heatmaps
-from .diff import RGBAImage, load_png, save_png
-from .fidelity import (
+from harness.replay import baselines
+
+from harness.replay import heatmaps
+from harness.replay.diff import RGBAImage, load_png, save_png
+from harness.replay.fidelity import (
     DIFF_THRESHOLD,
     FIDELITY_THRESHOLD,
     MASK_PAD_PX,
@@ -40,13 +42,13 @@ from .fidelity import (
     same_page,
     values_in,
 )
-from .frames import render_video
-from .replay import AssetResolver, MaskRegion, Replay
-from .results import redactor_for
-from .rules import MIN_VALUE_LENGTH
-from .runner import RunResult
-from .session import PageView, Session, decode_session
-from .timeline import Checkpoint
+from harness.replay.frames import render_video
+from harness.replay.page import AssetResolver, MaskRegion, Replay
+from harness.report.results import redactor_for
+from harness.privacy.rules import MIN_VALUE_LENGTH
+from harness.run.runner import RunResult
+from harness.replay.session import PageView, Session, decode_session
+from harness.run.timeline import Checkpoint
 
 VISUAL_JSON: Final = "visual.json"
 VIDEO: Final = "replay.webp"

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .replay import Replay, pointer_track
-from .session import PageView, Session
+from harness.replay.page import Replay, pointer_track
+from harness.replay.session import PageView, Session
 
 TRAIL_MS = 1000.0  # how much of the pointer's path the trail shows
 RIPPLE_MS = 600.0  # how long a click's ripple lasts

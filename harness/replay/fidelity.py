@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
-from .diff import RGBAImage, diff_images
-from .replay import Located, MaskRegion
+from harness.replay.diff import RGBAImage, diff_images
+from harness.replay.page import Located, MaskRegion
 
 FIDELITY_THRESHOLD: Final = 0.98
 """A checkpoint passes when at least this share of the unmasked pixels match. Same-browser replays of the bundled

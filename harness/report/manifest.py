@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, Literal
 
-from . import __version__
-from .errors import UsageError
+from harness import __version__
+from harness.errors import UsageError
 
 MANIFEST: Final = "manifest.json"
 FORMAT: Final = "telltale-manifest/1"

@@ -22,8 +22,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .errors import TelltaleError
-from .shipped import SCHEMA
+from harness.errors import TelltaleError
+from harness.resources import SCHEMA
 
 GZIP_MAGIC = b"\x1f\x8b"
 

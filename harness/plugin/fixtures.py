@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 
-from . import browsers
-from .capture import CaptureProxy, Recording, Tap, wait_for_quiet
-from .errors import BrowserLaunchError
-from .plugin import session_of
-from .timeline import Timeline
+from harness.run import browsers
+from harness.capture.proxy import CaptureProxy, Recording, Tap, wait_for_quiet
+from harness.errors import BrowserLaunchError
+from harness.plugin import session_of
+from harness.run.timeline import Timeline
 
 
 @dataclass
@@ -98,7 +98,7 @@ def telltale_snippet(pytestconfig: pytest.Config) -> str | None:
 @pytest.fixture
 def tracked_page(context: BrowserContext, capture: Capture, telltale_snippet: str | None) -> Page:
     """A page with the snippet injected before any page script, and its traffic captured at the wire."""
-    from .runner import instrument
+    from harness.run.runner import instrument
 
     instrument(context, lambda: capture.recording, capture.timeline, telltale_snippet)
     return context.new_page()
@@ -107,6 +107,6 @@ def tracked_page(context: BrowserContext, capture: Capture, telltale_snippet: st
 @pytest.fixture
 def privacy(capture: Capture) -> Any:
     """Runs the privacy rules over this test's capture: ``privacy.check(values)`` fails on any finding."""
-    from .rules import PrivacyCheck
+    from harness.privacy.rules import PrivacyCheck
 
     return PrivacyCheck(capture)
