@@ -32,7 +32,7 @@ from harness.pipeline import CA_DIR
 from harness.replay.frames import Clicks, FrameState, decode_png, draw_overlays
 from harness.replay.page import AssetResolver, Replay, pointer_track
 from harness.run.runner import Worker, run_scenario
-from harness.run.scenario import load_scenario
+from harness.run.loader import load_scenario
 from harness.replay.session import decode_session
 from harness.resources import SHIPPED_SNIPPET
 from harness.capture.site import Site

@@ -1,12 +1,13 @@
-"""Command line: ``telltale run|diff`` (also ``python -m harness``).
+"""Command line: ``telltale run|diff|verify|approve`` (also ``python -m harness``).
 
-Exit statuses are a contract for CI (see :class:`ExitStatus`). Errors are one line on stderr; ``--traceback``
-shows the full trace for the rare user who wants it.
+Exit statuses are a contract for CI (see :class:`ExitStatus`), the same for every command. Errors are one line
+on stderr; ``--traceback`` shows the full trace for the rare user who wants it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import sys
 import threading
@@ -14,25 +15,34 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
-from harness.run.browsers import BROWSER_NAMES, BrowserName
-from harness.errors import BrowserLaunchError, TelltaleError, UsageError
-from harness.run.runner import RunResult
-from harness.run.scenario import load_scenarios
-from harness.resources import SHIPPED_SNIPPET
+from harness import __version__
 from harness.capture.site import Site
+from harness.errors import BrowserLaunchError, TelltaleError, UsageError
+from harness.pipeline import RunPlan, execute
+from harness.replay import diff
+from harness.replay.baselines import approve
+from harness.replay.visual import VisualOptions, approvable
+from harness.report.html import write_report
+from harness.report.manifest import MANIFEST, clear_previous_report, digest, verify, write_manifest
+from harness.report.results import Invocation, write_results
+from harness.resources import SHIPPED_SNIPPET
+from harness.run.browsers import BROWSER_NAMES, BrowserName
+from harness.run.loader import load_scenarios
+from harness.run.snippet import read_snippet
+from harness.verdict import STATUSES, RunVerdict
 
 DEFAULT_SCENARIOS = "scenarios"
 DEFAULT_REPORT = "telltale-report"
 
 
 class ExitStatus(enum.IntEnum):
-    """What ``telltale`` exits with."""
+    """What ``telltale`` exits with, whatever the command."""
 
-    OK = 0  # every run passed
-    CHECK_FAILED = 1  # a privacy or visual check failed (or a step could not be carried out)
-    INVALID_INPUT = 2  # a scenario file or an option is invalid
+    OK = 0  # every run passed; the images match; the report verifies
+    CHECK_FAILED = 1  # a privacy or visual check failed (or a step could not be carried out); the images differ
+    INVALID_INPUT = 2  # a scenario file, an image or an option is invalid
     ENVIRONMENT = 3  # a browser cannot start
     INTERRUPTED = 130  # Ctrl-C
 
@@ -57,13 +67,14 @@ class Output:
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so usage errors follow the exit-status contract."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="telltale", description="Prove that trackers keep their privacy promises.")
     parser.add_argument("--traceback", action="store_true", help="show a full traceback on errors")
+    parser.add_argument("--version", action="version", version=f"telltale {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="run scenarios in real browsers and check every privacy rule")
@@ -79,8 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write every checkpoint's replay frame as its baseline (scenarios/baselines/<browser>/...)")
     run.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
-    diff = commands.add_parser("diff", help="compare two PNG images (pixelmatch semantics)", add_help=False)
-    diff.add_argument("rest", nargs=argparse.REMAINDER)
+    compare = commands.add_parser(
+        "diff", help="compare two PNG images (pixelmatch 7.2.0 semantics)",
+        description="Count the pixels that differ between two PNG images. The last line of output is the count. "
+                    "Exit 0: the images match; 1: they differ; 2: bad input.",
+    )
+    compare.add_argument("a", metavar="A.png", help="first image (the expected one)")
+    compare.add_argument("b", metavar="B.png", help="second image (the actual one)")
+    compare.add_argument("--threshold", type=float, default=0.1, help="0 to 1, smaller is stricter (0.1)")
+    compare.add_argument("--include-aa", action="store_true", help="count anti-aliased pixels as differences")
+    compare.add_argument("--alpha", type=float, default=0.1, help="opacity of A in the diff image (0.1)")
+    compare.add_argument("--out", metavar="DIFF.png", help="write the diff image here")
+    compare.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
     verify = commands.add_parser("verify", help="check a report folder against its manifest.json")
     verify.add_argument("dir", metavar="DIR", help="the report folder (the one holding manifest.json)")
@@ -114,25 +135,8 @@ def _snippet_path(args: argparse.Namespace) -> Path | None:
     return Path(args.snippet) if args.snippet else SHIPPED_SNIPPET
 
 
-def _read_snippet(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot read snippet {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"snippet {path} is not UTF-8 text") from None
-
-
 def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Run every scenario in every browser; write results.json, junit.xml and the report."""
-    from harness.pipeline import RunPlan, execute
-    from harness.report.manifest import clear_previous_report, digest, write_manifest
-    from harness.report.html import write_report
-    from harness.report.results import Invocation, write_results
-    from harness.replay.visual import VisualOptions
-
     paths = args.paths or [DEFAULT_SCENARIOS]
     for path in paths:
         if not Path(path).exists():
@@ -140,7 +144,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     if args.jobs < 1:
         raise UsageError(f"-j must be 1 or more, got {args.jobs}")
     snippet_path = _snippet_path(args)
-    snippet = _read_snippet(snippet_path)
+    snippet = read_snippet(snippet_path)
     site = _site_for(args, paths)
     found = load_scenarios(paths)
     for error in found.errors:
@@ -152,14 +156,14 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     shown_path = None if snippet_path is None else str(snippet_path)
     invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown_path, snippet)
     clear_previous_report(report_dir)
-    outcome = execute(plan, on_result=lambda r: output.line(_progress_line(r)))
+    outcome = execute(plan, on_verdict=lambda v: output.line(_progress_line(v)))
     for message in outcome.environment_errors:
         output.error(message)
     invalid = [str(e) for e in found.errors]
-    document = write_results(outcome.results, report_dir, invalid, invocation, outcome.environment_errors)
+    document = write_results(outcome.verdicts, report_dir, invalid, invocation, outcome.environment_errors)
     index = write_report(document, report_dir)
     manifest = write_manifest(report_dir)  # last: it covers every file written before it
-    _summary(outcome.results, output)
+    _summary(outcome.verdicts, output)
     output.line(f"report: {index}")
     output.line(f"manifest: {manifest} (sha256 {digest(manifest).sha256})")
     if outcome.environment_errors:
@@ -168,31 +172,31 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
         if not found.scenarios and not found.errors:
             output.error(f"no scenario files found in {', '.join(paths)}")
         return ExitStatus.INVALID_INPUT
-    if any(r.status != "passed" for r in outcome.results):
+    if any(v.status != "passed" for v in outcome.verdicts):
         return ExitStatus.CHECK_FAILED
     return ExitStatus.OK
 
 
-def _progress_line(result: RunResult) -> str:
-    from harness.replay import visual
-    from harness.report.results import finding_line, redactor_for
-
-    mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}[result.status]
+def _progress_line(verdict: RunVerdict) -> str:
+    result = verdict.result
+    mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}[verdict.status]
     line = f"{mark:5} {result.scenario.slug} [{result.browser}] {len(result.requests)} requests, {result.duration_ms / 1000:.1f}s"
-    if result.findings:
-        line += "\n      " + "\n      ".join(finding_line(f) for f in result.findings[:5])
-        if len(result.findings) > 5:
-            line += f"\n      ... and {len(result.findings) - 5} more"
+    findings = [finding.line() for finding in verdict.findings]
+    if findings:
+        line += "\n      " + "\n      ".join(findings[:5])
+        if len(findings) > 5:
+            line += f"\n      ... and {len(findings) - 5} more"
     if result.error:
         line += f"\n      {result.error}"
-    line += "".join(f"\n      {text}" for text in [visual.summary(result.run_dir), *result.visual_problems] if text)
-    return redactor_for(result).text(line)  # CI logs are kept: no typed value in clear there either
+    summary = verdict.visual.summary() if verdict.visual is not None else ""
+    line += "".join(f"\n      {text}" for text in [summary, *verdict.visual_problems] if text)
+    return verdict.protected.redactor.text(line)  # CI logs are kept: no typed value in clear there either
 
 
-def _summary(runs: list[RunResult], output: Output) -> None:
-    counts = {status: sum(r.status == status for r in runs) for status in ("passed", "failed", "error")}
-    scenarios = sorted({r.scenario.slug for r in runs})
-    browsers = sorted({r.browser for r in runs})
+def _summary(runs: list[RunVerdict], output: Output) -> None:
+    counts = {status: sum(v.status == status for v in runs) for status in STATUSES}
+    scenarios = sorted({v.result.scenario.slug for v in runs})
+    browsers = sorted({v.result.browser for v in runs})
     if runs:
         width = max(len(s) for s in scenarios)
         output.line("")
@@ -200,7 +204,7 @@ def _summary(runs: list[RunResult], output: Output) -> None:
         for slug in scenarios:
             cells = []
             for browser in browsers:
-                match = next((r for r in runs if r.scenario.slug == slug and r.browser == browser), None)
+                match = next((v for v in runs if v.result.scenario.slug == slug and v.result.browser == browser), None)
                 cells.append(f"{match.status if match else '-':8}")
             output.line(f"{slug:{width}}  " + "  ".join(cells))
     output.line(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors")
@@ -208,8 +212,6 @@ def _summary(runs: list[RunResult], output: Output) -> None:
 
 def command_verify(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Check a report folder against its manifest: one line per changed, missing or added file."""
-    from harness.report.manifest import MANIFEST, verify
-
     result = verify(Path(args.dir))
     for problem in result.problems:
         output.line(str(problem))
@@ -221,9 +223,6 @@ def command_verify(args: argparse.Namespace, output: Output) -> ExitStatus:
 
 def command_approve(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Accept the replay frames of a report whose baseline was new or failed: they become the baselines."""
-    from harness.replay.baselines import approve
-    from harness.replay.visual import approvable
-
     report = Path(args.dir)
     if not (report / "runs").is_dir():
         raise UsageError(f"{report} is not a report folder (no runs/ in it)")
@@ -234,13 +233,24 @@ def command_approve(args: argparse.Namespace, output: Output) -> ExitStatus:
     return ExitStatus.OK
 
 
-def command_diff(args: argparse.Namespace, output: Output) -> int:
-    from harness.replay import diff
+def command_diff(args: argparse.Namespace, output: Output) -> ExitStatus:
+    """Compare two PNGs; print a summary, then the number of differing pixels alone on the last line."""
+    a, b = diff.load_png(args.a), diff.load_png(args.b)
+    diff.check_same_size(a, b, args.a, args.b)
+    result = diff.diff_images(a, b, threshold=args.threshold, include_aa=args.include_aa, alpha=args.alpha)
+    if args.out:
+        try:
+            diff.save_png(args.out, result.image)
+        except OSError as error:
+            raise UsageError(f"cannot write {args.out}: {error.strerror or error}") from None
+        output.line(f"diff image: {args.out}")
+    output.line(f"{result.mismatched} of {result.total} pixels differ ({100 * result.ratio:.2f}%), "
+                f"{result.antialiased} anti-aliased")
+    output.line(str(result.mismatched))
+    return ExitStatus.OK if result.matches else ExitStatus.CHECK_FAILED
 
-    return diff.main(args.rest, stdout=output.out, stderr=output.err)
 
-
-COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
+COMMANDS: dict[str, Callable[[argparse.Namespace, Output], ExitStatus]] = {
     "run": command_run,
     "diff": command_diff,
     "verify": command_verify,
@@ -254,9 +264,17 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        if not argv:
+            parser.print_help(file=output.out)
+            return ExitStatus.INVALID_INPUT
+        try:
+            with contextlib.redirect_stdout(output.out):  # --help and --version print to the injected stream
+                args = parser.parse_args(argv)
+        except SystemExit as done:
+            return ExitStatus.OK if done.code in (0, None) else ExitStatus.INVALID_INPUT
         args.argv = argv  # the command as given, recorded in results.json to reproduce the run
-        return int(COMMANDS[args.command](args, output))
+        return COMMANDS[args.command](args, output)
     except KeyboardInterrupt:
         output.error("interrupted")
         return ExitStatus.INTERRUPTED

@@ -1,7 +1,11 @@
-"""Running a plan of scenarios × browsers: one browser per worker, workers in threads, results as they come.
+"""The one pipeline from a scenario to a verdict, for the CLI and the pytest plugin alike.
 
-Playwright's sync API is not thread-safe, so each worker thread owns its own Playwright, proxy and browser.
-A browser that cannot start fails only its own runs; every other run still completes and is reported.
+:func:`run_one` runs a scenario in a worker's browser, judges it (privacy rules, then the visual checks in the
+same browser) and writes the run's own evidence files. Nothing it meets loses the run: a browser that dies, a
+rule that raises, a replay that fails all end up in the verdict. :func:`execute` runs a whole plan of
+scenarios × browsers: one browser per worker, workers in threads (Playwright's sync API is not thread-safe, so
+each thread owns its Playwright, its tap of the proxy and its browser); a browser that cannot start fails only
+its own runs.
 """
 
 from __future__ import annotations
@@ -13,15 +17,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from harness.run.browsers import BrowserName
 from harness.capture.proxy import CaptureProxy
-from harness.errors import BrowserLaunchError
-from harness.run.runner import RunResult, Worker, run_scenario
-from harness.run.scenario import Scenario
 from harness.capture.site import Site
+from harness.errors import BrowserLaunchError
+from harness.privacy.protected import ProtectedValues
+from harness.privacy.rules import evaluate
 from harness.replay.visual import VisualOptions, aggregate_heatmaps, check_run
+from harness.report.results import write_run_files
+from harness.run.browsers import BrowserName
+from harness.run.result import RunResult
+from harness.run.runner import Worker, run_scenario
+from harness.run.scenario import Scenario
+from harness.verdict import RunVerdict
 
 CA_DIR = Path(tempfile.gettempdir()) / "telltale-ca"
 
@@ -41,23 +51,44 @@ class RunPlan:
 
 @dataclass
 class Outcome:
-    results: list[RunResult] = field(default_factory=list)
+    verdicts: list[RunVerdict] = field(default_factory=list)
     environment_errors: list[str] = field(default_factory=list)
-
-
-def apply_rules(result: RunResult) -> None:
-    """Turn a run's captured data into findings (the privacy rules)."""
-    from harness.privacy.rules import evaluate
-
-    result.findings = list(evaluate(result))
 
 
 def run_dir_for(report_dir: Path, scenario: Scenario, browser: str) -> Path:
     return report_dir / "runs" / f"{scenario.slug}-{browser}"
 
 
-def execute(plan: RunPlan, on_result: Callable[[RunResult], None] = lambda r: None) -> Outcome:
-    """Run the plan; ``on_result`` is called (from worker threads, serialised) as each run ends."""
+def judge(result: RunResult, browser: Browser | None, visual: VisualOptions) -> RunVerdict:
+    """Apply the privacy rules, then the visual checks in ``browser`` (the one the run used), then write the
+    run's evidence files. A bug in a rule or a replay becomes the run's error or a visual problem, never lost."""
+    protected = ProtectedValues.of(result)
+    verdict = RunVerdict(result, protected)
+    try:
+        verdict.findings = evaluate(result, protected)
+    except Exception as error:  # noqa: BLE001 - a bug in a rule must not lose the run's results
+        result.error = f"{result.scenario.file}: the privacy rules failed: {type(error).__name__}: {error}"
+    if browser is not None:
+        verdict.visual = check_run(result, protected, browser, visual)
+    write_run_files(verdict)
+    return verdict
+
+
+def run_one(
+    worker: Worker, scenario: Scenario, snippet: str | None, report_dir: Path, site: Site, visual: VisualOptions
+) -> RunVerdict:
+    """Run ``scenario`` in the worker's browser and judge it."""
+    run_dir = run_dir_for(report_dir, scenario, worker.browser_name)
+    try:
+        result = run_scenario(worker, scenario, snippet, run_dir, site)
+    except PlaywrightError as error:
+        message = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
+        result = RunResult.broken(scenario, worker.browser_name, run_dir, message)
+    return judge(result, worker.browser, visual)
+
+
+def execute(plan: RunPlan, on_verdict: Callable[[RunVerdict], None] = lambda v: None) -> Outcome:
+    """Run the plan; ``on_verdict`` is called (from worker threads, serialised) as each run ends."""
     outcome = Outcome()
     if not plan.scenarios:
         return outcome
@@ -70,16 +101,19 @@ def execute(plan: RunPlan, on_result: Callable[[RunResult], None] = lambda r: No
         for scenario in plan.scenarios:
             work.put(scenario)
         for _ in range(per_browser):
-            args = (plan, browser, proxy, work, outcome, lock, on_result)
+            args = (plan, browser, proxy, work, outcome, lock, on_verdict)
             threads.append(threading.Thread(target=_work, args=args, daemon=True))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    order: dict[tuple[str, str], int] = {(s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)}
-    outcome.results.sort(key=lambda r: order.get((r.scenario.file, r.browser), 0))
+    order: dict[tuple[str, str], int] = {
+        (s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)
+    }
+    outcome.verdicts.sort(key=lambda v: order.get((v.result.scenario.file, v.result.browser), 0))
     if plan.visual.heatmaps:
-        aggregate_heatmaps([r.run_dir for r in outcome.results], plan.report_dir)
+        documents = [(v.result.run_dir, v.visual.document) for v in outcome.verdicts if v.visual is not None]
+        aggregate_heatmaps(documents, plan.report_dir)
     return outcome
 
 
@@ -90,7 +124,7 @@ def _work(
     work: queue.Queue[Scenario],
     outcome: Outcome,
     lock: threading.Lock,
-    on_result: Callable[[RunResult], None],
+    on_verdict: Callable[[RunVerdict], None],
 ) -> None:
     tap = proxy.open_tap(plan.site)
     try:
@@ -100,21 +134,10 @@ def _work(
                     scenario = work.get_nowait()
                 except queue.Empty:
                     return
-                run_dir = run_dir_for(plan.report_dir, scenario, browser)
-                try:
-                    result = run_scenario(worker, scenario, plan.snippet, run_dir, plan.site)
-                except PlaywrightError as error:
-                    message = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
-                    result = RunResult.broken(scenario, browser, run_dir, message)
-                try:
-                    apply_rules(result)
-                except Exception as error:  # a bug in a rule must not lose the run's results
-                    result.error = f"{scenario.file}: the privacy rules failed: {type(error).__name__}: {error}"
-                if worker.browser is not None:
-                    check_run(result, worker.browser, plan.visual)  # replayed in the browser the run used
+                verdict = run_one(worker, scenario, plan.snippet, plan.report_dir, plan.site, plan.visual)
                 with lock:
-                    outcome.results.append(result)
-                    on_result(result)
+                    outcome.verdicts.append(verdict)
+                    on_verdict(verdict)
     except BrowserLaunchError as error:
         with lock:
             if str(error) not in outcome.environment_errors:

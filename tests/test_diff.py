@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from harness.replay import diff as diffmod
-from harness.replay.diff import DiffInputError, DiffResult, ExitCode, diff_images, load_png, main, save_png
+from harness.cli import ExitStatus, main
+from harness.replay.diff import DiffInputError, DiffResult, diff_images, load_png, save_png
 
 DATA = Path(__file__).parent / "data" / "diff"
 
@@ -294,18 +295,18 @@ def test_load_png_refuses_other_formats(tmp_path: Path) -> None:
 
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
+    code = main(["diff", *argv], stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
 def test_cli_exits_0_and_prints_0_when_images_match() -> None:
     code, out, err = run(str(DATA / "tiny.a.png"), str(DATA / "tiny.a.png"))
-    assert (code, out.splitlines()[-1], err) == (ExitCode.MATCH, "0", "")
+    assert (code, out.splitlines()[-1], err) == (ExitStatus.OK, "0", "")
 
 
 def test_cli_exits_1_and_prints_the_count_last_when_images_differ() -> None:
     code, out, err = run(str(DATA / "tiny.a.png"), str(DATA / "tiny.b.png"))
-    assert (code, err) == (ExitCode.DIFFERENT, "")
+    assert (code, err) == (ExitStatus.CHECK_FAILED, "")
     assert out.splitlines()[-1] == str(EXPECTED["tiny"][DEFAULTS])
 
 
@@ -331,23 +332,23 @@ def test_cli_writes_the_diff_image(tmp_path: Path) -> None:
 
 def test_cli_missing_file_exits_2_with_one_line() -> None:
     code, out, err = run(str(DATA / "nope.png"), str(DATA / "tiny.b.png"))
-    assert (code, out) == (ExitCode.BAD_INPUT, "")
-    assert err == f"error: no such file: {DATA / 'nope.png'}\n"
+    assert (code, out) == (ExitStatus.INVALID_INPUT, "")
+    assert err == f"telltale: error: no such file: {DATA / 'nope.png'}\n"
 
 
 def test_cli_size_mismatch_names_both_sizes() -> None:
     a, b = str(DATA / "tiny.a.png"), str(DATA / "shapes.b.png")
     code, out, err = run(a, b)
-    assert (code, out) == (ExitCode.BAD_INPUT, "")
-    assert err == f"error: image sizes differ: {a} is 24x14, {b} is 96x64\n"
+    assert (code, out) == (ExitStatus.INVALID_INPUT, "")
+    assert err == f"telltale: error: image sizes differ: {a} is 24x14, {b} is 96x64\n"
 
 
 def test_cli_undecodable_png_exits_2(tmp_path: Path) -> None:
     broken = tmp_path / "broken.png"
     broken.write_bytes((DATA / "tiny.a.png").read_bytes()[:60])
     code, _, err = run(str(broken), str(DATA / "tiny.a.png"))
-    assert code == ExitCode.BAD_INPUT
-    assert err.startswith(f"error: cannot decode PNG {broken}") and err.count("\n") == 1
+    assert code == ExitStatus.INVALID_INPUT
+    assert err.startswith(f"telltale: error: cannot decode PNG {broken}") and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -356,20 +357,20 @@ def test_cli_undecodable_png_exits_2(tmp_path: Path) -> None:
 )
 def test_cli_usage_errors_exit_2_with_one_line(argv: list[str]) -> None:
     code, out, err = run(*argv)
-    assert (code, out) == (ExitCode.BAD_INPUT, "")
-    assert err.startswith("error: python -m harness diff: ") and err.count("\n") == 1
+    assert (code, out) == (ExitStatus.INVALID_INPUT, "")
+    assert err.startswith("telltale: error: ") and err.count("\n") == 1
 
 
 def test_cli_threshold_out_of_range_exits_2() -> None:
     code, _, err = run(str(DATA / "tiny.a.png"), str(DATA / "tiny.b.png"), "--threshold", "3")
-    assert code == ExitCode.BAD_INPUT
-    assert err == "error: threshold: expected a number from 0 to 1, got 3.0\n"
+    assert code == ExitStatus.INVALID_INPUT
+    assert err == "telltale: error: threshold: expected a number from 0 to 1, got 3.0\n"
 
 
 def test_cli_help_goes_to_stdout() -> None:
     code, out, err = run("--help")
     assert (code, err) == (0, "")
-    assert out.startswith("usage: python -m harness diff") and "--include-aa" in out
+    assert out.startswith("usage: telltale diff") and "--include-aa" in out
 
 
 def test_diff_result_is_frozen() -> None:

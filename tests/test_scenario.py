@@ -9,7 +9,8 @@ import pytest
 
 from harness.cli import ExitStatus, main
 from harness.errors import ScenarioError
-from harness.run.scenario import CANARY_KINDS, expand_canaries, load_scenario, load_scenarios
+from harness.run.loader import load_scenario, load_scenarios
+from harness.run.scenario import CANARY_KINDS, expand_canaries
 
 HEADER = "name: t\nstart: https://shop.test/\n"
 

@@ -377,11 +377,6 @@ class CaptureProxy:
             self._thread.join(10)
         self._thread = None
 
-    @property
-    def ca_cert(self) -> Path:
-        """The PEM certificate of the CA that signs every site's certificate."""
-        return self.confdir / "mitmproxy-ca-cert.pem"
-
     def _serve(self) -> None:
         try:
             asyncio.run(self._main())

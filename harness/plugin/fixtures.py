@@ -7,17 +7,20 @@ the overrides of ``playwright``, ``browser_type_launch_args`` and ``browser_cont
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 
-from harness.run import browsers
-from harness.capture.proxy import CaptureProxy, Recording, Tap, wait_for_quiet
+from harness.capture.proxy import CapturedRequest, CaptureProxy, Recording, Tap, WebSocketFrame, wait_for_quiet
 from harness.errors import BrowserLaunchError
-from harness.plugin import session_of
+from harness.plugin.session import session_of
+from harness.privacy.protected import Guarded
+from harness.privacy.rules import Evidence, Finding, evaluate_evidence
+from harness.run import browsers
+from harness.run.runner import instrument
 from harness.run.timeline import Timeline
 
 
@@ -30,11 +33,11 @@ class Capture:
     timeline: Timeline
 
     @property
-    def requests(self) -> list[Any]:
+    def requests(self) -> list[CapturedRequest]:
         return self.recording.requests
 
     @property
-    def frames(self) -> list[Any]:
+    def frames(self) -> list[WebSocketFrame]:
         return self.recording.frames
 
     def __repr__(self) -> str:
@@ -44,6 +47,31 @@ class Capture:
         """Wait until the network is quiet (bounded), then return self."""
         wait_for_quiet(self.recording)
         return self
+
+
+class PrivacyCheck:
+    """The ``privacy`` fixture: runs the rules over a test's capture for the values a test names."""
+
+    def __init__(self, capture: Capture) -> None:
+        self.capture = capture
+
+    def findings(self, sensitive: Iterable[str] = (), shown: Iterable[str] = (), optouts: Iterable[float] = ()) -> list[Finding]:
+        """Findings for ``sensitive`` values (never to be sent) and ``shown`` ones, over everything captured."""
+        guarded = [Guarded(v, f"value {i + 1}", "declared sensitive by the test", "text", True, False, "", 0.0)
+                   for i, v in enumerate(sensitive)]
+        guarded += [Guarded(v, f"shown {i + 1}", "shown inside a sensitive element", "shown", True, True, "", 0.0)
+                    for i, v in enumerate(shown)]
+        evidence = Evidence(
+            self.capture.requests, self.capture.frames, [], guarded, self.capture.timeline.submits, list(optouts),
+        )
+        return evaluate_evidence(evidence)
+
+    def check(self, sensitive: Iterable[str] = (), shown: Iterable[str] = (), optouts: Iterable[float] = ()) -> None:
+        """Fail the test with one line per finding if any protected value left the page."""
+        __tracebackhide__ = True  # the failure is the findings, not this frame (whose locals hold the values)
+        found = self.findings(sensitive, shown, optouts)
+        if found:
+            raise AssertionError("privacy findings:\n" + "\n".join(f.line() for f in found))
 
 
 @pytest.fixture(scope="session")
@@ -98,15 +126,11 @@ def telltale_snippet(pytestconfig: pytest.Config) -> str | None:
 @pytest.fixture
 def tracked_page(context: BrowserContext, capture: Capture, telltale_snippet: str | None) -> Page:
     """A page with the snippet injected before any page script, and its traffic captured at the wire."""
-    from harness.run.runner import instrument
-
     instrument(context, lambda: capture.recording, capture.timeline, telltale_snippet)
     return context.new_page()
 
 
 @pytest.fixture
-def privacy(capture: Capture) -> Any:
+def privacy(capture: Capture) -> PrivacyCheck:
     """Runs the privacy rules over this test's capture: ``privacy.check(values)`` fails on any finding."""
-    from harness.privacy.rules import PrivacyCheck
-
     return PrivacyCheck(capture)

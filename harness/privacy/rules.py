@@ -14,22 +14,43 @@ from __future__ import annotations
 
 import dataclasses
 import secrets as _random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, TypedDict
 from urllib.parse import urlsplit
 
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
-from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
-from harness.privacy.redact import Redactor
 from harness.capture.site import Site
+from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
+from harness.privacy.protected import Guarded, ProtectedValues
+from harness.privacy.redact import Redactor
+from harness.run.result import RunResult
 from harness.run.storage import StorageSnapshot
-from harness.run.timeline import Submit, TypedValue
+from harness.run.timeline import Submit
 
 Rule = Literal["never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret"]
 RULES: tuple[Rule, ...] = ("never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret")
-MIN_VALUE_LENGTH = 4  # shorter typed text cannot be told apart from coincidence
 SUBMIT_NAVIGATION_WINDOW_MS = 10_000  # a form's own request follows its submit event within this
+
+
+class FindingDocument(TypedDict):
+    """A finding in ``results.json`` (see docs/results.schema.json)."""
+
+    rule: Rule
+    field: str
+    reason: str
+    value_kind: str
+    channel: str
+    encoding: str
+    url: str
+    where: str
+    variant: str
+    t_ms: float
+    since_submit_ms: float | None
+    when: str
+    fingerprint: str
+    excerpt: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -58,7 +79,7 @@ class Finding:
         side = "before" if self.since_submit_ms < 0 else "after"
         return f"{abs(self.since_submit_ms):.0f} ms {side} submit"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FindingDocument:
         return {
             "rule": self.rule,
             "field": self.field,
@@ -91,20 +112,6 @@ class Finding:
         )
 
 
-@dataclass(frozen=True)
-class Guarded:
-    """A value under a rule: typed into a field, or shown by the page."""
-
-    value: str = field(repr=False)
-    field: str
-    reason: str
-    kind: str
-    sensitive: bool
-    shown: bool
-    form: str
-    typed_ms: float
-
-
 @dataclass
 class Evidence:
     """Everything the rules look at for one run."""
@@ -127,21 +134,6 @@ def _encoding(chain: tuple[str, ...]) -> str:
 def _destination(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def guarded_values(typed: Iterable[TypedValue], secrets: dict[str, str], shown: set[str], kinds: dict[str, str]) -> list[Guarded]:
-    """The values of a run under a rule: what was typed (first classification sticks) and what was shown."""
-    found: dict[str, Guarded] = {}
-    for entry in typed:
-        if len(entry.value) < MIN_VALUE_LENGTH or entry.value in found:
-            continue
-        kind = kinds.get(entry.secret, "text") if entry.secret else "text"
-        found[entry.value] = Guarded(entry.value, entry.selector, entry.reason, kind, entry.sensitive, False, entry.form, entry.t_ms)
-    for name in shown:
-        value = secrets[name]
-        if len(value) >= MIN_VALUE_LENGTH and value not in found:
-            found[value] = Guarded(value, name, "shown inside a sensitive element", kinds.get(name, name), True, True, "", 0.0)
-    return list(found.values())
 
 
 def _is_site_traffic(
@@ -246,16 +238,10 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
     if judge.first_optout is not None:
         for request in tracker_requests:
             if request.t_ms > judge.first_optout:
-                findings.append(Finding(
-                    "opt-out", "-", "sent after the visitor opted out", "activity", request.channel, "plain",
-                    _destination(request.url), request.method, "any", request.t_ms, None, "", "",
-                ))
+                findings.append(_opt_out_finding(request.channel, request.url, request.method, request.t_ms))
         for frame in sent_frames:
             if frame.t_ms > judge.first_optout:
-                findings.append(Finding(
-                    "opt-out", "-", "sent after the visitor opted out", "activity", "websocket", "plain",
-                    _destination(frame.url), "frame", "any", frame.t_ms, None, "", "",
-                ))
+                findings.append(_opt_out_finding("websocket", frame.url, "frame", frame.t_ms))
 
     if scanner is not None:
         for request in tracker_requests:
@@ -271,6 +257,15 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
         redactor = Redactor([g.value for g in evidence.guarded], evidence.key)
         findings = [dataclasses.replace(f, url=redactor.text(f.url)) for f in findings]
     return _merge(findings)
+
+
+def _opt_out_finding(channel: str, url: str, where: str, t_ms: float) -> Finding:
+    """Anything the tracker sent after the visitor opted out: no value involved, the sending itself is the leak."""
+    return Finding(
+        rule="opt-out", field="-", reason="sent after the visitor opted out", value_kind="activity", channel=channel,
+        encoding="plain", url=_destination(url), where=where, variant="any", t_ms=t_ms, since_submit_ms=None,
+        fingerprint="", excerpt="",
+    )
 
 
 def _judge_hit(judge: _Judge, hit: Hit, channel: str, url: str, where: str, t_ms: float) -> list[Finding]:
@@ -332,51 +327,23 @@ def _merge(findings: list[Finding]) -> list[Finding]:
         key = (finding.rule, finding.field, finding.channel, finding.encoding, finding.url, finding.where.split(" over ")[0], family)
         if key in merged:
             first = merged[key]
-            merged[key] = Finding(**{**first.__dict__, "count": first.count + 1})
+            merged[key] = dataclasses.replace(first, count=first.count + 1)
         else:
             merged[key] = finding
     return list(merged.values())
 
 
-def evaluate(result: Any) -> list[Finding]:
-    """Findings for one scenario run (a :class:`harness.runner.RunResult`)."""
-    scenario = result.scenario
-    shown = {s.name for s in scenario.secrets if s.shown}
-    kinds = {s.name: s.kind for s in scenario.secrets}
+def evaluate(result: RunResult, protected: ProtectedValues) -> list[Finding]:
+    """Findings for one scenario run, over its protected values."""
     evidence = Evidence(
         requests=result.recording.requests,
         frames=result.recording.frames,
         storage=result.storage,
-        guarded=guarded_values(result.timeline.typed, result.values, shown, kinds),
+        guarded=protected.guarded,
         submits=result.timeline.submits,
         optouts=result.timeline.optouts,
-        site_api=scenario.site_api,
-        site=getattr(result, "site", None),
-        key=result.fingerprint_key,
+        site_api=result.scenario.site_api,
+        site=result.site,
+        key=protected.key,
     )
     return evaluate_evidence(evidence)
-
-
-class PrivacyCheck:
-    """The ``privacy`` fixture: runs the rules over a test's capture for the values a test names."""
-
-    def __init__(self, capture: Any) -> None:
-        self.capture = capture
-
-    def findings(self, sensitive: Iterable[str] = (), shown: Iterable[str] = (), optouts: Iterable[float] = ()) -> list[Finding]:
-        """Findings for ``sensitive`` values (never to be sent) and ``shown`` ones, over everything captured."""
-        guarded = [Guarded(v, f"value {i + 1}", "declared sensitive by the test", "text", True, False, "", 0.0)
-                   for i, v in enumerate(sensitive)]
-        guarded += [Guarded(v, f"shown {i + 1}", "shown inside a sensitive element", "shown", True, True, "", 0.0)
-                    for i, v in enumerate(shown)]
-        evidence = Evidence(
-            self.capture.requests, self.capture.frames, [], guarded, self.capture.timeline.submits, list(optouts),
-        )
-        return evaluate_evidence(evidence)
-
-    def check(self, sensitive: Iterable[str] = (), shown: Iterable[str] = (), optouts: Iterable[float] = ()) -> None:
-        """Fail the test with one line per finding if any protected value left the page."""
-        __tracebackhide__ = True  # the failure is the findings, not this frame (whose locals hold the values)
-        found = self.findings(sensitive, shown, optouts)
-        if found:
-            raise AssertionError("privacy findings:\n" + "\n".join(f.line() for f in found))

@@ -14,7 +14,7 @@ the threshold, a chunk at a time, judging opaque pixels by an exact integer luma
 and, where candidates cluster, computing per-pixel facts once over their bounding box instead
 of once per neighbour. Whole-image passes go in slices so that scratch memory is reused.
 
-``python -m harness diff A.png B.png`` is ``main()`` below.
+``telltale diff A.png B.png`` (:mod:`harness.cli`) is its command line.
 """
 
 from __future__ import annotations
@@ -67,15 +67,6 @@ _MIN_MEAN_RUN: Final = 4
 
 class DiffInputError(TelltaleError, ValueError):
     """The images or options given to the diff cannot be compared (wrong shape, size, file...)."""
-
-
-class ExitCode(enum.IntEnum):
-    """Exit status of ``python -m harness diff``."""
-
-    MATCH = 0
-    DIFFERENT = 1
-    BAD_INPUT = 2
-    INTERRUPTED = 130
 
 
 @dataclass(frozen=True, eq=False)
@@ -700,86 +691,3 @@ def load_png(path: str | Path) -> RGBAImage:
 def save_png(path: str | Path, image: RGBAImage) -> None:
     """Write an H x W x 4 uint8 RGBA array as a PNG file."""
     Image.fromarray(_check_image(image, "to save")).save(Path(path), format="PNG")
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of printing to sys.stderr and exiting, so main() keeps
-    control of its streams and exit code."""
-
-    def error(self, message: str) -> NoReturn:
-        raise DiffInputError(f"{self.prog}: {message}")
-
-
-def _parser() -> _Parser:
-    parser = _Parser(
-        prog="python -m harness diff",
-        description="Count the pixels that differ between two PNG images (pixelmatch 7.2.0 "
-        "semantics). The last line of output is the count. Exit 0: images match; "
-        "1: they differ; 2: bad input.",
-        add_help=False,
-    )
-    parser.add_argument("a", metavar="A.png", help="first image (the expected one)")
-    parser.add_argument("b", metavar="B.png", help="second image (the actual one)")
-    parser.add_argument(
-        "--threshold", type=float, default=0.1, help="0 to 1, smaller is stricter (0.1)"
-    )
-    parser.add_argument(
-        "--include-aa", action="store_true", help="count anti-aliased pixels as differences"
-    )
-    parser.add_argument(
-        "--alpha", type=float, default=0.1, help="opacity of A in the diff image (0.1)"
-    )
-    parser.add_argument("--out", metavar="DIFF.png", help="write the diff image here")
-    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
-    return parser
-
-
-def main(
-    argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
-) -> int:
-    """``python -m harness diff A.png B.png [--threshold T] [--include-aa] [--alpha A]
-    [--out DIFF.png]``: compare two PNGs.
-
-    Prints a summary, then the number of differing pixels alone on the last line. Returns 0 when
-    no pixel differs, 1 when some do, 2 on bad input (a one-line message on stderr), 130 on
-    Ctrl-C.
-    """
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
-    parser = _parser()
-    args_list = sys.argv[1:] if argv is None else argv
-    if "-h" in args_list or "--help" in args_list:
-        parser.print_help(file=out)
-        return ExitCode.MATCH
-    try:
-        args = parser.parse_args(args_list)
-        a = load_png(args.a)
-        b = load_png(args.b)
-        check_same_size(a, b, args.a, args.b)
-        result = diff_images(a, b, threshold=args.threshold, include_aa=args.include_aa,
-                             alpha=args.alpha)
-        if args.out:
-            try:
-                save_png(args.out, result.image)
-            except OSError as exc:
-                raise DiffInputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-            print(f"diff image: {args.out}", file=out)
-    except DiffInputError as exc:
-        print(f"error: {exc}", file=err)
-        return ExitCode.BAD_INPUT
-    except KeyboardInterrupt:
-        return ExitCode.INTERRUPTED
-    print(
-        f"{result.mismatched} of {result.total} pixels differ ({100 * result.ratio:.2f}%), "
-        f"{result.antialiased} anti-aliased",
-        file=out,
-    )
-    print(result.mismatched, file=out)
-    return ExitCode.MATCH if result.matches else ExitCode.DIFFERENT
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,6 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.replay.diff import RGBAImage, diff_images
+from harness.privacy.leaks import Protected
+from harness.replay.documents import FieldDocument, RedactionDocument
 from harness.replay.page import Located, MaskRegion
 
 FIDELITY_THRESHOLD: Final = 0.98
@@ -112,7 +114,7 @@ class FieldEvidence:
         """Hidden in the replay where the visitor saw it (vacuously true when it is off screen)."""
         return not self.on_screen or (self.covered >= COVERED and self.replay_empty and self.live_differs > 0)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FieldDocument:
         return {
             "field": self.selector, "secret": self.secret, "on_screen": self.on_screen,
             "covered": round(self.covered, 4), "replay_empty": self.replay_empty,
@@ -147,19 +149,11 @@ class Redaction:
         )
         return head + (f"; typed fields on screen: {fields}" if fields else "")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> RedactionDocument:
         return {
             "status": self.status, "values_checked": self.values_checked, "found": list(self.found),
             "regions": self.regions, "fields": [f.to_json() for f in self.fields],
         }
-
-
-@dataclass(frozen=True)
-class Protected:
-    """A protected value and the name a report may use for it."""
-
-    value: str = field(repr=False)
-    name: str
 
 
 def same_page(a: str, b: str) -> bool:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from harness.capture.proxy import CapturedRequest, Recording
 from harness.replay.events import Batch, BatchError, Event, decode_batch, problems
 from harness.capture.site import COLLECTOR_PATH
+from harness.replay.documents import SessionDocument
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Session:
     def events(self) -> int:
         return sum(len(p.events) for p in self.pages)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> SessionDocument:
         """A summary for results (no recorded content)."""
         return {
             "batches": self.batches,

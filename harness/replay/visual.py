@@ -6,9 +6,9 @@ screenshot was taken, in the same browser; the frame is compared with the live s
 per-browser baseline (:mod:`harness.baselines`). Then come a heatmap set per page (:mod:`harness.heatmaps`) and the
 session video (:mod:`harness.frames`).
 
-Everything lands in the run's folder and in ``visual.json`` there (redacted like every other run file), which
-``results.json`` entries are built from (:func:`run_entries`). A replay that fails never loses the run: the error
-is recorded and the checkpoints say so.
+Everything lands in the run's folder, and the outcome (:class:`VisualOutcome`, redacted like every other run
+file) is returned to the pipeline and kept as ``visual.json`` for ``telltale approve``. A replay that fails never
+loses the run: the error is recorded and the checkpoints say so.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from PIL import Image
 from playwright.sync_api import Browser
@@ -33,7 +33,6 @@ from harness.replay.fidelity import (
     FIDELITY_THRESHOLD,
     MASK_PAD_PX,
     FieldEvidence,
-    Protected,
     Redaction,
     compare,
     field_evidence,
@@ -42,12 +41,12 @@ from harness.replay.fidelity import (
     same_page,
     values_in,
 )
+from harness.privacy.protected import ProtectedValues
+from harness.replay.documents import CheckpointEntry, HeatmapEntry, VisualDocument
 from harness.replay.frames import render_video
 from harness.replay.page import AssetResolver, MaskRegion, Replay
-from harness.report.results import redactor_for
-from harness.privacy.rules import MIN_VALUE_LENGTH
-from harness.run.runner import RunResult
 from harness.replay.session import PageView, Session, decode_session
+from harness.run.result import RunResult
 from harness.run.timeline import Checkpoint
 
 VISUAL_JSON: Final = "visual.json"
@@ -65,12 +64,21 @@ class VisualOptions:
     heatmaps: bool = True
 
 
-def protected(result: RunResult) -> list[Protected]:
-    """The run's protected values (typed text, declared secrets) with the names a report may use for them."""
-    named: dict[str, str] = {v: name for name, v in result.values.items()}
-    for typed in result.timeline.typed:
-        named.setdefault(typed.value, typed.secret or f"text typed at step {typed.step}")
-    return [Protected(v, n) for v, n in named.items() if len(v) >= MIN_VALUE_LENGTH]
+@dataclass(frozen=True)
+class VisualOutcome:
+    """The visual checks of one run: its redacted ``visual.json`` document and one line per failed check."""
+
+    document: VisualDocument
+    problems: tuple[str, ...]
+
+    def summary(self) -> str:
+        """A short line for progress output: fidelity per checkpoint and baseline outcomes."""
+        parts = []
+        for c in self.document.get("checkpoints", []):
+            score = f"{c['fidelity']:.3f}" if "fidelity" in c else c.get("status", "")
+            flag = f" [{c['baseline']}]" if c.get("baseline") not in (None, "matched") else ""
+            parts.append(f"{c.get('name')} {score}{flag}")
+        return "replay: " + ", ".join(parts) if parts else ""
 
 
 def _checkpoint_moments(result: RunResult) -> list[tuple[Checkpoint, float]]:
@@ -92,17 +100,19 @@ def _recorded_view(result: RunResult, session: Session, t_ms: float) -> PageView
 class _RunChecks:
     """The visual checks of one run, in one replay page."""
 
-    def __init__(self, result: RunResult, replay: Replay, session: Session, options: VisualOptions) -> None:
+    def __init__(
+        self, result: RunResult, protected: ProtectedValues, replay: Replay, session: Session, options: VisualOptions
+    ) -> None:
         self.result, self.replay, self.session, self.options = result, replay, session, options
-        self.protected = protected(result)
+        self.protected = protected.checked()
         self.run_dir = result.run_dir
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.run_dir).as_posix()
 
-    def checkpoint(self, checkpoint: Checkpoint, t_ms: float) -> dict[str, Any]:
+    def checkpoint(self, checkpoint: Checkpoint, t_ms: float) -> CheckpointEntry:
         """Replay one checkpoint's moment and check it: fidelity, redaction, baseline."""
-        entry: dict[str, Any] = {"name": checkpoint.name, "t_ms": round(checkpoint.t_ms, 1), "live": checkpoint.live,
+        entry: CheckpointEntry = {"name": checkpoint.name, "t_ms": round(checkpoint.t_ms, 1), "live": checkpoint.live,
                                  "replay_t_ms": round(t_ms, 1)}
         view = _recorded_view(self.result, self.session, t_ms)
         if view is None:
@@ -111,8 +121,8 @@ class _RunChecks:
         frame = self.run_dir / "checkpoints" / f"{checkpoint.name}-replay.png"
         self.replay.screenshot(frame)
         regions = self.replay.masks()
-        entry.update(replay=self.rel(frame), page=view.url, masked_regions=len(regions),
-                     inferred_scrolls=self.replay.inferred_scrolls)
+        entry.update({"replay": self.rel(frame), "page": view.url, "masked_regions": len(regions),
+                      "inferred_scrolls": self.replay.inferred_scrolls})
         problems = self.against_live(entry, view, checkpoint, frame, regions) + self.against_baseline(entry, frame)
         entry["status"] = "failed" if problems else "passed"
         if problems:
@@ -120,7 +130,7 @@ class _RunChecks:
         return entry
 
     def against_live(
-        self, entry: dict[str, Any], view: PageView, checkpoint: Checkpoint, frame: Path, regions: list[MaskRegion]
+        self, entry: CheckpointEntry, view: PageView, checkpoint: Checkpoint, frame: Path, regions: list[MaskRegion]
     ) -> list[str]:
         """Fidelity outside the masks and redaction inside them, into ``entry``; the problems found."""
         live, shown = load_png(self.run_dir / checkpoint.live), load_png(frame)
@@ -130,27 +140,32 @@ class _RunChecks:
         fidelity = compare(live, shown, regions)
         diff = self.run_dir / "checkpoints" / f"{checkpoint.name}-diff.png"
         save_png(diff, fidelity.image)
-        entry.update(diff=self.rel(diff), fidelity=round(fidelity.score, 6), mismatch_ratio=round(fidelity.ratio, 6),
-                     mismatched_px=fidelity.mismatched, masked_px=fidelity.masked)
+        entry.update({"diff": self.rel(diff), "fidelity": round(fidelity.score, 6),
+                      "mismatch_ratio": round(fidelity.ratio, 6), "mismatched_px": fidelity.mismatched,
+                      "masked_px": fidelity.masked})
         if not fidelity.passed:
             problems.append(f"fidelity {fidelity.score:.4f} < {FIDELITY_THRESHOLD}")
         redaction = self.redaction(view, checkpoint, live, shown, regions)
-        entry.update(redaction=redaction.status, redaction_detail=redaction.summary(),
-                     redaction_evidence=redaction.to_json())
+        entry.update({"redaction": redaction.status, "redaction_detail": redaction.summary(),
+                      "redaction_evidence": redaction.to_json()})
         if redaction.status == "failed":
             problems.append(f"redaction not proven: {redaction.summary()}")
         # Checked: the stored live screenshot would still show typed text as pixels, so it keeps the masks hatched.
         save_png(self.run_dir / checkpoint.live, hatch(live, mask_of(regions, live.shape[0], live.shape[1], MASK_PAD_PX)))
         return problems
 
-    def against_baseline(self, entry: dict[str, Any], frame: Path) -> list[str]:
+    def against_baseline(self, entry: CheckpointEntry, frame: Path) -> list[str]:
         """The frame against its approved baseline, into ``entry``; the problems found."""
         name = entry["name"]
         target = baselines.baseline_path(self.result.scenario.file, self.result.browser, self.result.scenario.slug, name)
         base = baselines.check(frame, target, frame.parent, name, self.options.update_baselines)
-        entry.update(baseline=base.status, baseline_path=str(base.path), baseline_ratio=round(base.ratio, 6))
-        copies = (("expected", base.expected), ("actual", base.actual), ("diff", base.diff))
-        entry.update({f"baseline_{kind}": self.rel(path) for kind, path in copies if path})
+        entry.update({"baseline": base.status, "baseline_path": str(base.path), "baseline_ratio": round(base.ratio, 6)})
+        if base.expected:
+            entry["baseline_expected"] = self.rel(base.expected)
+        if base.actual:
+            entry["baseline_actual"] = self.rel(base.actual)
+        if base.diff:
+            entry["baseline_diff"] = self.rel(base.diff)
         return [] if base.passed else [f"differs from its baseline {base.path} ({base.detail})"]
 
     def redaction(
@@ -168,9 +183,9 @@ class _RunChecks:
                 )
         return Redaction(len(self.protected), found, tuple(fields.values()), len(regions))
 
-    def heatmaps(self) -> list[dict[str, Any]]:
+    def heatmaps(self) -> list[HeatmapEntry]:
         """Per page view: its first full frame and the three heatmaps over it."""
-        entries = []
+        entries: list[HeatmapEntry] = []
         for index, view in enumerate(v for v in self.session.pages if v.snapshot):
             scrolls = self.replay.scroll_track(view)
             self.replay.show(view, view.start_ms)
@@ -182,16 +197,18 @@ class _RunChecks:
                 base = image.convert("RGBA")
             act = heatmaps.activity(view, base.width, base.height, scrolls)
             paths = heatmaps.write(base, act, folder)
-            entry: dict[str, Any] = {"page": view.url, "key": act.key, "start_ms": round(view.start_ms, 1),
-                                     "frame": self.rel(frame)}
-            entries.append({**entry, **{str(k): self.rel(p) for k, p in paths.items()}})
+            entries.append({"page": view.url, "key": act.key, "start_ms": round(view.start_ms, 1),
+                            "frame": self.rel(frame), "clicks": self.rel(paths["clicks"]),
+                            "moves": self.rel(paths["moves"]), "scroll": self.rel(paths["scroll"])})
         return entries
 
 
-def check_run(result: RunResult, browser: Browser, options: VisualOptions = VisualOptions()) -> dict[str, Any]:
-    """Replay ``result`` in ``browser`` (the one it ran in), run every visual check, write ``visual.json``."""
+def check_run(
+    result: RunResult, protected: ProtectedValues, browser: Browser, options: VisualOptions = VisualOptions()
+) -> VisualOutcome:
+    """Replay ``result`` in ``browser`` (the one it ran in), run every visual check, keep ``visual.json``."""
     session = decode_session(result.recording)
-    doc: dict[str, Any] = {
+    doc: VisualDocument = {
         "status": "replayed", "error": "", "session": session.to_json(),
         "thresholds": {"fidelity": FIDELITY_THRESHOLD, "diff": DIFF_THRESHOLD, "mask_pad_px": MASK_PAD_PX,
                        "baseline_tolerance": baselines.TOLERANCE},
@@ -202,14 +219,14 @@ def check_run(result: RunResult, browser: Browser, options: VisualOptions = Visu
         doc["status"] = "no-replay"
         doc["checkpoints"] = [{"name": c.name, "t_ms": round(c.t_ms, 1), "live": c.live, "status": "no-replay",
                                "detail": "the snippet sent no replayable session"} for c, _ in moments]
-        return _write(result, doc)
+        return _outcome(result, protected, doc)
     replay: Replay | None = None
     try:
         first = next(p for p in session.pages if p.snapshot)
         replay = Replay(browser, AssetResolver(result.site), first.width or 1280, first.height or 720)
-        checks = _RunChecks(result, replay, session, options)
+        checks = _RunChecks(result, protected, replay, session, options)
         for checkpoint, t_ms in moments:
-            doc["checkpoints"].append(checks.checkpoint(checkpoint, t_ms))
+            doc.setdefault("checkpoints", []).append(checks.checkpoint(checkpoint, t_ms))
         if options.heatmaps:
             doc["heatmaps"] = checks.heatmaps()
         if options.video:
@@ -222,8 +239,8 @@ def check_run(result: RunResult, browser: Browser, options: VisualOptions = Visu
     except Exception as error:  # noqa: BLE001 - a bug in the replay, or a dead browser, must not lose the run
         doc["status"], doc["error"] = "error", f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         doc["traceback"] = traceback.format_exc(limit=6)
-        done = {c["name"] for c in doc["checkpoints"]}
-        doc["checkpoints"] += [{"name": c.name, "t_ms": round(c.t_ms, 1), "live": c.live, "status": "error",
+        done = {c.get("name") for c in doc.get("checkpoints", [])}
+        doc["checkpoints"] = doc.get("checkpoints", []) + [{"name": c.name, "t_ms": round(c.t_ms, 1), "live": c.live, "status": "error",
                                 "detail": doc["error"]} for c, _ in moments if c.name not in done]
     finally:
         if replay is not None:
@@ -231,85 +248,41 @@ def check_run(result: RunResult, browser: Browser, options: VisualOptions = Visu
                 replay.close()
             except PlaywrightError:
                 pass
-    if doc["status"] == "replayed" and (doc["replay"]["requests"] or doc["replay"]["routed"]):
+    inert = doc.get("replay")
+    if doc.get("status") == "replayed" and inert is not None and (inert["requests"] or inert["routed"]):
         doc["status"] = "failed"  # an inert replay makes no request: this is a harness bug worth failing on
-    return _write(result, doc)
+    return _outcome(result, protected, doc)
 
 
-def _write(result: RunResult, doc: dict[str, Any]) -> dict[str, Any]:
+def _outcome(result: RunResult, protected: ProtectedValues, doc: VisualDocument) -> VisualOutcome:
+    """The redacted outcome, also kept as the run's ``visual.json`` (read back only by ``telltale approve``)."""
     result.run_dir.mkdir(parents=True, exist_ok=True)
-    doc = redactor_for(result).tree(doc)
-    result.visual_problems = problems(doc)
-    (result.run_dir / VISUAL_JSON).write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-    return doc
+    redacted: VisualDocument = protected.redactor.tree(doc)
+    (result.run_dir / VISUAL_JSON).write_text(json.dumps(redacted, indent=1, ensure_ascii=False), encoding="utf-8")
+    return VisualOutcome(redacted, tuple(problems(redacted)))
 
 
-def load(run_dir: Path) -> dict[str, Any] | None:
+def load(run_dir: Path) -> VisualDocument | None:
     """A run's ``visual.json``, or None when its visual checks did not run."""
     path = run_dir / VISUAL_JSON
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    return cast(VisualDocument, data) if isinstance(data, dict) else None  # as check_run wrote it
 
 
-def problems(doc: dict[str, Any]) -> list[str]:
+def problems(doc: VisualDocument) -> list[str]:
     """One line per failed visual check of a ``visual.json`` document (empty when all passed)."""
     lines = []
     if doc.get("status") == "error":
-        lines.append(f"replay: {doc['error']}")
-    if doc.get("status") == "failed":
-        lines.append(f"replay made {doc['replay']['requests']} request(s); an inert replay makes none")
-    lines += [f"checkpoint {c['name']}: {c.get('detail', 'failed')}" for c in doc.get("checkpoints", [])
+        lines.append(f"replay: {doc.get('error', '')}")
+    inert = doc.get("replay")
+    if doc.get("status") == "failed" and inert is not None:
+        lines.append(f"replay made {inert['requests']} request(s); an inert replay makes none")
+    lines += [f"checkpoint {c.get('name')}: {c.get('detail', 'failed')}" for c in doc.get("checkpoints", [])
               if c.get("status") == "failed"]
     return lines
-
-
-def summary(run_dir: Path) -> str:
-    """A short line for progress output: fidelity per checkpoint and baseline outcomes."""
-    doc = load(run_dir)
-    if doc is None or not doc.get("checkpoints"):
-        return ""
-    parts = []
-    for c in doc["checkpoints"]:
-        score = f"{c['fidelity']:.3f}" if "fidelity" in c else c["status"]
-        parts.append(f"{c['name']} {score}" + (f" [{c['baseline']}]" if c.get("baseline") not in (None, "matched") else ""))
-    return "replay: " + ", ".join(parts)
-
-
-def run_entries(result: RunResult, base: Path, report_dir: Path) -> dict[str, Any]:
-    """The ``checkpoints`` and ``replay`` entries of a run in ``results.json`` (paths relative to the report)."""
-    doc = load(result.run_dir)
-    if doc is None:
-        return {"checkpoints": [
-            {"name": c.name, "t_ms": round(c.t_ms, 1), "live": (base / c.live).as_posix(), "status": "captured"}
-            for c in result.timeline.checkpoints
-        ]}
-    images = ("live", "replay", "diff", "baseline_expected", "baseline_actual", "baseline_diff")
-    heat = {h.get("page"): h for h in doc.get("heatmaps", [])}
-    checkpoints = []
-    for c in doc.get("checkpoints", []):
-        entry = {k: ((base / v).as_posix() if k in images and v else v) for k, v in c.items() if k != "redaction_evidence"}
-        page = heat.get(c.get("page"))
-        if page:
-            entry["heatmap"] = (base / page["moves"]).as_posix()
-        checkpoints.append(entry)
-    pages = []
-    for h in doc.get("heatmaps", []):
-        aggregate = report_dir / AGGREGATE_DIR / h["key"]
-        pages.append({"page": h["page"], **{k: (base / h[k]).as_posix() for k in ("frame", *heatmaps.KINDS)},
-                      "aggregate": {k: f"{AGGREGATE_DIR}/{h['key']}/{k}.png" for k in heatmaps.KINDS
-                                    if (aggregate / f"{k}.png").exists()}})
-    replay = {
-        "status": doc.get("status"), "error": doc.get("error", ""), "session": doc.get("session"),
-        "thresholds": doc.get("thresholds"), "inert": doc.get("replay"),
-        "video": (base / doc["video"]["path"]).as_posix() if doc.get("video") else None,
-        "heatmaps": pages,
-        "redaction": [{"checkpoint": c["name"], **c["redaction_evidence"]} for c in doc.get("checkpoints", [])
-                      if "redaction_evidence" in c],
-    }
-    return {"checkpoints": checkpoints, "replay": replay}
 
 
 # --- across runs -----------------------------------------------------------------------------------------------
@@ -317,12 +290,14 @@ def run_entries(result: RunResult, base: Path, report_dir: Path) -> dict[str, An
 AGGREGATE_DIR: Final = "heatmaps"
 
 
-def aggregate_heatmaps(run_dirs: Iterable[Path], report_dir: Path) -> dict[str, list[str]]:
-    """Heatmaps per page over every run that visited it, in ``<report>/heatmaps/<page>/``; returns page → runs."""
+def aggregate_heatmaps(runs: Iterable[tuple[Path, VisualDocument]], report_dir: Path) -> dict[str, list[str]]:
+    """Heatmaps per page over every run that visited it, in ``<report>/heatmaps/<page>/``; returns page → runs.
+
+    ``runs`` pairs each run's folder with its visual document.
+    """
     groups: dict[str, list[tuple[Path, heatmaps.PageActivity, Path]]] = {}
-    for run_dir in run_dirs:
-        doc = load(run_dir)
-        for h in (doc or {}).get("heatmaps", []):
+    for run_dir, doc in runs:
+        for h in doc.get("heatmaps", []):
             activity_path = run_dir / Path(h["frame"]).parent / "activity.json"
             try:
                 act = heatmaps.PageActivity.from_json(json.loads(activity_path.read_text(encoding="utf-8")))
@@ -354,5 +329,5 @@ def approvable(report_dir: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-__all__ = ["VisualOptions", "aggregate_heatmaps", "approvable", "check_run", "load", "problems", "run_entries",
-           "summary"]
+__all__ = ["AGGREGATE_DIR", "VISUAL_JSON", "VisualOptions", "VisualOutcome", "aggregate_heatmaps", "approvable",
+           "check_run", "load", "problems"]

@@ -30,46 +30,22 @@ from urllib.parse import urlsplit
 
 
 from harness import __version__
-from harness.privacy.leaks import fingerprint
-from harness.privacy.rules import MIN_VALUE_LENGTH, RULES, guarded_values
-from harness.privacy.redact import ENCODINGS_SEARCHED, PartKey, Redactor, keystroke_parts, mask_keystrokes
-from harness.run.runner import RunResult
-
-def protected_values(result: RunResult) -> list[str]:
-    """Every value a run must never write in clear: typed text and declared secrets, longest first."""
-    values = {t.value for t in result.timeline.typed} | set(result.values.values())
-    return sorted((v for v in values if len(v) >= 3), key=len, reverse=True)
-
-
-def _kinds(result: RunResult) -> dict[str, str]:
-    """Each protected value's kind (``card`` adds digit groupings), from the secret it came from."""
-    by_secret = {secret.name: secret.kind for secret in result.scenario.secrets}
-    kinds = {value: by_secret.get(name, "text") for name, value in result.values.items()}
-    for typed in result.timeline.typed:
-        kinds.setdefault(typed.value, by_secret.get(typed.secret, "text"))
-    return kinds
-
-
+from harness.privacy.protected import MIN_VALUE_LENGTH, SHOWN_REASON
+from harness.privacy.redact import ENCODINGS_SEARCHED, PartKey, keystroke_parts, mask_keystrokes
+from harness.privacy.rules import RULES
+from harness.replay import heatmaps
+from harness.replay.visual import AGGREGATE_DIR
+from harness.report.junit import write_junit
+from harness.run.result import RunResult
+from harness.verdict import RunVerdict
 
 # --- per-run files ----------------------------------------------------------------------------------------------
 
 
-def redactor_for(result: RunResult) -> Redactor:
-    """The redactor of one run: its typed values and secrets, under its fingerprint key."""
-    return Redactor(protected_values(result), result.fingerprint_key, _kinds(result))
-
-
-def fingerprints(result: RunResult) -> dict[str, str]:
-    return {value: fingerprint(value, result.fingerprint_key) for value in protected_values(result)}
-
-
-def run_slug(result: RunResult) -> str:
-    return f"{result.scenario.slug}-{result.browser}"
-
-
-def _traffic(result: RunResult, redact: Redactor) -> dict[str, Any]:
+def _traffic(verdict: RunVerdict) -> dict[str, Any]:
     """Stored traffic: every request and frame in its shape, every protected value replaced by its marker."""
-    keystrokes = keystroke_parts(result.recording.requests, result.recording.frames, redact.protected, result.fingerprint_key)
+    result, redact = verdict.result, verdict.protected.redactor
+    keystrokes = keystroke_parts(result.recording.requests, result.recording.frames, redact.protected, verdict.protected.key)
 
     def part(key: PartKey, data: bytes) -> tuple[bytes | None, list[str]]:
         """The payload with its keystrokes masked, or None and what it held when it cannot be kept."""
@@ -108,12 +84,12 @@ def _traffic(result: RunResult, redact: Redactor) -> dict[str, Any]:
     return {"requests": requests, "websocket": frames, "background_requests_dropped": result.recording.background}
 
 
-def write_run_files(result: RunResult, redact: Redactor | None = None) -> None:
+def write_run_files(verdict: RunVerdict) -> None:
     """Per run: ``traffic.json``, ``timeline.json`` and ``storage.json`` in the run's folder, all redacted."""
-    redact = redact or redactor_for(result)
+    result, redact = verdict.result, verdict.protected.redactor
     result.run_dir.mkdir(parents=True, exist_ok=True)
-    _dump(result.run_dir / "traffic.json", _traffic(result, redact))
-    _dump(result.run_dir / "timeline.json", redact.tree(_timeline(result)))
+    _dump(result.run_dir / "traffic.json", _traffic(verdict))
+    _dump(result.run_dir / "timeline.json", redact.tree(_timeline(verdict)))
     _dump(result.run_dir / "storage.json", redact.tree([s.to_json() for s in result.storage]))
 
 
@@ -164,24 +140,23 @@ def _step_text(result: RunResult, index: int) -> str:
     return " ".join(head + [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items()])
 
 
-def _timeline(result: RunResult) -> dict[str, Any]:
-    document = result.timeline.to_json(fingerprints(result))
+def _timeline(verdict: RunVerdict) -> dict[str, Any]:
+    document = verdict.result.timeline.to_json(verdict.protected.fingerprints())
     for step in document["steps"]:
-        step["what"] = _step_text(result, step["index"])
+        step["what"] = _step_text(verdict.result, step["index"])
     return document
 
 
-def value_verdicts(result: RunResult) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+def value_verdicts(run: RunVerdict) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """Per typed or shown value, each rule's verdict; and per rule, its verdict over the whole run.
 
     A verdict is ``held``, ``broken`` (with its findings and how many requests repeated them) or ``n/a`` when
     the rule does not apply to the value (a plain field is not under never-sent).
     """
+    result, protected = run.result, run.protected
     scenario = result.scenario
-    shown = {s.name for s in scenario.secrets if s.shown}
-    kinds = {s.name: s.kind for s in scenario.secrets}
-    guarded = {g.value: g for g in guarded_values(result.timeline.typed, result.values, shown, kinds)}
-    findings = [f for f in result.findings if hasattr(f, "fingerprint")]
+    guarded = {g.value: g for g in protected.guarded}
+    findings = run.findings
 
     def verdict(rule: str, applies: bool, mark: str | None) -> dict[str, Any]:
         if not applies:
@@ -192,7 +167,7 @@ def value_verdicts(result: RunResult) -> tuple[list[dict[str, Any]], dict[str, d
 
     def rules_for(value: str) -> dict[str, dict[str, Any]]:
         g = guarded.get(value)
-        mark = fingerprint(value, result.fingerprint_key)
+        mark = protected.fingerprint(value)
         applies = {
             "never-sent": g is not None and g.sensitive and not g.shown,
             "not-before-submit": g is not None and not g.sensitive,
@@ -207,7 +182,7 @@ def value_verdicts(result: RunResult) -> tuple[list[dict[str, Any]], dict[str, d
         submit = result.timeline.submit_of(typed.form, typed.t_ms)
         rows.append({
             "source": "typed", "step": typed.step, "field": typed.selector, "secret": typed.secret,
-            "fingerprint": fingerprint(typed.value, result.fingerprint_key), "length": len(typed.value),
+            "fingerprint": protected.fingerprint(typed.value), "length": len(typed.value),
             "sensitive": typed.sensitive, "reason": typed.reason, "form": typed.form,
             "t_ms": round(typed.t_ms, 1), "submitted_ms": None if submit is None else round(submit.t_ms, 1),
             "checked": typed.value in guarded,
@@ -219,8 +194,8 @@ def value_verdicts(result: RunResult) -> tuple[list[dict[str, Any]], dict[str, d
         if secret.shown and value is not None:
             rows.append({
                 "source": "shown", "step": None, "field": secret.name, "secret": secret.name,
-                "fingerprint": fingerprint(value, result.fingerprint_key), "length": len(value),
-                "sensitive": True, "reason": "shown inside a sensitive element", "form": "",
+                "fingerprint": protected.fingerprint(value), "length": len(value),
+                "sensitive": True, "reason": SHOWN_REASON, "form": "",
                 "t_ms": None, "submitted_ms": None, "checked": value in guarded,
                 "why_unchecked": "" if value in guarded else f"shorter than {MIN_VALUE_LENGTH} characters",
                 "rules": rules_for(value),
@@ -256,22 +231,23 @@ def _destinations(result: RunResult) -> list[dict[str, Any]]:
     ]
 
 
-def run_summary(result: RunResult, report_dir: Path) -> dict[str, Any]:
+def run_summary(verdict: RunVerdict, report_dir: Path) -> dict[str, Any]:
     """One entry of ``results.json``'s ``runs`` (not yet redacted)."""
+    result = verdict.result
     base = Path(run_slug_dir(result, report_dir))
-    values, rules = value_verdicts(result)
+    values, rules = value_verdicts(verdict)
     channels = {r.channel for r in result.recording.requests} | ({"websocket"} if result.recording.frames else set())
-    visual = _visual_entries(result, base, report_dir)
+    visual = _visual_entries(verdict, base, report_dir)
     return {
         "scenario": result.scenario.name,
         "slug": result.scenario.slug,
         "file": result.scenario.file,
         "browser": result.browser,
         "browser_version": result.browser_version,
-        "status": result.status,
-        "visual_problems": result.visual_problems,
+        "status": verdict.status,
+        "visual_problems": verdict.visual_problems,
         "error": result.error,
-        "findings": [{**finding_json(f), "line": finding_line(f)} for f in result.findings],
+        "findings": [{**f.to_json(), "line": f.line()} for f in verdict.findings],
         "requests": len(result.recording.requests),
         "websocket_frames": len(result.recording.frames),
         "bytes": result.bytes_sent,
@@ -289,16 +265,48 @@ def run_summary(result: RunResult, report_dir: Path) -> dict[str, Any]:
             "encodings": list(ENCODINGS_SEARCHED),
             "destinations": _destinations(result),
         },
-        "timeline": _timeline(result),
+        "timeline": _timeline(verdict),
         # "checkpoints" (live, replay, diff, heatmap images; fidelity, redaction, baseline) and "replay".
         **visual,
     }
 
 
-def _visual_entries(result: RunResult, base: Path, report_dir: Path) -> dict[str, Any]:
-    from harness.replay.visual import run_entries  # the visual checks import this module (redaction)
-
-    return run_entries(result, base, report_dir)
+def _visual_entries(verdict: RunVerdict, base: Path, report_dir: Path) -> dict[str, Any]:
+    """The ``checkpoints`` and ``replay`` entries of a run in ``results.json`` (paths relative to the report)."""
+    result = verdict.result
+    if verdict.visual is None:
+        return {"checkpoints": [
+            {"name": c.name, "t_ms": round(c.t_ms, 1), "live": (base / c.live).as_posix(), "status": "captured"}
+            for c in result.timeline.checkpoints
+        ]}
+    doc = verdict.visual.document
+    images = ("live", "replay", "diff", "baseline_expected", "baseline_actual", "baseline_diff")
+    heat = {h.get("page"): h for h in doc.get("heatmaps", [])}
+    checkpoints = []
+    for c in doc.get("checkpoints", []):
+        entry: dict[str, Any] = {k: ((base / v).as_posix() if k in images and isinstance(v, str) and v else v)
+                                 for k, v in c.items() if k != "redaction_evidence"}
+        page = heat.get(c.get("page", ""))
+        if page:
+            entry["heatmap"] = (base / page["moves"]).as_posix()
+        checkpoints.append(entry)
+    pages = []
+    for h in doc.get("heatmaps", []):
+        aggregate = report_dir / AGGREGATE_DIR / h["key"]
+        images_of = {"frame": h["frame"], "clicks": h["clicks"], "moves": h["moves"], "scroll": h["scroll"]}
+        pages.append({"page": h["page"], **{k: (base / v).as_posix() for k, v in images_of.items()},
+                      "aggregate": {k: f"{AGGREGATE_DIR}/{h['key']}/{k}.png" for k in heatmaps.KINDS
+                                    if (aggregate / f"{k}.png").exists()}})
+    video = doc.get("video")
+    replay = {
+        "status": doc.get("status"), "error": doc.get("error", ""), "session": doc.get("session"),
+        "thresholds": doc.get("thresholds"), "inert": doc.get("replay"),
+        "video": (base / video["path"]).as_posix() if video else None,
+        "heatmaps": pages,
+        "redaction": [{"checkpoint": c.get("name"), **c["redaction_evidence"]} for c in doc.get("checkpoints", [])
+                      if "redaction_evidence" in c],
+    }
+    return {"checkpoints": checkpoints, "replay": replay}
 
 
 def run_slug_dir(result: RunResult, report_dir: Path) -> str:
@@ -306,26 +314,8 @@ def run_slug_dir(result: RunResult, report_dir: Path) -> str:
     return str(run_dir.relative_to(report_dir)) if run_dir.is_relative_to(report_dir) else str(run_dir)
 
 
-def finding_json(finding: Any) -> dict[str, Any]:
-    """A finding as JSON: findings offer ``to_json()``; plain mappings pass through."""
-    if hasattr(finding, "to_json"):
-        return dict(finding.to_json())
-    return dict(finding)
-
-
-def finding_line(finding: Any) -> str:
-    """A finding in one line, for JUnit and the terminal."""
-    if hasattr(finding, "line"):
-        return str(finding.line())
-    data = finding_json(finding)
-    return (
-        f"{data.get('rule')}: {data.get('field')} ({data.get('value_kind')}) left the page via "
-        f"{data.get('channel')} [{data.get('encoding') or 'plain'}] to {data.get('url')} at {data.get('t_ms')} ms"
-    )
-
-
 def write_results(
-    results: list[RunResult],
+    verdicts: list[RunVerdict],
     report_dir: Path,
     invalid: Iterable[str] = (),
     invocation: Invocation | None = None,
@@ -334,17 +324,16 @@ def write_results(
     """Write ``results.json`` and ``junit.xml`` for every run, and each run's own files; return the document."""
     report_dir.mkdir(parents=True, exist_ok=True)
     runs = []
-    for result in results:
-        redact = redactor_for(result)
-        write_run_files(result, redact)
-        runs.append(redact.tree(run_summary(result, report_dir)))
+    for verdict in verdicts:
+        write_run_files(verdict)
+        runs.append(verdict.protected.redactor.tree(run_summary(verdict, report_dir)))
     document = {
         "harness_version": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
         **(invocation or Invocation((), "", None, None, "")).to_json(),
         "finished": _utc_now(),
-        "browsers": {r.browser: r.browser_version for r in results},
+        "browsers": {v.result.browser: v.result.browser_version for v in verdicts},
         "encodings_searched": list(ENCODINGS_SEARCHED),
         "runs": runs,
         "invalid": list(invalid),
@@ -353,37 +342,6 @@ def write_results(
     _dump(report_dir / "results.json", document)
     write_junit(document, report_dir / "junit.xml")
     return document
-
-
-def write_junit(document: Mapping[str, Any], path: Path) -> None:
-    """One testcase per scenario × browser (from ``results.json``); a failure states its first finding in one line."""
-    runs = list(document["runs"])
-    invalid = list(document.get("invalid", ()))
-    suite = ET.Element(
-        "testsuite",
-        name="telltale",
-        tests=str(len(runs) + len(invalid)),
-        failures=str(sum(r["status"] == "failed" for r in runs)),
-        errors=str(sum(r["status"] == "error" for r in runs) + len(invalid)),
-        time=f"{sum(r['duration_ms'] for r in runs) / 1000:.3f}",
-    )
-    for run in runs:
-        case = ET.SubElement(
-            suite, "testcase", classname=f"telltale.{run['browser']}", name=run["scenario"],
-            file=run["file"], time=f"{run['duration_ms'] / 1000:.3f}",
-        )
-        if run["status"] == "failed":
-            lines = [f["line"] for f in run["findings"]] + list(run.get("visual_problems", []))
-            more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
-            failure = ET.SubElement(case, "failure", message=lines[0] + more)
-            failure.text = "\n".join(lines)
-        elif run["status"] == "error":
-            ET.SubElement(case, "error", message=run["error"].splitlines()[0] if run["error"] else "error")
-    for message in invalid:
-        case = ET.SubElement(suite, "testcase", classname="telltale.invalid", name=message.split(":")[0])
-        ET.SubElement(case, "error", message=message)
-    ET.indent(suite)
-    path.write_bytes(ET.tostring(suite, encoding="utf-8", xml_declaration=True))
 
 
 def _dump(path: Path, data: Any) -> None:

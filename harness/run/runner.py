@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api._context_manager import PlaywrightContextManager
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.run import browsers
@@ -22,13 +23,11 @@ from harness.resources import resource_text
 from harness.run.scenario import Scenario
 from harness.capture.site import Site
 from harness.run.steps import StepContext, close_page, run_step
-from harness.run.storage import StorageSnapshot
+from harness.run.result import RunResult
 from harness.run.timeline import StepRecord, Submit, Timeline
 
 PROBE_JS = resource_text("page_probe.js")
 PENDING_TIMERS_MS = 30_000  # how far the clock is fast-forwarded to flush timers the snippet left pending
-
-Status = Literal["passed", "failed", "error"]
 
 # Playwright's resource types, as channels; unreported requests fall back to Fetch Metadata (capture.py).
 _RESOURCE_CHANNELS: dict[str, Channel] = {
@@ -48,85 +47,48 @@ _RESOURCE_CHANNELS: dict[str, Channel] = {
 _AMBIGUOUS: frozenset[Channel] = frozenset({"fetch", "xhr", "beacon", "other"})
 
 
-@dataclass
-class RunResult:
-    """Everything one scenario run in one browser produced."""
-
-    scenario: Scenario
-    browser: str
-    browser_version: str
-    run_dir: Path
-    recording: Recording
-    timeline: Timeline
-    storage: list[StorageSnapshot]
-    values: dict[str, str] = field(repr=False)
-    fingerprint_key: bytes = field(repr=False)
-    error: str = ""
-    findings: list[Any] = field(default_factory=list)
-    visual_problems: list[str] = field(default_factory=list)  # failed replay checks, one line each (harness.visual)
-    duration_ms: float = 0.0
-    site: Site | None = None
-
-    @classmethod
-    def broken(cls, scenario: Scenario, browser: str, run_dir: Path, message: str) -> RunResult:
-        """A run the harness could not carry out at all: an error result, so no run is ever lost."""
-        return cls(scenario, browser, browser, run_dir, Recording(), Timeline(), [], {}, b"-", error=message)
-
-    @property
-    def status(self) -> Status:
-        if self.error:
-            return "error"
-        # A failed visual check (fidelity, redaction proof, baseline, an inert replay) fails a run as a finding does.
-        return "failed" if self.findings or self.visual_problems else "passed"
-
-    @property
-    def requests(self) -> list[CapturedRequest]:
-        return self.recording.requests
-
-    @property
-    def bytes_sent(self) -> int:
-        """Bytes the page sent: URLs, headers and bodies of requests, and WebSocket frames it sent."""
-        total = 0
-        for request in self.recording.requests:
-            total += len(request.url) + len(request.body) + sum(len(k) + len(v) + 4 for k, v in request.headers)
-        total += sum(len(frame.data) for frame in self.recording.frames if frame.direction == "sent")
-        return total
-
-    def __repr__(self) -> str:
-        return (
-            f"<RunResult {self.scenario.slug} browser={self.browser!r} status={self.status!r} "
-            f"requests={len(self.requests)} findings={len(self.findings)}>"
-        )
-
-
 class Worker:
-    """One browser behind its own tap of the capturing proxy; scenarios run one after another, each in a fresh context."""
+    """One browser behind its own tap of the capturing proxy; scenarios run one after another, each in a fresh context.
 
-    def __init__(self, browser_name: BrowserName, tap: Tap) -> None:
+    The one way the harness launches a browser for scenario runs: the CLI's workers start a Playwright of their own
+    (its sync API is per thread); the pytest plugin passes the process's shared one.
+    """
+
+    def __init__(self, browser_name: BrowserName, tap: Tap, playwright: Playwright | None = None) -> None:
         self.browser_name = browser_name
         self.tap = tap
-        self._playwright_cm: Any = None
-        self.playwright: Playwright | None = None
+        self.playwright = playwright
+        self._own_playwright: PlaywrightContextManager | None = None
         self.browser: Browser | None = None
 
-    def __enter__(self) -> Worker:
+    def start(self) -> Worker:
+        """Launch the browser through this worker's tap; raises :class:`BrowserLaunchError` if it cannot start."""
         try:
-            self._playwright_cm = sync_playwright()
-            self.playwright = self._playwright_cm.__enter__()
+            if self.playwright is None:
+                self._own_playwright = sync_playwright()
+                self.playwright = self._own_playwright.__enter__()
             self.browser = browsers.launch(self.playwright, self.browser_name, self.tap.host, self.tap.port)
         except BaseException:
-            self.__exit__()
+            self.close()
             raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         if self.browser is not None:
             try:
                 self.browser.close()
             except PlaywrightError:
                 pass
-        if self._playwright_cm is not None:
-            self._playwright_cm.__exit__(None, None, None)
+            self.browser = None
+        if self._own_playwright is not None:
+            self._own_playwright.__exit__(None, None, None)
+            self._own_playwright = None
+
+    def __enter__(self) -> Worker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def version(self) -> str:

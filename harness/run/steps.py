@@ -1,6 +1,7 @@
-"""The step registry: how each scenario step is carried out in a live page.
+"""The step registry: every step a scenario may use, with what it accepts and how it is carried out.
 
-Each executor takes the run's :class:`StepContext` and the step's validated arguments (secrets already
+:data:`STEPS` is the one table of step names: the loader validates scenario files against its schemas and the
+runner carries steps out with its executors. Each executor takes the run's :class:`StepContext` and the step's validated arguments (secrets already
 substituted). Steps that leave a page take a storage snapshot first, so what a page kept at rest is recorded
 before it goes.
 """
@@ -23,6 +24,36 @@ from harness.run.storage import StorageSnapshot, snapshot
 from harness.run.timeline import Checkpoint, Timeline, TypedValue
 
 STEP_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class StepSchema:
+    """What one step accepts: its keys and their types, which are required, and its short form.
+
+    ``short`` names the key a scalar short form fills in (``click: "#id"`` → ``selector``); ``short_types``
+    are the scalar types that short form accepts; ``empty_ok`` allows ``{}`` or nothing at all.
+    """
+
+    keys: dict[str, str]
+    required: tuple[str, ...] = ()
+    short: str | None = None
+    short_types: tuple[str, ...] = ("string",)
+    empty_ok: bool = False
+    one_of: tuple[str, ...] = ()  # at least one of these keys
+
+    def allowed(self) -> str:
+        return ", ".join(sorted(self.keys))
+
+
+Executor = Callable[["StepContext", Step, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class StepType:
+    """One kind of step: what a scenario may write (checked by :mod:`harness.run.loader`) and how it runs."""
+
+    schema: StepSchema
+    execute: Executor
 
 _SUBMIT = """(form) => new Promise((resolve) => {
   if (form.tagName !== "FORM") { resolve("not a form"); return; }
@@ -234,26 +265,26 @@ def _expect(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
         raise StepError(f"expected {what} to be visible on {page.url}") from None
 
 
-EXECUTORS: dict[str, Callable[[StepContext, Step, dict[str, Any]], None]] = {
-    "goto": _goto,
-    "click": _click,
-    "dblclick": _dblclick,
-    "hover": _hover,
-    "move": _move,
-    "type": _type,
-    "fill": _fill,
-    "press": _press,
-    "select": _select,
-    "check": _check,
-    "scroll": _scroll,
-    "submit": _submit,
-    "wait": _wait,
-    "optout": _optout,
-    "reload": _reload,
-    "back": _back,
-    "leave": _leave,
-    "checkpoint": _checkpoint,
-    "expect": _expect,
+STEPS: dict[str, StepType] = {
+    "goto": StepType(StepSchema({"url": "url"}, ("url",), short="url"), _goto),
+    "click": StepType(StepSchema({"selector": "string", "button": "button", "position": "point"}, ("selector",), short="selector"), _click),
+    "dblclick": StepType(StepSchema({"selector": "string"}, ("selector",), short="selector"), _dblclick),
+    "hover": StepType(StepSchema({"selector": "string"}, ("selector",), short="selector"), _hover),
+    "move": StepType(StepSchema({"path": "path", "steps": "count"}, ("path",)), _move),
+    "type": StepType(StepSchema({"selector": "string", "text": "string", "delay": "ms"}, ("selector", "text")), _type),
+    "fill": StepType(StepSchema({"selector": "string", "value": "string"}, ("selector", "value")), _fill),
+    "press": StepType(StepSchema({"selector": "string", "key": "string"}, ("key",), short="key"), _press),
+    "select": StepType(StepSchema({"selector": "string", "value": "string"}, ("selector", "value")), _select),
+    "check": StepType(StepSchema({"selector": "string", "checked": "bool"}, ("selector",), short="selector"), _check),
+    "scroll": StepType(StepSchema({"x": "px", "y": "px", "selector": "string"}, one_of=("x", "y")), _scroll),
+    "submit": StepType(StepSchema({"selector": "string"}, ("selector",), short="selector"), _submit),
+    "wait": StepType(StepSchema({"ms": "ms", "selector": "string"}, short="ms", short_types=("ms",), one_of=("ms", "selector")), _wait),
+    "optout": StepType(StepSchema({"selector": "string"}, empty_ok=True), _optout),
+    "reload": StepType(StepSchema({}, empty_ok=True), _reload),
+    "back": StepType(StepSchema({}, empty_ok=True), _back),
+    "leave": StepType(StepSchema({"url": "url", "close": "bool"}, short="mode", short_types=("close",), one_of=("url", "close")), _leave),
+    "checkpoint": StepType(StepSchema({"name": "name"}, ("name",), short="name"), _checkpoint),
+    "expect": StepType(StepSchema({"selector": "string", "text": "string"}, short="selector", one_of=("selector", "text")), _expect),
 }
 
 
@@ -262,7 +293,7 @@ def run_step(ctx: StepContext, step: Step) -> None:
     args = {k: substitute(v, ctx.values) if isinstance(v, str) else v for k, v in step.args.items()}
     where = f"{step.location.file}:{step.location.line}: {step.describe()}"
     try:
-        EXECUTORS[step.kind](ctx, step, args)
+        STEPS[step.kind].execute(ctx, step, args)
     except StepError as error:
         raise StepError(f"{where}: {error}") from None
     except PlaywrightTimeout as error:

@@ -94,6 +94,3 @@ def snapshot(context: BrowserContext, page: Page | None, t_ms: float) -> Storage
     pairs = lambda rows: tuple((str(k), str(v)) for k, v in rows)  # noqa: E731
     return StorageSnapshot(t_ms, url, cookies, pairs(data["local"]), pairs(data["session"]), pairs(data["idb"]))
 
-
-def dumps(snapshots: list[StorageSnapshot]) -> str:
-    return json.dumps([s.to_json() for s in snapshots], indent=1)
