@@ -14,7 +14,8 @@ from PIL import Image
 from harness.replay import heatmaps
 from harness.replay.events import Event
 from harness.replay.session import PageView, TimedEvent
-from harness.replay.visual import VISUAL_JSON, aggregate_heatmaps
+from harness.replay.documents import HeatmapEntry, VisualDocument
+from harness.replay.visual import aggregate_heatmaps
 
 
 def view_of(*events: tuple[float, dict[str, Any]], url: str = "https://shop.test/index.html?q=*") -> PageView:
@@ -94,14 +95,15 @@ def test_each_heatmap_is_drawn_over_the_frame_at_page_size(tmp_path: Path) -> No
     assert heatmaps.PageActivity.from_json(json.loads((tmp_path / "activity.json").read_text())) == act
 
 
-def _fake_run(root: Path, name: str, act: heatmaps.PageActivity) -> Path:
+def _fake_run(root: Path, name: str, act: heatmaps.PageActivity) -> tuple[Path, VisualDocument]:
     run_dir = root / "runs" / name
     folder = run_dir / "heatmaps" / f"1-{act.key}"
     heatmaps.write(Image.new("RGBA", (act.width, act.height), (250, 250, 250, 255)), act, folder)
     Image.new("RGBA", (act.width, act.height), (250, 250, 250, 255)).save(folder / "frame.png")
-    entry = {"page": act.url, "key": act.key, "frame": f"heatmaps/1-{act.key}/frame.png"}
-    (run_dir / VISUAL_JSON).write_text(json.dumps({"heatmaps": [entry]}))
-    return run_dir
+    images = {kind: f"heatmaps/1-{act.key}/{kind}.png" for kind in ("frame", "clicks", "moves", "scroll")}
+    entry: HeatmapEntry = {"page": act.url, "key": act.key, "start_ms": 0.0, "frame": images["frame"],
+                           "clicks": images["clicks"], "moves": images["moves"], "scroll": images["scroll"]}
+    return run_dir, {"heatmaps": [entry]}
 
 
 def test_runs_of_the_same_page_add_up(tmp_path: Path) -> None:

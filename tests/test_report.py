@@ -29,7 +29,7 @@ from harness.plugin.fixtures import Capture
 from harness.privacy.leaks import fingerprint
 from harness.report.manifest import verify, write_manifest
 from harness.report.html import CHECKPOINT_VIEWS, PROMISES, render
-from harness.report.results import ENCODINGS_SEARCHED, Redactor
+from harness.privacy.redact import ENCODINGS_SEARCHED, Redactor
 from harness.privacy.rules import RULES
 from playwright.sync_api import Page
 
