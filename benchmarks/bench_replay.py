@@ -28,14 +28,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from harness.capture.proxy import CaptureProxy
+from harness.capture.site import Site
 from harness.pipeline import CA_DIR
 from harness.replay.frames import Clicks, FrameState, decode_png, draw_overlays
 from harness.replay.page import AssetResolver, Replay, pointer_track
-from harness.run.runner import Worker, run_scenario
-from harness.run.loader import load_scenario
 from harness.replay.session import decode_session
 from harness.resources import SHIPPED_SNIPPET
-from harness.capture.site import Site
+from harness.run.loader import load_scenario
+from harness.run.runner import Worker, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,7 +90,7 @@ def bench(browser: str, scenario_path: Path, frames: int, rounds: int) -> dict[s
                 "replay seeking": seeking,
             }
             best = {name: 0.0 for name in modes}
-            for name, render in modes.items():
+            for render in modes.values():
                 render()  # warm-up
             for _ in range(rounds):
                 for name, render in modes.items():

@@ -66,7 +66,7 @@ def judge(result: RunResult, browser: Browser | None, visual: VisualOptions) -> 
     verdict = RunVerdict(result, protected)
     try:
         verdict.findings = evaluate(result, protected)
-    except Exception as error:  # noqa: BLE001 - a bug in a rule must not lose the run's results
+    except Exception as error:  # a bug in a rule must not lose the run's results
         result.error = f"{result.scenario.file}: the privacy rules failed: {type(error).__name__}: {error}"
     if browser is not None:
         verdict.visual = check_run(result, protected, browser, visual)

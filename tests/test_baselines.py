@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.replay import baselines
 from harness.cli import ExitStatus, main
+from harness.replay import baselines
 from harness.replay.diff import load_png, save_png
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"

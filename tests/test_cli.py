@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from harness.cli import ExitStatus, main
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.replay import diff as diffmod
 from harness.cli import ExitStatus, main
+from harness.replay import diff as diffmod
 from harness.replay.diff import DiffInputError, DiffResult, diff_images, load_png, save_png
 
 DATA = Path(__file__).parent / "data" / "diff"

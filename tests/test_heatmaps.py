@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from harness.replay import heatmaps
+from harness.replay.documents import HeatmapEntry, VisualDocument
 from harness.replay.events import Event
 from harness.replay.session import PageView, TimedEvent
-from harness.replay.documents import HeatmapEntry, VisualDocument
 from harness.replay.visual import aggregate_heatmaps
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from harness.cli import ExitStatus, main
 from harness.report.manifest import MANIFEST, artifacts, verify, write_manifest
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from harness.capture.proxy import CapturedRequest, Recording
+from harness.capture.site import Site
 from harness.replay.page import AssetResolver, MaskRegion, pointer_track
 from harness.replay.session import decode_session
-from harness.capture.site import Site
 
 WALL = 1_800_000_000.0  # the run's start, epoch seconds
 T0 = int(WALL * 1000) + 500  # the page view started 500 ms into the run

@@ -103,4 +103,4 @@ def test_canaries_are_unique_per_run_and_cards_pass_luhn() -> None:
     digits = [int(d) for d in card]
     checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
     assert len(card) == 16 and checksum % 10 == 0
-    assert all(expand_canaries("{canary:%s}" % kind) for kind in CANARY_KINDS)
+    assert all(expand_canaries("{canary:" + kind + "}") for kind in CANARY_KINDS)

@@ -71,6 +71,12 @@ class Finding:
     fingerprint: str
     excerpt: str  # bytes around the match, the value replaced by its fingerprint
     count: int = 1  # how many requests or frames repeated this exact finding
+    spread: int = 0  # how many payloads a value typed out a few keys at a time was spread over (0: one payload)
+
+    @property
+    def place(self) -> str:
+        """Where in the request it was found, with the spread of a value sent in fragments."""
+        return f"{self.where} over {self.spread} payloads" if self.spread else self.where
 
     @property
     def when(self) -> str:
@@ -88,7 +94,7 @@ class Finding:
             "channel": self.channel,
             "encoding": self.encoding,
             "url": self.url,
-            "where": self.where,
+            "where": self.place,
             "variant": self.variant,
             "t_ms": round(self.t_ms, 1),
             "since_submit_ms": None if self.since_submit_ms is None else round(self.since_submit_ms, 1),
@@ -101,7 +107,7 @@ class Finding:
     def line(self) -> str:
         return (
             f"{self.rule}: {self.field} ({self.value_kind}; {self.reason}) left via {self.channel} "
-            f"[{self.encoding}, {self.variant}] to {self.url} in {self.where}, {self.when}"
+            f"[{self.encoding}, {self.variant}] to {self.url} in {self.place}, {self.when}"
             + (f" (x{self.count})" if self.count > 1 else "")
         )
 
@@ -203,13 +209,13 @@ class _Judge:
 
     def finding(
         self, guarded: Guarded, rule: Rule, since: float | None, *, channel: str, chain: tuple[str, ...], url: str,
-        where: str, variant: str, t_ms: float, excerpt: bytes,
+        where: str, variant: str, t_ms: float, excerpt: bytes, spread: int = 0,
     ) -> Finding:
         return Finding(
             rule=rule, field=guarded.field, reason=guarded.reason, value_kind=guarded.kind, channel=channel,
             encoding=_encoding(chain), url=url, where=where, variant=variant, t_ms=t_ms, since_submit_ms=since,
             fingerprint=fingerprint(guarded.value, self.evidence.key),
-            excerpt=excerpt.decode("utf-8", "replace"),
+            excerpt=excerpt.decode("utf-8", "replace"), spread=spread,
         )
 
 
@@ -297,8 +303,8 @@ def _fragment_findings(
             continue
         found.append(judge.finding(
             guarded, rule, since, channel=last[1], chain=hit.chain, url=last[2],
-            where=f"fragments:{hit.group or hit.source} over {len(hit.payloads)} payloads", variant=hit.variant,
-            t_ms=last[0], excerpt=hit.fingerprint.encode(),
+            where=f"fragments:{hit.group or hit.source}", variant=hit.variant,
+            t_ms=last[0], excerpt=hit.fingerprint.encode(), spread=len(hit.payloads),
         ))
     return found
 
@@ -324,7 +330,7 @@ def _merge(findings: list[Finding]) -> list[Finding]:
     merged: dict[tuple[str, ...], Finding] = {}
     for finding in sorted(findings, key=lambda f: f.t_ms):
         family = finding.variant.split(":")[0]
-        key = (finding.rule, finding.field, finding.channel, finding.encoding, finding.url, finding.where.split(" over ")[0], family)
+        key = (finding.rule, finding.field, finding.channel, finding.encoding, finding.url, finding.where, family)
         if key in merged:
             first = merged[key]
             merged[key] = dataclasses.replace(first, count=first.count + 1)

@@ -19,12 +19,9 @@ of once per neighbour. Whole-image passes go in slices so that scratch memory is
 
 from __future__ import annotations
 
-import argparse
-import enum
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, NoReturn, TextIO
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Final, Literal
 from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
 
-from harness.replay.diff import RGBAImage, diff_images
 from harness.privacy.leaks import Protected
+from harness.replay.diff import RGBAImage, diff_images
 from harness.replay.documents import FieldDocument, RedactionDocument
 from harness.replay.page import Located, MaskRegion
 
@@ -73,7 +73,9 @@ def mask_of(regions: Sequence[MaskRegion], height: int, width: int, pad: float =
     return mask
 
 
-def hatch(image: RGBAImage, mask: BoolArray, colours: tuple[tuple[int, int, int], tuple[int, int, int]] = MASK_HATCH) -> RGBAImage:
+def hatch(
+    image: RGBAImage, mask: BoolArray, colours: tuple[tuple[int, int, int], tuple[int, int, int]] = MASK_HATCH
+) -> RGBAImage:
     """``image`` with the masked pixels replaced by diagonal stripes: what was excluded, with nothing of it shown.
 
     The diff picture is drawn over the live screenshot, which shows what the visitor typed; under a mask it must

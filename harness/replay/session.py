@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from harness.capture.proxy import CapturedRequest, Recording
-from harness.replay.events import Batch, BatchError, Event, decode_batch, problems
 from harness.capture.site import COLLECTOR_PATH
 from harness.replay.documents import SessionDocument
+from harness.replay.events import Batch, BatchError, Event, decode_batch, problems
 
 
 @dataclass(frozen=True)

@@ -18,16 +18,16 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Final, cast
 
 from PIL import Image
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from harness.replay import baselines
-
-from harness.replay import heatmaps
+from harness.privacy.protected import ProtectedValues
+from harness.replay import baselines, heatmaps
 from harness.replay.diff import RGBAImage, load_png, save_png
+from harness.replay.documents import CheckpointEntry, HeatmapEntry, VisualDocument
 from harness.replay.fidelity import (
     DIFF_THRESHOLD,
     FIDELITY_THRESHOLD,
@@ -41,8 +41,6 @@ from harness.replay.fidelity import (
     same_page,
     values_in,
 )
-from harness.privacy.protected import ProtectedValues
-from harness.replay.documents import CheckpointEntry, HeatmapEntry, VisualDocument
 from harness.replay.frames import render_video
 from harness.replay.page import AssetResolver, MaskRegion, Replay
 from harness.replay.session import PageView, Session, decode_session
@@ -236,12 +234,14 @@ def check_run(
         doc["replay"] = {"requests": len(replay.requests), "routed": len(replay.routed),
                          "refused_by_policy": len(replay.refused_by_policy),
                          "neutralised": replay.neutralised(), "failed_events": replay.failed_events}
-    except Exception as error:  # noqa: BLE001 - a bug in the replay, or a dead browser, must not lose the run
+    except Exception as error:  # a bug in the replay, or a dead browser, must not lose the run
         doc["status"], doc["error"] = "error", f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         doc["traceback"] = traceback.format_exc(limit=6)
         done = {c.get("name") for c in doc.get("checkpoints", [])}
-        doc["checkpoints"] = doc.get("checkpoints", []) + [{"name": c.name, "t_ms": round(c.t_ms, 1), "live": c.live, "status": "error",
-                                "detail": doc["error"]} for c, _ in moments if c.name not in done]
+        doc["checkpoints"] = doc.get("checkpoints", []) + [
+            {"name": c.name, "t_ms": round(c.t_ms, 1), "live": c.live, "status": "error", "detail": doc["error"]}
+            for c, _ in moments if c.name not in done
+        ]
     finally:
         if replay is not None:
             try:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, Literal
 
@@ -89,7 +89,7 @@ def write_manifest(report_dir: Path) -> Path:
         "format": FORMAT,
         "algorithm": "sha256",
         "harness_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {path: entry.to_json() for path, entry in artifacts(report_dir).items()},
     }
     path = report_dir / MANIFEST

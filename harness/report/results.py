@@ -20,14 +20,12 @@ import json
 import os
 import platform
 import shlex
-import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
 
 from harness import __version__
 from harness.privacy.protected import MIN_VALUE_LENGTH, SHOWN_REASON
@@ -126,7 +124,7 @@ class Invocation:
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _step_text(result: RunResult, index: int) -> str:

@@ -7,23 +7,22 @@ from __future__ import annotations
 import dataclasses
 import secrets as _random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
-from playwright.sync_api._context_manager import PlaywrightContextManager
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api._context_manager import PlaywrightContextManager
 
-from harness.run import browsers
-from harness.run.browsers import BrowserName
 from harness.capture.proxy import CapturedRequest, Channel, Recording, Tap, wait_for_quiet
+from harness.capture.site import Site
 from harness.errors import StepError
 from harness.resources import resource_text
-from harness.run.scenario import Scenario
-from harness.capture.site import Site
-from harness.run.steps import StepContext, close_page, run_step
+from harness.run import browsers
+from harness.run.browsers import BrowserName
 from harness.run.result import RunResult
+from harness.run.scenario import Scenario
+from harness.run.steps import StepContext, close_page, run_step
 from harness.run.timeline import StepRecord, Submit, Timeline
 
 PROBE_JS = resource_text("page_probe.js")

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import re
 import secrets as _random
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import urlsplit
-
-import yaml
+from typing import Any
 
 from harness.errors import ScenarioError
 

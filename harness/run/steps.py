@@ -1,21 +1,22 @@
 """The step registry: every step a scenario may use, with what it accepts and how it is carried out.
 
 :data:`STEPS` is the one table of step names: the loader validates scenario files against its schemas and the
-runner carries steps out with its executors. Each executor takes the run's :class:`StepContext` and the step's validated arguments (secrets already
+runner carries steps out with its executors. Each executor takes the run's :class:`StepContext` and the step's
+validated arguments (secrets already
 substituted). Steps that leave a page take a storage snapshot first, so what a page kept at rest is recorded
 before it goes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from playwright.sync_api import BrowserContext, Locator, Page
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import expect
 
 from harness.capture.proxy import Recording, wait_for_quiet
 from harness.errors import StepError
@@ -58,7 +59,8 @@ class StepType:
 _SUBMIT = """(form) => new Promise((resolve) => {
   if (form.tagName !== "FORM") { resolve("not a form"); return; }
   // A bubbling window listener runs after the page's own handlers, so it learns whether they prevented navigation.
-  window.addEventListener("submit", (e) => setTimeout(() => resolve(e.defaultPrevented ? "prevented" : "navigates"), 0), { once: true });
+  window.addEventListener("submit",
+    (e) => setTimeout(() => resolve(e.defaultPrevented ? "prevented" : "navigates"), 0), { once: true });
   if (form.requestSubmit) form.requestSubmit(); else form.submit();
 })"""
 
@@ -267,7 +269,10 @@ def _expect(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
 
 STEPS: dict[str, StepType] = {
     "goto": StepType(StepSchema({"url": "url"}, ("url",), short="url"), _goto),
-    "click": StepType(StepSchema({"selector": "string", "button": "button", "position": "point"}, ("selector",), short="selector"), _click),
+    "click": StepType(
+        StepSchema({"selector": "string", "button": "button", "position": "point"}, ("selector",), short="selector"),
+        _click,
+    ),
     "dblclick": StepType(StepSchema({"selector": "string"}, ("selector",), short="selector"), _dblclick),
     "hover": StepType(StepSchema({"selector": "string"}, ("selector",), short="selector"), _hover),
     "move": StepType(StepSchema({"path": "path", "steps": "count"}, ("path",)), _move),
@@ -278,13 +283,21 @@ STEPS: dict[str, StepType] = {
     "check": StepType(StepSchema({"selector": "string", "checked": "bool"}, ("selector",), short="selector"), _check),
     "scroll": StepType(StepSchema({"x": "px", "y": "px", "selector": "string"}, one_of=("x", "y")), _scroll),
     "submit": StepType(StepSchema({"selector": "string"}, ("selector",), short="selector"), _submit),
-    "wait": StepType(StepSchema({"ms": "ms", "selector": "string"}, short="ms", short_types=("ms",), one_of=("ms", "selector")), _wait),
+    "wait": StepType(
+        StepSchema({"ms": "ms", "selector": "string"}, short="ms", short_types=("ms",), one_of=("ms", "selector")),
+        _wait,
+    ),
     "optout": StepType(StepSchema({"selector": "string"}, empty_ok=True), _optout),
     "reload": StepType(StepSchema({}, empty_ok=True), _reload),
     "back": StepType(StepSchema({}, empty_ok=True), _back),
-    "leave": StepType(StepSchema({"url": "url", "close": "bool"}, short="mode", short_types=("close",), one_of=("url", "close")), _leave),
+    "leave": StepType(
+        StepSchema({"url": "url", "close": "bool"}, short="mode", short_types=("close",), one_of=("url", "close")),
+        _leave,
+    ),
     "checkpoint": StepType(StepSchema({"name": "name"}, ("name",), short="name"), _checkpoint),
-    "expect": StepType(StepSchema({"selector": "string", "text": "string"}, short="selector", one_of=("selector", "text")), _expect),
+    "expect": StepType(
+        StepSchema({"selector": "string", "text": "string"}, short="selector", one_of=("selector", "text")), _expect
+    ),
 }
 
 

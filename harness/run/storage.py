@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +90,6 @@ def snapshot(context: BrowserContext, page: Page | None, t_ms: float) -> Storage
             data = page.evaluate(_READ_STORAGE)
         except Error:
             pass  # the page navigated or closed meanwhile: cookies are still worth keeping
-    pairs = lambda rows: tuple((str(k), str(v)) for k, v in rows)  # noqa: E731
+    pairs = lambda rows: tuple((str(k), str(v)) for k, v in rows)
     return StorageSnapshot(t_ms, url, cookies, pairs(data["local"]), pairs(data["session"]), pairs(data["idb"]))
 
