@@ -11,6 +11,7 @@ from harness.cli import ExitStatus, main
 from harness.errors import ScenarioError
 from harness.run.loader import load_scenario, load_scenarios
 from harness.run.scenario import CANARY_KINDS, expand_canaries
+from harness.run.steps import STEPS
 
 HEADER = "name: t\nstart: https://shop.test/\n"
 
@@ -104,3 +105,11 @@ def test_canaries_are_unique_per_run_and_cards_pass_luhn() -> None:
     checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
     assert len(card) == 16 and checksum % 10 == 0
     assert all(expand_canaries("{canary:" + kind + "}") for kind in CANARY_KINDS)
+
+
+def test_the_step_table_in_the_docs_is_the_step_registry() -> None:
+    """docs/scenarios.md documents exactly the steps the registry has, in the same order."""
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    table = docs.split("| step | value | what it does |", 1)[1].split("\n\n", 1)[0]
+    documented = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
+    assert documented == list(STEPS)
