@@ -1,4 +1,4 @@
-"""Decoding our snippet's batches (snippet/telltale.js) and validating them against snippet/schema.json.
+"""Decoding our snippet's batches and validating them against its wire format (``harness/resources/schema.json``).
 
 A batch is the body of one request to the collector: JSON, gzip-compressed when the URL carries ``z=gzip``
 (the snippet cannot set ``Content-Encoding`` on a beacon). Decoding is lenient and keeps the raw object;

@@ -1,4 +1,5 @@
-"""Writing a run's results: ``results.json``, ``junit.xml`` and, per run, its traffic, timeline and storage.
+"""Writing results: ``results.json`` (its JSON Schema is docs/results.schema.json) and, per run, its traffic,
+timeline and storage.
 
 Nothing written here holds a protected value (a typed value or a declared secret) in clear. Every string passes
 through a :class:`harness.redact.Redactor`, which replaces each value, in every spelling a tracker is known to
