@@ -229,9 +229,15 @@ class _Masks:
         return cls(starts, ends, [tuple(sorted(found)) for found in values])
 
 
+# A byte order mark opens a payload; it is not text the match runs into.
+_BOMS: Final = {1: b"\xef\xbb\xbf", 2: b"\xff\xfe"}
+
+
 def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -> bool:
     """Whether a character of `byte_class` sits right before or after data[start:end] (`width` bytes a char)."""
     for at in (start - width, end):
+        if at + width == len(_BOMS[width]) and data.startswith(_BOMS[width]):
+            continue
         if at >= 0 and at + width <= len(data):
             byte = data[at] if width == 1 or data[at + 1] == 0 else 0x80  # UTF-16: a non-ASCII character
             if byte_class[byte]:
