@@ -1,10 +1,10 @@
 """Search captured bytes for protected values in every form a tracker might send them.
 
-A `LeakScanner` expands each `Protected` value into its variants (as typed, trimmed, lowercased, card
-groupings, digests in hex and base64, prefixes a keylogger would send), each as UTF-8 and as UTF-16-LE, and the
-hex and base64 of the value itself, and puts them all in one Aho-Corasick automaton. `scan` peels a payload
-into layers (`harness.decode`) and runs the automaton once over each layer: the cost does not grow with the
-number of variants.
+A `LeakScanner` expands each `Protected` value into its variants (`harness.privacy.variants`, the list the
+redactor replaces too: as typed, trimmed, lowercased, card groupings, digests, prefixes a keylogger would send,
+each as it stands, in UTF-16-LE, hex, base64 and the escapes) and puts them all in one Aho-Corasick automaton.
+`scan` peels a payload into layers (`harness.privacy.decode`) and runs the automaton once over each layer: the
+cost does not grow with the number of variants.
 
 Nothing this module returns or prints holds a protected value: `Protected`'s repr shows a keyed fingerprint,
 and a `Hit`'s excerpt has every occurrence of every variant replaced by ``⟦fp:…⟧`` markers.
@@ -58,7 +58,8 @@ class Protected:
     name: str
     value: str = field(repr=False)
     kind: str = "text"
-    """password, email, card, text, name, phone, pin, otp, ssn, iban, ...: `card` adds digit-grouping variants."""
+    """password, email, card, text, name, phone, pin, otp, ssn, iban, ...: `card` adds digit-grouping variants
+    (as does any value long enough: `harness.privacy.variants.GROUPED_FROM`)."""
 
     def __post_init__(self) -> None:
         if not self.value:
@@ -105,7 +106,7 @@ class FragmentHit:
     name: str
     kind: str
     variant: str
-    """``exact``, ``trimmed``, ``lowercase`` or ``prefix:n/m``."""
+    """A whole-value form (``exact``, ``trimmed``, ``lowercase``, ``card-digits``, ...) or ``prefix:n/m``."""
     group: str
     """Where the fragments sat: a JSON key path (``k``, ``events[].key``) or a form key; ``""`` for tiny payloads."""
     source: FragmentSource
