@@ -28,7 +28,17 @@ from typing import Any, Final, Literal
 import ahocorasick_rs
 
 from harness.privacy.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, json_child, parse_form, parse_query
-from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, SHORT, Variant, is_fragment, standalone, texts, variants
+from harness.privacy.variants import (
+    FRAGMENT_CHARS,
+    MIN_PREFIX,
+    NEIGHBOURS,
+    SHORT,
+    Variant,
+    is_fragment,
+    standalone,
+    texts,
+    variants,
+)
 
 __all__ = ["EXCERPT_RADIUS", "FragmentHit", "Hit", "LeakScanner", "Protected", "find_fragments", "fingerprint"]
 
@@ -128,14 +138,12 @@ class FragmentHit:
 
 
 # Byte classes that must not touch a match (a non-ASCII neighbour counts as byte 0x80).
-_WORD: Final = bytes(
-    1 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) == "_") else 0 for byte in range(256)
-)
-_DIGIT: Final = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
+_STANDALONE: Final = {
+    name: bytes(1 if chr(byte) in chars else 0 for byte in range(256)) for name, chars in NEIGHBOURS.items()
+}
 # A prefix must stand as a whole field value: between quotes, after '=' and before '&', on a line of its own.
 _VALUE_EDGES: Final = b"\"'`&=:;,<>()[]{}| \t\r\n\0"
 _NOT_EDGE: Final = bytes(0 if byte in _VALUE_EDGES else 1 for byte in range(256))
-_STANDALONE: Final = {"digit": _DIGIT, "word": _WORD}
 
 
 @dataclass(frozen=True)

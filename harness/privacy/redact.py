@@ -6,8 +6,8 @@ Markers:
 
 - ``⟦fp:3f0c…⟧``: the whole value as typed (the marker ``harness.leaks.fingerprint`` gives, the one the
   timeline and the findings use, so a reader can follow one value through every file);
-- ``⟦fp:3f0c… url⟧``, ``… json``, ``… html``, ``… base64``, ``… hex``, ``… utf16``: the whole value, escaped
-  or encoded;
+- ``⟦fp:3f0c… url⟧``, ``… json``, ``… html``, ``… base64``, ``… hex``, ``… utf16``: the whole value,
+  escaped or encoded;
 - ``⟦fp:3f0c… lowercase⟧``, ``… trimmed``, ``… card-spaced``, ``… sha256``: a derived form;
 - ``⟦fp:3f0c… prefix 5/12⟧`` (also ``… prefix 5/12 url`` and the like): the first 5 of its 12 characters,
   what a keylogger sends while the visitor types; prefixes of `MIN_PREFIX` characters and more are replaced;
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote_plus
@@ -28,7 +28,7 @@ import ahocorasick_rs
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
 from harness.privacy.decode import DECODERS, DECOMPRESSORS, decode_layers, json_child
 from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
-from harness.privacy.variants import MIN_PREFIX, SHORT, is_fragment, standalone, variants
+from harness.privacy.variants import MIN_PREFIX, NEIGHBOURS, SHORT, is_fragment, standalone, variants
 
 ENCODINGS_SEARCHED: Final = tuple(dict.fromkeys(decoder.name for decoder in DECODERS))
 """The layers the privacy rules peel off every payload (``harness.decode``), for the report."""
@@ -36,17 +36,11 @@ ENCODINGS_SEARCHED: Final = tuple(dict.fromkeys(decoder.name for decoder in DECO
 
 # --- redaction ------------------------------------------------------------------------------------------------
 
-_NEIGHBOURS: Final[dict[str, Callable[[str], bool]]] = {
-    "digit": lambda char: "0" <= char <= "9",
-    "word": lambda char: char.isascii() and (char.isalnum() or char == "_"),
-}
-
-
 @dataclass(frozen=True)
 class _Pattern:
     marker: str
-    standalone: Callable[[str], bool] | None
-    """What may not touch a short spelling for it to be replaced (None: it is replaced anywhere)."""
+    apart_from: frozenset[str]
+    """The characters that may not touch a short spelling for it to be replaced (none: it is replaced anywhere)."""
 
 
 def _marker(base: str, label: str) -> str:
@@ -69,8 +63,8 @@ def _patterns(value: str, kind: str, key: bytes) -> Iterator[tuple[str, _Pattern
                 continue
         # Only short spellings must stand alone: a longer one is replaced even where the scanner would call the
         # match a coincidence (a PIN inside a longer number), since hiding too much costs nothing.
-        byte_class = standalone(spelled) if len(spelled) < SHORT else None
-        yield spelled, _Pattern(_marker(base, variant.label), None if byte_class is None else _NEIGHBOURS[byte_class])
+        alone = standalone(spelled) if len(spelled) < SHORT else None
+        yield spelled, _Pattern(_marker(base, variant.label), frozenset() if alone is None else NEIGHBOURS[alone])
 
 
 class Redactor:
@@ -116,8 +110,8 @@ class Redactor:
             pattern = self._table[index]
             if start < cursor:
                 continue
-            alone = pattern.standalone
-            if alone is not None and ((start > 0 and alone(text[start - 1])) or (end < len(text) and alone(text[end]))):
+            apart = pattern.apart_from
+            if (start > 0 and text[start - 1] in apart) or (end < len(text) and text[end] in apart):
                 continue
             pieces += [text[cursor:start], pattern.marker]
             cursor = end

@@ -22,6 +22,7 @@ import base64
 import hashlib
 import html
 import json
+import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -34,6 +35,7 @@ __all__ = [
     "FRAGMENT_CHARS",
     "GROUPED_FROM",
     "MIN_PREFIX",
+    "NEIGHBOURS",
     "SHORT",
     "SPELLINGS",
     "Form",
@@ -66,9 +68,17 @@ def is_fragment(text: str) -> bool:
     return 0 < len(text) <= FRAGMENT_CHARS
 
 
+NEIGHBOURS: Final[dict[str, frozenset[str]]] = {
+    "digit": frozenset(string.digits),
+    "word": frozenset(string.ascii_letters + string.digits + "_"),
+}
+"""The characters that may not touch a spelling that must stand alone, by what `standalone` says of it."""
+
+
 def standalone(written: str) -> Literal["digit", "word"] | None:
-    """What must not touch a spelling for a match to be the value: a PIN inside a longer number is another
-    number ("digit"), a short text inside a longer word is a coincidence ("word"); None: it counts anywhere."""
+    """What must not touch a spelling for a match to be the value (`NEIGHBOURS`): a PIN inside a longer number
+    is another number ("digit"), a short text inside a longer word is a coincidence ("word"); None: it counts
+    anywhere."""
     if written.isdigit():
         return "digit"
     return "word" if len(written) < SHORT else None
