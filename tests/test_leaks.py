@@ -110,6 +110,9 @@ TEXT_VARIANTS: list[tuple[str, bytes, str, str]] = [
     ("short value standing alone", json_body("qz7k"), "code", "exact"),
     ("utf16", b"\xff\xfe" + "Hunter2-Secret!".encode("utf-16-le"), "password", "exact/utf16"),
     ("utf16 prefix", '{"k":"Hunter2-Se"}'.encode("utf-16-le"), "password", "prefix:10/15/utf16"),
+    ("utf16 prefix after a byte order mark", b"\xff\xfe" + "Hunter2-Se".encode("utf-16-le"), "password",
+     "prefix:10/15/utf16"),
+    ("prefix after a byte order mark", b"\xef\xbb\xbfHunter2-Se", "password", "prefix:10/15"),
     ("keylogger prefix", json_body("Hunter2-Se"), "password", "prefix:10/15"),
     ("shortest prefix", json_body("Hunt"), "password", "prefix:4/15"),
 ]

@@ -51,6 +51,7 @@ __all__ = [
     "Decoder",
     "Layer",
     "decode_layers",
+    "json_child",
     "parse_form",
     "parse_query",
 ]
@@ -456,6 +457,16 @@ def _multipart(view: _View) -> list[bytes]:
         headers.append(head.strip())
         bodies.append(body[:-2] if body.endswith(b"\r\n") else body.removesuffix(b"\n"))
     return [b"\n".join(headers), *bodies] if bodies else []
+
+
+def json_child(path: str, key: str | None = None) -> str:
+    """The key path of a child of the JSON node at `path`: of its member `key`, or (no key) of an array element.
+
+    The one naming of JSON places (``events[].key``) that the keystroke search groups by and redaction masks by.
+    """
+    if key is None:
+        return f"{path}[]"
+    return f"{path}.{key}" if path else key
 
 
 # --- JSON escapes and HTML entities -----------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """Search captured bytes for protected values in every form a tracker might send them.
 
-A `LeakScanner` expands each `Protected` value into its variants (as typed, trimmed, lowercased, card
-groupings, digests in hex and base64, prefixes a keylogger would send), each as UTF-8 and as UTF-16-LE, and the
-hex and base64 of the value itself, and puts them all in one Aho-Corasick automaton. `scan` peels a payload
-into layers (`harness.decode`) and runs the automaton once over each layer: the cost does not grow with the
-number of variants.
+A `LeakScanner` expands each `Protected` value into its variants (`harness.privacy.variants`, the list the
+redactor replaces too: as typed, trimmed, lowercased, card groupings, digests, prefixes a keylogger would send,
+each as it stands, in UTF-16-LE, hex, base64 and the escapes) and puts them all in one Aho-Corasick automaton.
+`scan` peels a payload into layers (`harness.privacy.decode`) and runs the automaton once over each layer: the
+cost does not grow with the number of variants.
 
 Nothing this module returns or prints holds a protected value: `Protected`'s repr shows a keyed fingerprint,
 and a `Hit`'s excerpt has every occurrence of every variant replaced by ``⟦fp:…⟧`` markers.
@@ -15,32 +15,35 @@ WebSocket frame, found by concatenating the short strings of many payloads.
 
 from __future__ import annotations
 
-import base64
 import bisect
 import hashlib
 import hmac
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
-from urllib.parse import quote
 
 import ahocorasick_rs
 
-from harness.privacy.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, parse_form, parse_query
+from harness.privacy.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, json_child, parse_form, parse_query
+from harness.privacy.variants import (
+    FRAGMENT_CHARS,
+    MIN_PREFIX,
+    NEIGHBOURS,
+    SHORT,
+    Variant,
+    is_fragment,
+    standalone,
+    texts,
+    variants,
+)
 
 __all__ = ["EXCERPT_RADIUS", "FragmentHit", "Hit", "LeakScanner", "Protected", "find_fragments", "fingerprint"]
 
 EXCERPT_RADIUS: Final = 40
 """Bytes of context kept on each side of a hit."""
-
-_SHORT: Final = 6
-"""Values shorter than this get no prefix variants, and match only where they stand as a word of their own."""
-
-_FRAGMENT_CHARS: Final = 3
-"""Longest string `find_fragments` treats as a keystroke fragment."""
 
 # Reprs of `Protected` have no run key at hand. A key drawn per process still keeps a PIN's fingerprint from
 # being looked up in a table; markers in hits use the run's key instead.
@@ -65,7 +68,8 @@ class Protected:
     name: str
     value: str = field(repr=False)
     kind: str = "text"
-    """password, email, card, text, name, phone, pin, otp, ssn, iban, ...: `card` adds digit-grouping variants."""
+    """password, email, card, text, name, phone, pin, otp, ssn, iban, ...: `card` adds digit-grouping variants
+    (as does any value long enough: `harness.privacy.variants.GROUPED_FROM`)."""
 
     def __post_init__(self) -> None:
         if not self.value:
@@ -112,7 +116,7 @@ class FragmentHit:
     name: str
     kind: str
     variant: str
-    """``exact``, ``trimmed``, ``lowercase`` or ``prefix:n/m``."""
+    """A whole-value form (``exact``, ``trimmed``, ``lowercase``, ``card-digits``, ...) or ``prefix:n/m``."""
     group: str
     """Where the fragments sat: a JSON key path (``k``, ``events[].key``) or a form key; ``""`` for tiny payloads."""
     source: FragmentSource
@@ -130,94 +134,13 @@ class FragmentHit:
         )
 
 
-# --- variants ---------------------------------------------------------------------------------------------
-
-
-def _card_digits(value: str) -> str:
-    return "".join(char for char in value if char not in " -")
-
-
-def _grouped(separator: str) -> Callable[[str], str]:
-    def group(value: str) -> str:
-        digits = _card_digits(value)
-        return separator.join(digits[start : start + 4] for start in range(0, len(digits), 4))
-
-    return group
-
-
-# Whole-value forms, most exact first: when two forms are the same bytes, the first one names the hit.
-_TEXT_FORMS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
-    ("exact", lambda value: value),
-    ("trimmed", str.strip),
-    ("lowercase", str.lower),
-    ("lowercase", lambda value: value.strip().lower()),
-)
-_CARD_FORMS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
-    ("card-digits", _card_digits),
-    ("card-spaced", _grouped(" ")),
-    ("card-dashed", _grouped("-")),
-)
-_DIGESTS: Final = ("md5", "sha1", "sha256", "sha512")
-_DIGEST_FORMS: Final[tuple[tuple[str, Callable[[bytes], str]], ...]] = (
-    ("hex", bytes.hex),
-    ("HEX", lambda digest: digest.hex().upper()),
-    ("base64", lambda digest: base64.b64encode(digest).decode()),
-    ("base64-nopad", lambda digest: base64.b64encode(digest).decode().rstrip("=")),
-    ("base64url", lambda digest: base64.urlsafe_b64encode(digest).decode()),
-    ("base64url-nopad", lambda digest: base64.urlsafe_b64encode(digest).decode().rstrip("=")),
-)
-
-
-@dataclass(frozen=True)
-class _WireForm:
-    """One way a text variant is written into the bytes, searched for as it stands."""
-
-    suffix: str
-    """Appended to the variant's name."""
-    via: tuple[str, ...]
-    """Appended to the layer's chain: the encoding the searched bytes already carry."""
-    width: int
-    """Bytes per character, for the boundary check."""
-    encode: Callable[[str], bytes]
-    prefixes: bool
-    """Whether prefixes are searched in this form (it keeps a prefix a prefix)."""
-
-
-def _b64(text: str, alphabet: bytes = b"+/") -> bytes:
-    return base64.b64encode(text.encode("utf-8"), alphabet).rstrip(b"=")
-
-
-# Hex and base64 are also searched for rather than only decoded: hex runs are mostly IDs, too many to decode
-# one by one (harness.decode decodes only long ones), and base64 of a short value is shorter than a run worth
-# decoding. Searched for, they match at any length.
-_WIRE_FORMS: Final = (
-    _WireForm("", (), 1, lambda text: text.encode("utf-8"), True),
-    _WireForm("/utf16", (), 2, lambda text: text.encode("utf-16-le"), True),  # JavaScript strings as stored
-    _WireForm("", ("hex",), 1, lambda text: text.encode("utf-8").hex().encode(), True),
-    _WireForm("", ("hex",), 1, lambda text: text.encode("utf-8").hex().upper().encode(), True),
-    _WireForm("", ("base64",), 1, _b64, False),
-    _WireForm("", ("base64",), 1, lambda text: _b64(text, b"-_"), False),
-)
-_TEXT_WIRE_FORMS: Final = _WIRE_FORMS[:2]  # for digests and masks, which are text already
-
-
-def _masks(value: str) -> Iterator[str]:
-    """Encoded forms searched only so that excerpts can hide them: the decoders find these as hits elsewhere."""
-    raw = value.encode("utf-8")
-    yield quote(value, safe="")
-    for alignment in (1, 2):  # base64 of a longer text with the value at each byte offset (0 is a needle)
-        encoded = base64.b64encode(b"\0" * alignment + raw).rstrip(b"=")
-        stable = encoded[4 : len(encoded) - (len(encoded) % 4 and 4)]
-        if len(stable) >= 8:
-            yield stable.decode()
-            yield stable.translate(bytes.maketrans(b"+/", b"-_")).decode()
+# --- needles: the variants of `harness.privacy.variants`, as the scanner searches for them ----------------------------
 
 
 # Byte classes that must not touch a match (a non-ASCII neighbour counts as byte 0x80).
-_WORD: Final = bytes(
-    1 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) == "_") else 0 for byte in range(256)
-)
-_DIGIT: Final = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
+_STANDALONE: Final = {
+    name: bytes(1 if chr(byte) in chars else 0 for byte in range(256)) for name, chars in NEIGHBOURS.items()
+}
 # A prefix must stand as a whole field value: between quotes, after '=' and before '&', on a line of its own.
 _VALUE_EDGES: Final = b"\"'`&=:;,<>()[]{}| \t\r\n\0"
 _NOT_EDGE: Final = bytes(0 if byte in _VALUE_EDGES else 1 for byte in range(256))
@@ -231,7 +154,7 @@ class _Needle:
     """Index of the protected value."""
     variant: str
     rank: int
-    """Preference when needles of one value overlap: lower wins (more exact, then longer)."""
+    """Preference when needles of one value overlap: lower wins (searched before fallback, more exact, longer)."""
     partial: bool
     """A prefix: superseded by any whole-value hit of the same value in the same payload."""
     boundary: bytes | None
@@ -239,53 +162,52 @@ class _Needle:
     or a PIN inside a longer number is a coincidence, not a leak."""
     width: int
     reported: bool
-    """False for forms searched only to mask them in excerpts."""
+    """False for prefixes of a short value: searched only to mask them in excerpts."""
     via: tuple[str, ...] = ()
     """Encoding steps already applied to the searched bytes (``("hex",)``), appended to the layer's chain."""
+    fallback: bool = False
+    """An escape a decoder reveals (URL, JSON, HTML): reported only where nothing else found the value."""
 
-
-def _boundary(text: str, partial: bool) -> bytes | None:
-    """The byte class that must not touch a match of `text` for it to count (None: it counts anywhere)."""
-    if partial:
-        return _NOT_EDGE  # what a keylogger sends is the whole field so far, not the start of other text
-    if text.isdigit():
-        return _DIGIT  # a PIN inside a longer number is another number
-    return _WORD if len(text) < _SHORT else None
+    @property
+    def standing(self) -> tuple[bool, bool]:
+        """How a hit of this needle ranks against the value's other hits in one payload (lower wins): a whole
+        value before a prefix, and what decoding or searching found before what only a fallback did."""
+        return self.partial, self.fallback
 
 
 def _needles(index: int, protected: Protected, min_prefix: int) -> Iterator[tuple[bytes, _Needle]]:
-    """Every variant of one value as (searched bytes, needle), most exact first."""
-    value = protected.value
-    forms = list(_TEXT_FORMS) + (list(_CARD_FORMS) if protected.kind == "card" else [])
-    texts = [(label, text) for label, form in forms if (text := form(value))]
-    rank = 0
+    """Every variant of one value as (searched bytes, needle): first the ones only searching finds, then the
+    fallbacks, each most exact first."""
+    found = sorted(
+        variants(protected.value, protected.kind, min_prefix), key=lambda variant: not variant.spelling.searched
+    )
+    short = len(protected.value) < SHORT
+    seen: set[bytes] = set()
+    for rank, variant in enumerate(found, 1):
+        data = variant.data
+        if data in seen:
+            continue  # the first, most exact, names these bytes
+        seen.add(data)
+        reported = not (variant.partial and short)
+        yield data, _Needle(
+            index,
+            variant.name,
+            rank,
+            variant.partial,
+            _boundary(variant) if reported else None,
+            variant.width,
+            reported,
+            variant.spelling.via,
+            fallback=not variant.spelling.searched,
+        )
 
-    def written(
-        label: str, text: str, wire_forms: tuple[_WireForm, ...], *, partial: bool = False, reported: bool = True
-    ) -> Iterator[tuple[bytes, _Needle]]:
-        nonlocal rank
-        for wire in wire_forms:
-            if partial and not wire.prefixes:
-                continue
-            pattern = wire.encode(text)
-            searched = text if wire.width > 1 else pattern.decode("utf-8")
-            boundary = _boundary(searched, partial) if reported else None
-            rank += 1
-            yield pattern, _Needle(index, label + wire.suffix, rank, partial, boundary, wire.width, reported, wire.via)
 
-    for label, text in texts:
-        yield from written(label, text, _WIRE_FORMS)
-    for source, text in texts:
-        for algorithm in _DIGESTS:
-            digest = hashlib.new(algorithm, text.encode("utf-8")).digest()
-            for form_label, form in _DIGEST_FORMS:
-                label = f"{algorithm}-{form_label}" + ("" if source == "exact" else f"({source})")
-                yield from written(label, form(digest), _TEXT_WIRE_FORMS)
-    for length in range(len(value) - 1, min_prefix - 1, -1):  # longest first: the better of two overlapping
-        label = f"prefix:{length}/{len(value)}"
-        yield from written(label, value[:length], _WIRE_FORMS, partial=True, reported=len(value) >= _SHORT)
-    for text in _masks(value):
-        yield from written("mask", text, _TEXT_WIRE_FORMS, reported=False)
+def _boundary(variant: Variant) -> bytes | None:
+    """The byte class that must not touch a match of `variant` for it to count (None: it counts anywhere)."""
+    if variant.partial:
+        return _NOT_EDGE  # what a keylogger sends is the whole field so far, not the start of other text
+    byte_class = standalone(variant.written)
+    return None if byte_class is None else _STANDALONE[byte_class]
 
 
 # --- the scanner --------------------------------------------------------------------------------------------
@@ -316,9 +238,15 @@ class _Masks:
         return cls(starts, ends, [tuple(sorted(found)) for found in values])
 
 
+# A byte order mark opens a payload; it is not text the match runs into.
+_BOMS: Final = {1: b"\xef\xbb\xbf", 2: b"\xff\xfe"}
+
+
 def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -> bool:
     """Whether a character of `byte_class` sits right before or after data[start:end] (`width` bytes a char)."""
     for at in (start - width, end):
+        if at + width == len(_BOMS[width]) and data.startswith(_BOMS[width]):
+            continue
         if at >= 0 and at + width <= len(data):
             byte = data[at] if width == 1 or data[at + 1] == 0 else 0x80  # UTF-16: a non-ASCII character
             if byte_class[byte]:
@@ -329,7 +257,9 @@ def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -
 class LeakScanner:
     """Finds protected values in captured payloads, through every layer of encoding `decode_layers` peels."""
 
-    def __init__(self, values: Sequence[Protected], key: bytes, min_prefix: int = 4, max_depth: int = 3) -> None:
+    def __init__(
+        self, values: Sequence[Protected], key: bytes, min_prefix: int = MIN_PREFIX, max_depth: int = 3
+    ) -> None:
         if min_prefix < 2:
             raise ValueError(f"min_prefix must be 2 or more, got {min_prefix}")
         self.values = tuple(values)
@@ -339,7 +269,7 @@ class LeakScanner:
         for index, protected in enumerate(self.values):
             for encoded, needle in _needles(index, protected, min_prefix):
                 bucket = by_bytes.setdefault(encoded, [])
-                if not any(other.value == index for other in bucket):  # the first, most exact, names it
+                if not any(other.value == index for other in bucket):  # the first, most exact, names them
                     bucket.append(needle)
         self._patterns = list(by_bytes)
         self._needles = list(by_bytes.values())
@@ -357,27 +287,29 @@ class LeakScanner:
 
         Within a layer, overlapping matches of one value keep the most exact and longest variant. A whole-value
         hit anywhere in the payload drops that value's prefix hits: the keystrokes before it are the same leak.
+        Likewise an escape matched as it stands (a fallback: ``+`` for a space outside a form, a URL escape one
+        layer deeper than decoding goes) is reported only when no decoded layer showed the value.
         A hit seen again through a step that keeps plain text as it was (JSON, URL, form, HTML, multipart) is
         reported only when that step revealed more occurrences, and one seen again with the same surroundings
         in a sibling layer is reported once.
         """
         hits: list[tuple[_Needle, Hit]] = []
-        counts: list[Counter[tuple[int, str, tuple[str, ...]]]] = []
+        counts: list[Counter[tuple[int, str, tuple[str, ...], bool]]] = []
         excerpts_seen: dict[tuple[int, str, tuple[str, ...], bytes], int] = {}
         layers = decode_layers(data, self.max_depth)
         compressed = {layer.parent for layer in layers if layer.chain[-1:] and layer.chain[-1] in DECOMPRESSORS}
         for index, layer in enumerate(layers):
             chosen, masks = self._search(b"" if index in compressed else layer.data)
-            count = Counter((needle.value, needle.variant, needle.via) for needle, _, _ in chosen)
+            count = Counter((needle.value, needle.variant, needle.via, needle.fallback) for needle, _, _ in chosen)
             counts.append(count)
             step = layer.chain[-1:]
             for needle, start, end in chosen:
-                key = (needle.value, needle.variant, needle.via)
+                key = (needle.value, needle.variant, needle.via, needle.fallback)
                 # The parent already showed these: through a step that keeps text as it was (JSON, URL, ...),
                 # or through a needle already encoded the way this layer was decoded (hex).
                 if step:
                     earlier = (() if step[0] in TRANSPARENT else step) + needle.via
-                    if counts[layer.parent][(needle.value, needle.variant, earlier)] >= count[key]:
+                    if counts[layer.parent][(needle.value, needle.variant, earlier, needle.fallback)] >= count[key]:
                         continue
                 chain = layer.chain + needle.via
                 excerpt = self._excerpt(layer.data, start, end, masks)
@@ -385,8 +317,10 @@ class LeakScanner:
                     continue
                 protected = self.values[needle.value]
                 hits.append((needle, Hit(protected.name, protected.kind, needle.variant, chain, start, excerpt)))
-        whole = {needle.value for needle, _ in hits if not needle.partial}
-        return [hit for needle, hit in hits if not (needle.partial and needle.value in whole)]
+        best: dict[int, tuple[bool, bool]] = {}
+        for needle, _ in hits:
+            best[needle.value] = min(best.get(needle.value, needle.standing), needle.standing)
+        return [hit for needle, hit in hits if needle.standing == best[needle.value]]
 
     def _search(self, data: bytes) -> tuple[list[tuple[_Needle, int, int]], _Masks]:
         """The matches chosen for hits in one layer, and where every match of any needle lies (to mask it)."""
@@ -436,11 +370,11 @@ def _json_fragments(node: Any, path: str) -> Iterator[tuple[str, str]]:
     """(key path, string) for each short string value in a parsed JSON document, in document order."""
     if isinstance(node, dict):
         for key, child in node.items():
-            yield from _json_fragments(child, f"{path}.{key}" if path else str(key))
+            yield from _json_fragments(child, json_child(path, key))
     elif isinstance(node, list):
         for child in node:
-            yield from _json_fragments(child, f"{path}[]")
-    elif isinstance(node, str) and 0 < len(node) <= _FRAGMENT_CHARS:
+            yield from _json_fragments(child, json_child(path))
+    elif isinstance(node, str) and is_fragment(node):
         yield path, node
 
 
@@ -463,24 +397,29 @@ def _fragments(data: bytes, whole: bool) -> Iterator[tuple[FragmentSource, str, 
     if pairs is not None:
         for key, value in pairs:
             text = value.decode("utf-8", "replace")
-            if 0 < len(text) <= _FRAGMENT_CHARS:
+            if is_fragment(text):
                 yield "form", key.decode("utf-8", "replace"), text
-    elif whole and 0 < len(data) <= _FRAGMENT_CHARS:
+    elif whole and len(data) <= 4 * FRAGMENT_CHARS:  # UTF-8 takes up to four bytes a character
         text = data.decode("utf-8", "replace")
-        if "\ufffd" not in text:  # a key, not a byte of something binary
+        if is_fragment(text) and "\ufffd" not in text:  # a key, not a byte of something binary
             yield "payload", "", text
 
 
 def find_fragments(
-    payloads: Sequence[bytes], values: Sequence[Protected], key: bytes, min_prefix: int = 4, max_depth: int = 3
+    payloads: Sequence[bytes],
+    values: Sequence[Protected],
+    key: bytes,
+    min_prefix: int = MIN_PREFIX,
+    max_depth: int = 3,
 ) -> list[FragmentHit]:
     """Protected values typed out a few characters per payload, across many requests or WebSocket frames.
 
-    Each payload is decoded, and its short strings (at most three characters: JSON string values, form values,
-    or the whole payload) are appended, in payload order, to the group they belong to: a JSON key path, a form
-    key, or tiny payloads. Each group's text is then searched for the values and their prefixes of at least
-    `min_prefix` characters (none for values shorter than six). Per group and value, whole-value matches are
-    reported, or else the longest prefix.
+    Each payload is decoded, and its short strings (at most `FRAGMENT_CHARS` characters: JSON string values,
+    form values, or the whole payload) are appended, in payload order, to the group they belong to: a JSON key
+    path, a form key, or tiny payloads. Each group's text is then searched for the values' forms (as typed,
+    trimmed, ...: `harness.privacy.variants`) and their prefixes of at least `min_prefix` characters (none for
+    values shorter than `SHORT`). Per group and value, whole-value matches are reported, or else the longest
+    prefix.
     """
     markers = [fingerprint(protected.value, key) for protected in values]
     groups: defaultdict[tuple[FragmentSource, tuple[str, ...], str], list[tuple[int, str]]] = defaultdict(list)
@@ -492,19 +431,20 @@ def find_fragments(
 
     patterns: dict[str, list[tuple[int, str, int, bool]]] = {}  # text -> (value, variant, rank, partial)
     for index, protected in enumerate(values):
-        typed = protected.value
-        variants = [(label, form(typed), False) for label, form in _TEXT_FORMS]
-        if len(typed) >= _SHORT:
-            lengths = range(len(typed) - 1, min_prefix - 1, -1)
-            variants += [(f"prefix:{length}/{len(typed)}", typed[:length], True) for length in lengths]
-        for rank, (label, text, partial) in enumerate(variants):
-            bucket = patterns.setdefault(text, [])
-            if text and not any(entry[0] == index for entry in bucket):
-                bucket.append((index, label, rank, partial))
+        # Keys are typed as they stand: the texts a value turns into, not their digests or escapes.
+        typed = [
+            form
+            for form in texts(protected.value, protected.kind, min_prefix)
+            if form.role == "whole" or (form.role == "prefix" and len(protected.value) >= SHORT)
+        ]
+        for rank, form in enumerate(typed):
+            bucket = patterns.setdefault(form.text, [])
+            if not any(entry[0] == index for entry in bucket):
+                bucket.append((index, form.name, rank, form.role == "prefix"))
     if not patterns or not groups:
         return []
-    texts = [text for text in patterns if text]
-    automaton = ahocorasick_rs.AhoCorasick(texts)
+    searched = list(patterns)
+    automaton = ahocorasick_rs.AhoCorasick(searched)
 
     hits: list[FragmentHit] = []
     for (source, chain, group), pieces in groups.items():
@@ -512,7 +452,7 @@ def find_fragments(
         starts = list(_running_offsets(text for _, text in pieces))
         found: defaultdict[int, list[tuple[int, str, bool, int, int]]] = defaultdict(list)
         for pattern, start, end in automaton.find_matches_as_indexes(joined, overlapping=True):
-            for value, label, rank, partial in patterns[texts[pattern]]:
+            for value, label, rank, partial in patterns[searched[pattern]]:
                 found[value].append((rank, label, partial, start, end))
         for value, matches in found.items():
             whole = sorted(match for match in matches if not match[2])

@@ -1,42 +1,34 @@
 """Redaction: every spelling of a protected value replaced by its keyed fingerprint marker.
 
-Used for everything the harness writes or prints (stored traffic, timelines, results, the terminal). Markers:
+Used for everything the harness writes or prints (stored traffic, timelines, results, the terminal). The
+spellings replaced are the ones the leak scanner searches for, both taken from `harness.privacy.variants`.
+Markers:
 
 - ``⟦fp:3f0c…⟧``: the whole value as typed (the marker ``harness.leaks.fingerprint`` gives, the one the
   timeline and the findings use, so a reader can follow one value through every file);
-- ``⟦fp:3f0c… url⟧``, ``… json``, ``… html``, ``… base64``, ``… hex``: the whole value, escaped or encoded;
+- ``⟦fp:3f0c… url⟧``, ``… json``, ``… html``, ``… base64``, ``… hex``, ``… utf16``: the whole value,
+  escaped or encoded;
 - ``⟦fp:3f0c… lowercase⟧``, ``… trimmed``, ``… card-spaced``, ``… sha256``: a derived form;
 - ``⟦fp:3f0c… prefix 5/12⟧`` (also ``… prefix 5/12 url`` and the like): the first 5 of its 12 characters,
-  what a keylogger sends while the visitor types; prefixes of 4 characters and more are replaced;
+  what a keylogger sends while the visitor types; prefixes of `MIN_PREFIX` characters and more are replaced;
 - ``⟦fp:3f0c… keystroke⟧``: a key or two of the value, one of many requests that spell it out together.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import html
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote, quote_plus, unquote_plus
+from urllib.parse import unquote_plus
 
 import ahocorasick_rs
 
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
-from harness.privacy.decode import DECODERS, decode_layers
+from harness.privacy.decode import DECODERS, DECOMPRESSORS, decode_layers, json_child
 from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
-
-# --- what is protected ----------------------------------------------------------------------------------------
-
-MIN_PREFIX: Final = 4
-"""Shortest prefix of a value that is redacted (a keylogger sends every prefix; 3 characters say little)."""
-
-_SHORT: Final = 6
-"""Spellings shorter than this are redacted only where they stand as a word of their own (not inside "redirect")."""
-
-_COMPRESSED: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})
+from harness.privacy.variants import MIN_PREFIX, NEIGHBOURS, SHORT, is_fragment, standalone, variants
 
 ENCODINGS_SEARCHED: Final = tuple(dict.fromkeys(decoder.name for decoder in DECODERS))
 """The layers the privacy rules peel off every payload (``harness.decode``), for the report."""
@@ -44,66 +36,11 @@ ENCODINGS_SEARCHED: Final = tuple(dict.fromkeys(decoder.name for decoder in DECO
 
 # --- redaction ------------------------------------------------------------------------------------------------
 
-
-def _b64(text: str, urlsafe: bool = False) -> str:
-    raw = text.encode("utf-8")
-    return (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode("ascii").rstrip("=")
-
-
-# How a text can be written into a stored string: (label, spelling, applies to prefixes too).
-# Base64 is matched without its padding, so that base64 of the value inside a padded blob is found as well.
-_SPELLINGS: Final[tuple[tuple[str, Callable[[str], str], bool], ...]] = (
-    ("", lambda text: text, True),
-    ("url", lambda text: quote(text, safe=""), True),
-    ("url", quote, True),
-    ("url", quote_plus, True),
-    ("json", lambda text: json.dumps(text)[1:-1], True),
-    ("json", lambda text: json.dumps(text, ensure_ascii=False)[1:-1], True),
-    ("html", lambda text: html.escape(text, quote=True), True),
-    ("base64", _b64, True),
-    ("base64", lambda text: _b64(text, urlsafe=True), True),
-    ("hex", lambda text: text.encode("utf-8").hex(), False),
-    ("hex", lambda text: text.encode("utf-8").hex().upper(), False),
-)
-
-
-def _digits(value: str) -> str:
-    return "".join(char for char in value if char not in " -")
-
-
-def _grouped(separator: str) -> Callable[[str], str]:
-    return lambda value: separator.join(_digits(value)[i : i + 4] for i in range(0, len(_digits(value)), 4))
-
-
-# Forms of a whole value, most exact first; the card forms apply to values of at least 12 digits.
-_FORMS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
-    ("", lambda value: value),
-    ("trimmed", str.strip),
-    ("lowercase", str.lower),
-    ("lowercase", lambda value: value.strip().lower()),
-)
-_CARD_FORMS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
-    ("card-digits", _digits),
-    ("card-spaced", _grouped(" ")),
-    ("card-dashed", _grouped("-")),
-)
-_DIGEST_SPELLINGS: Final[tuple[Callable[[bytes], str], ...]] = (
-    bytes.hex,
-    lambda digest: digest.hex().upper(),
-    lambda digest: base64.b64encode(digest).decode("ascii").rstrip("="),
-    lambda digest: base64.urlsafe_b64encode(digest).decode("ascii").rstrip("="),
-)
-_DIGESTS: Final = ("md5", "sha1", "sha256", "sha512")
-
-
-def _word(char: str) -> bool:
-    return char.isascii() and (char.isalnum() or char == "_")
-
-
 @dataclass(frozen=True)
 class _Pattern:
     marker: str
-    bounded: bool  # replaced only where no letter, digit or '_' touches it
+    apart_from: frozenset[str]
+    """The characters that may not touch a short spelling for it to be replaced (none: it is replaced anywhere)."""
 
 
 def _marker(base: str, label: str) -> str:
@@ -112,25 +49,22 @@ def _marker(base: str, label: str) -> str:
 
 
 def _patterns(value: str, kind: str, key: bytes) -> Iterator[tuple[str, _Pattern]]:
-    """Every spelling of one value and of its prefixes, with its marker, most exact first."""
+    """Every spelling of one value (`harness.privacy.variants`) that text can hold, with its marker, most exact
+    first. A UTF-16 spelling is text only for a value in ASCII; in any other it makes a body binary, and the
+    scanner's check withholds it."""
     base = fingerprint(value, key)
-    forms = list(_FORMS) + (list(_CARD_FORMS) if kind == "card" or len(_digits(value)) >= 12 else [])
-    for form_label, form in forms:
-        text = form(value)
-        if not text:
-            continue
-        for label, spell, _ in _SPELLINGS:
-            yield spell(text), _Pattern(_marker(base, " ".join(filter(None, (form_label, label)))), len(text) < _SHORT)
-        for algorithm in _DIGESTS:
-            digest = hashlib.new(algorithm, text.encode("utf-8")).digest()
-            for spell_digest in _DIGEST_SPELLINGS:
-                yield spell_digest(digest), _Pattern(_marker(base, algorithm), False)
-    for length in range(len(value) - 1, MIN_PREFIX - 1, -1):  # longest first
-        prefix = value[:length]
-        for label, spell, for_prefixes in _SPELLINGS:
-            if for_prefixes:
-                marker = _marker(base, " ".join(filter(None, (f"prefix {length}/{len(value)}", label))))
-                yield spell(prefix), _Pattern(marker, length < _SHORT)
+    for variant in variants(value, kind, MIN_PREFIX):
+        if variant.width == 1:
+            spelled = variant.written
+        else:
+            try:
+                spelled = variant.data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        # Only short spellings must stand alone: a longer one is replaced even where the scanner would call the
+        # match a coincidence (a PIN inside a longer number), since hiding too much costs nothing.
+        alone = standalone(spelled) if len(spelled) < SHORT else None
+        yield spelled, _Pattern(_marker(base, variant.label), frozenset() if alone is None else NEIGHBOURS[alone])
 
 
 class Redactor:
@@ -176,7 +110,8 @@ class Redactor:
             pattern = self._table[index]
             if start < cursor:
                 continue
-            if pattern.bounded and ((start > 0 and _word(text[start - 1])) or (end < len(text) and _word(text[end]))):
+            apart = pattern.apart_from
+            if (start > 0 and text[start - 1] in apart) or (end < len(text) and text[end] in apart):
                 continue
             pieces += [text[cursor:start], pattern.marker]
             cursor = end
@@ -244,7 +179,7 @@ def _as_text(body: bytes) -> tuple[str | None, str]:
     except UnicodeDecodeError:
         pass
     for layer in decode_layers(body, max_depth=1):
-        if len(layer.chain) == 1 and layer.chain[0] in _COMPRESSED:
+        if len(layer.chain) == 1 and layer.chain[0] in DECOMPRESSORS:
             try:
                 return layer.data.decode("utf-8"), layer.chain[0]
             except UnicodeDecodeError:
@@ -293,10 +228,10 @@ def keystroke_parts(
 def _mask_json(node: Any, path: str, group: str, marker: str) -> Any:
     """``node`` with the short strings at key path ``group`` (as ``find_fragments`` names paths) replaced."""
     if isinstance(node, dict):
-        return {k: _mask_json(v, f"{path}.{k}" if path else str(k), group, marker) for k, v in node.items()}
+        return {k: _mask_json(v, json_child(path, k), group, marker) for k, v in node.items()}
     if isinstance(node, list):
-        return [_mask_json(v, f"{path}[]", group, marker) for v in node]
-    if isinstance(node, str) and path == group and 0 < len(node) <= 3:
+        return [_mask_json(v, json_child(path), group, marker) for v in node]
+    if isinstance(node, str) and path == group and is_fragment(node):
         return marker
     return node
 
@@ -305,7 +240,7 @@ def _mask_form(fields: str, group: str, marker: str) -> str:
     out = []
     for field in fields.split("&"):
         key, sep, value = field.partition("=")
-        if sep and unquote_plus(key) == group and 0 < len(unquote_plus(value)) <= 3:
+        if sep and unquote_plus(key) == group and is_fragment(unquote_plus(value)):
             field = f"{key}={marker}"
         out.append(field)
     return "&".join(out)
