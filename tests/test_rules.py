@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.capture.proxy import CapturedRequest
 from harness.cli import ExitStatus, main
+from harness.privacy.protected import Guarded
+from harness.privacy.rules import Evidence, evaluate_evidence
+from harness.run.timeline import Submit
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 
@@ -119,3 +123,34 @@ def test_well_behaved_snippet_has_no_findings_on_any_bundled_scenario(tmp_path: 
     assert len(runs) >= 10  # type: ignore[arg-type]
     problems = {r["file"]: r["findings"] or r["error"] for r in runs if r["status"] != "passed"}  # type: ignore[union-attr]
     assert not problems and status == ExitStatus.OK
+
+
+# --- judging hits, without a browser ---------------------------------------------------------------------------
+
+EMAIL = "ada.lovelace@example.org"
+PASSWORD_LIKE_EMAIL = "ada.lovelace!Secret9"  # shares its first 12 characters with EMAIL
+
+
+def _beacon(t_ms: float, body: str) -> CapturedRequest:
+    return CapturedRequest(t_ms, "POST", "https://tracker.example/c", (), body.encode(), "beacon")
+
+
+def _evidence(*requests: CapturedRequest) -> Evidence:
+    guarded = [
+        Guarded(EMAIL, "#email", "plain text field", "email", False, False, "#login-form", 10.0),
+        Guarded(PASSWORD_LIKE_EMAIL, "#password", "type=password", "password", True, False, "#login-form", 20.0),
+    ]
+    return Evidence(requests, [], [], guarded, [Submit("#login-form", "https://shop.test/login.html", 100.0)], [])
+
+
+def test_a_prefix_that_an_allowed_value_explains_is_no_finding() -> None:
+    """After submit the e-mail may leave; its first 12 characters are also the password's, which proves nothing."""
+    assert evaluate_evidence(_evidence(_beacon(200.0, '{"v": "ada.lovelace"}'))) == []
+    before_submit = evaluate_evidence(_evidence(_beacon(50.0, '{"v": "ada.lovelace"}')))
+    assert {(f.rule, f.field, f.prefix) for f in before_submit} >= {("not-before-submit", "#email", 12)}
+
+
+def test_a_prefix_no_allowed_value_explains_is_a_finding_and_growing_prefixes_are_one() -> None:
+    requests = [_beacon(200.0 + i, json.dumps({"v": PASSWORD_LIKE_EMAIL[:n]})) for i, n in enumerate((14, 16, 18))]
+    (finding,) = evaluate_evidence(_evidence(*requests))
+    assert (finding.rule, finding.field, finding.count, finding.prefix) == ("never-sent", "#password", 3, 14)

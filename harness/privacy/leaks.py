@@ -101,6 +101,8 @@ class Hit:
     its hex or base64 form (chain ending in that step), the layer that holds the encoded form."""
     excerpt: bytes = field(repr=False)
     """Up to `EXCERPT_RADIUS` bytes each side, every occurrence of any protected value masked by its marker."""
+    prefix: int = 0
+    """How many leading characters of the value were sent, for a prefix; 0 when the whole value (in some form)."""
 
     def __repr__(self) -> str:
         return (
@@ -125,6 +127,8 @@ class FragmentHit:
     """Indices, in the sequence given, of the payloads whose fragments spell the match."""
     chain: tuple[str, ...]
     fingerprint: str
+    prefix: int = 0
+    """How many leading characters of the value the fragments spell, for a prefix; 0 when the whole value."""
 
     def __repr__(self) -> str:
         return (
@@ -167,6 +171,8 @@ class _Needle:
     """Encoding steps already applied to the searched bytes (``("hex",)``), appended to the layer's chain."""
     fallback: bool = False
     """An escape a decoder reveals (URL, JSON, HTML): reported only where nothing else found the value."""
+    prefix: int = 0
+    """The length of the prefix it spells, for a prefix; 0 for the whole value."""
 
     @property
     def standing(self) -> tuple[bool, bool]:
@@ -199,6 +205,7 @@ def _needles(index: int, protected: Protected, min_prefix: int) -> Iterator[tupl
             reported,
             variant.spelling.via,
             fallback=not variant.spelling.searched,
+            prefix=len(variant.text.text) if variant.partial else 0,
         )
 
 
@@ -316,7 +323,8 @@ class LeakScanner:
                 if excerpts_seen.setdefault((needle.value, needle.variant, chain, excerpt), index) != index:
                     continue
                 protected = self.values[needle.value]
-                hits.append((needle, Hit(protected.name, protected.kind, needle.variant, chain, start, excerpt)))
+                hit = Hit(protected.name, protected.kind, needle.variant, chain, start, excerpt, needle.prefix)
+                hits.append((needle, hit))
         best: dict[int, tuple[bool, bool]] = {}
         for needle, _ in hits:
             best[needle.value] = min(best.get(needle.value, needle.standing), needle.standing)
@@ -458,16 +466,17 @@ def find_fragments(
             whole = sorted(match for match in matches if not match[2])
             best = whole or sorted(matches, key=lambda match: match[3] - match[4])[:1]
             taken: list[tuple[int, int]] = []
-            for _rank, label, _partial, start, end in best:
+            for _rank, label, partial, start, end in best:
                 if any(start < other_end and end > other_start for other_start, other_end in taken):
                     continue
                 taken.append((start, end))
                 first, last = bisect.bisect_right(starts, start) - 1, bisect.bisect_left(starts, end) - 1
                 carriers = tuple(sorted({pieces[piece][0] for piece in range(first, last + 1)}))
                 protected = values[value]
-                hits.append(
-                    FragmentHit(protected.name, protected.kind, label, group, source, carriers, chain, markers[value])
-                )
+                hits.append(FragmentHit(
+                    protected.name, protected.kind, label, group, source, carriers, chain, markers[value],
+                    end - start if partial else 0,
+                ))
     return hits
 
 

@@ -72,6 +72,7 @@ class Finding:
     excerpt: str  # bytes around the match, the value replaced by its fingerprint
     count: int = 1  # how many requests or frames repeated this exact finding
     spread: int = 0  # how many payloads a value typed out a few keys at a time was spread over (0: one payload)
+    prefix: int = 0  # how many leading characters were sent, for a prefix (0: the whole value, in some form)
 
     @property
     def place(self) -> str:
@@ -185,12 +186,11 @@ class _Judge:
                 return submit.t_ms
         return None
 
-    def explained_by_allowed(self, guarded: Guarded, variant: str, t_ms: float) -> bool:
-        """A partial match that is also part of a value allowed to leave at ``t_ms`` proves nothing."""
-        if not variant.startswith("prefix:"):
+    def explained_by_allowed(self, guarded: Guarded, prefix: int, t_ms: float) -> bool:
+        """A prefix that is also part of a value allowed to leave at ``t_ms`` proves nothing."""
+        if not prefix:
             return False
-        length = int(variant.split(":")[1].split("/")[0])
-        part = guarded.value[:length]
+        part = guarded.value[:prefix]
         for other in self.evidence.guarded:
             if other is not guarded and part in other.value and self.verdict(other, t_ms)[0] is None:
                 return True
@@ -209,13 +209,13 @@ class _Judge:
 
     def finding(
         self, guarded: Guarded, rule: Rule, since: float | None, *, channel: str, chain: tuple[str, ...], url: str,
-        where: str, variant: str, t_ms: float, excerpt: bytes, spread: int = 0,
+        where: str, variant: str, t_ms: float, excerpt: bytes, spread: int = 0, prefix: int = 0,
     ) -> Finding:
         return Finding(
             rule=rule, field=guarded.field, reason=guarded.reason, value_kind=guarded.kind, channel=channel,
             encoding=_encoding(chain), url=url, where=where, variant=variant, t_ms=t_ms, since_submit_ms=since,
             fingerprint=fingerprint(guarded.value, self.evidence.key),
-            excerpt=excerpt.decode("utf-8", "replace"), spread=spread,
+            excerpt=excerpt.decode("utf-8", "replace"), spread=spread, prefix=prefix,
         )
 
 
@@ -277,10 +277,10 @@ def _opt_out_finding(channel: str, url: str, where: str, t_ms: float) -> Finding
 def _judge_hit(judge: _Judge, hit: Hit, channel: str, url: str, where: str, t_ms: float) -> list[Finding]:
     guarded = judge.by_name[hit.name]
     rule, since = judge.verdict(guarded, t_ms)
-    if rule is None or judge.explained_by_allowed(guarded, hit.variant, t_ms):
+    if rule is None or judge.explained_by_allowed(guarded, hit.prefix, t_ms):
         return []
     return [judge.finding(guarded, rule, since, channel=channel, chain=hit.chain, url=url, where=where,
-                          variant=hit.variant, t_ms=t_ms, excerpt=hit.excerpt)]
+                          variant=hit.variant, t_ms=t_ms, excerpt=hit.excerpt, prefix=hit.prefix)]
 
 
 def _fragment_findings(
@@ -304,7 +304,7 @@ def _fragment_findings(
         found.append(judge.finding(
             guarded, rule, since, channel=last[1], chain=hit.chain, url=last[2],
             where=f"fragments:{hit.group or hit.source}", variant=hit.variant,
-            t_ms=last[0], excerpt=hit.fingerprint.encode(), spread=len(hit.payloads),
+            t_ms=last[0], excerpt=hit.fingerprint.encode(), spread=len(hit.payloads), prefix=hit.prefix,
         ))
     return found
 
@@ -329,7 +329,7 @@ def _merge(findings: list[Finding]) -> list[Finding]:
     """One finding per (rule, field, channel, encoding, destination, place, variant family), counting repeats."""
     merged: dict[tuple[str, ...], Finding] = {}
     for finding in sorted(findings, key=lambda f: f.t_ms):
-        family = finding.variant.split(":")[0]
+        family = "prefix" if finding.prefix else finding.variant  # prefixes of any length are one leak
         key = (finding.rule, finding.field, finding.channel, finding.encoding, finding.url, finding.where, family)
         if key in merged:
             first = merged[key]
