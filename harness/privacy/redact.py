@@ -20,7 +20,7 @@ import base64
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 from urllib.parse import unquote_plus
 
 import ahocorasick_rs
@@ -66,6 +66,8 @@ def _patterns(value: str, kind: str, key: bytes) -> Iterator[tuple[str, _Pattern
         alone = standalone(spelled) if len(spelled) < SHORT else None
         yield spelled, _Pattern(_marker(base, variant.label), frozenset() if alone is None else NEIGHBOURS[alone])
 
+
+Document = TypeVar("Document")
 
 class Redactor:
     """Replaces every spelling of each protected value by its fingerprint marker, and checks what is left.
@@ -161,14 +163,18 @@ class Redactor:
         """A stored body that is not kept, with what it held."""
         return {"withheld": self.notice(size, found), "bytes": size}
 
-    def tree(self, node: Any) -> Any:
-        """A JSON-able document with every string value redacted (keys are the harness's own)."""
+    def tree(self, node: Document) -> Document:
+        """A JSON-able document, of the same shape and type, with every string value redacted (keys are the
+        harness's own)."""
+        return cast(Document, self._tree(node))
+
+    def _tree(self, node: object) -> object:
         if isinstance(node, str):
             return self.text(node)
         if isinstance(node, dict):
-            return {key: self.tree(value) for key, value in node.items()}
+            return {key: self._tree(value) for key, value in node.items()}
         if isinstance(node, (list, tuple)):
-            return [self.tree(value) for value in node]
+            return [self._tree(value) for value in node]
         return node
 
 
@@ -263,4 +269,4 @@ def mask_keystrokes(data: bytes, keys: Keystrokes) -> bytes | None:
     if not sep:
         return _mask_form(text, keys.group, keys.marker).encode("utf-8")
     query, hash_sep, fragment = query.partition("#")
-    return f"{head}?{_mask_form(query, keys.group, keys.marker)}{hash_sep}{fragment}".encode("utf-8")
+    return f"{head}?{_mask_form(query, keys.group, keys.marker)}{hash_sep}{fragment}".encode()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+
+from harness.report.documents import ResultsDocument
 
 
-def write_junit(document: Mapping[str, Any], path: Path) -> None:
+def write_junit(document: ResultsDocument, path: Path) -> None:
     """One testcase per scenario × browser (from ``results.json``); a failure states its first finding in one line."""
     runs = list(document["runs"])
     invalid = list(document.get("invalid", ()))

@@ -34,8 +34,19 @@ from harness.privacy.redact import ENCODINGS_SEARCHED, PartKey, keystroke_parts,
 from harness.privacy.rules import RULES
 from harness.replay import heatmaps
 from harness.replay.visual import AGGREGATE_DIR
+from harness.report.documents import (
+    DestinationDocument,
+    HeatmapPageDocument,
+    InvocationDocument,
+    ReplayDocument,
+    ResultsDocument,
+    RuleVerdictDocument,
+    RunDocument,
+    ValueDocument,
+)
 from harness.report.junit import write_junit
 from harness.run.result import RunResult
+from harness.run.timeline import TimelineDocument
 from harness.verdict import RunVerdict
 
 # --- per-run files ----------------------------------------------------------------------------------------------
@@ -114,7 +125,7 @@ class Invocation:
         digest = hashlib.sha256(snippet_text.encode("utf-8")).hexdigest() if snippet_text is not None else None
         return cls(tuple(argv), os.getcwd(), snippet, digest, _utc_now())
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> InvocationDocument:
         return {
             "command": self.command,
             "argv": list(self.argv),
@@ -139,14 +150,14 @@ def _step_text(result: RunResult, index: int) -> str:
     return " ".join(head + [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items()])
 
 
-def _timeline(verdict: RunVerdict) -> dict[str, Any]:
+def _timeline(verdict: RunVerdict) -> TimelineDocument:
     document = verdict.result.timeline.to_json(verdict.protected.fingerprints())
     for step in document["steps"]:
         step["what"] = _step_text(verdict.result, step["index"])
     return document
 
 
-def value_verdicts(run: RunVerdict) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+def value_verdicts(run: RunVerdict) -> tuple[list[ValueDocument], dict[str, RuleVerdictDocument]]:
     """Per typed or shown value, each rule's verdict; and per rule, its verdict over the whole run.
 
     A verdict is ``held``, ``broken`` (with its findings and how many requests repeated them) or ``n/a`` when
@@ -157,14 +168,14 @@ def value_verdicts(run: RunVerdict) -> tuple[list[dict[str, Any]], dict[str, dic
     guarded = {g.value: g for g in protected.guarded}
     findings = run.findings
 
-    def verdict(rule: str, applies: bool, mark: str | None) -> dict[str, Any]:
+    def verdict(rule: str, applies: bool, mark: str | None) -> RuleVerdictDocument:
         if not applies:
             return {"verdict": "n/a", "findings": 0, "occurrences": 0}
         broken = [f for f in findings if f.rule == rule and (mark is None or f.fingerprint == mark)]
         count = sum(f.count for f in broken)
         return {"verdict": "broken" if broken else "held", "findings": len(broken), "occurrences": count}
 
-    def rules_for(value: str) -> dict[str, dict[str, Any]]:
+    def rules_for(value: str) -> dict[str, RuleVerdictDocument]:
         g = guarded.get(value)
         mark = protected.fingerprint(value)
         applies = {
@@ -176,7 +187,7 @@ def value_verdicts(run: RunVerdict) -> tuple[list[dict[str, Any]], dict[str, dic
         }
         return {rule: verdict(rule, applies[rule], mark) for rule in RULES}
 
-    rows: list[dict[str, Any]] = []
+    rows: list[ValueDocument] = []
     for typed in result.timeline.typed:
         submit = result.timeline.submit_of(typed.form, typed.t_ms)
         rows.append({
@@ -199,7 +210,7 @@ def value_verdicts(run: RunVerdict) -> tuple[list[dict[str, Any]], dict[str, dic
                 "why_unchecked": "" if value in guarded else f"shorter than {MIN_VALUE_LENGTH} characters",
                 "rules": rules_for(value),
             })
-    overall: dict[str, dict[str, Any]] = {}
+    overall: dict[str, RuleVerdictDocument] = {}
     for rule in RULES:
         applies = bool(result.timeline.optouts) if rule == "opt-out" else any(
             row["rules"][rule]["verdict"] != "n/a" for row in rows
@@ -208,7 +219,7 @@ def value_verdicts(run: RunVerdict) -> tuple[list[dict[str, Any]], dict[str, dic
     return rows, overall
 
 
-def _destinations(result: RunResult) -> list[dict[str, Any]]:
+def _destinations(result: RunResult) -> list[DestinationDocument]:
     """Where the page sent things: per origin, requests (and WebSocket frames sent), bytes and channels."""
     table: dict[str, dict[str, Any]] = {}
 
@@ -230,14 +241,13 @@ def _destinations(result: RunResult) -> list[dict[str, Any]]:
     ]
 
 
-def run_summary(verdict: RunVerdict, report_dir: Path) -> dict[str, Any]:
+def run_summary(verdict: RunVerdict, report_dir: Path) -> RunDocument:
     """One entry of ``results.json``'s ``runs`` (not yet redacted)."""
     result = verdict.result
     base = Path(run_slug_dir(result, report_dir))
     values, rules = value_verdicts(verdict)
     channels = {r.channel for r in result.recording.requests} | ({"websocket"} if result.recording.frames else set())
-    visual = _visual_entries(verdict, base, report_dir)
-    return {
+    document: RunDocument = {
         "scenario": result.scenario.name,
         "slug": result.scenario.slug,
         "file": result.scenario.file,
@@ -265,12 +275,13 @@ def run_summary(verdict: RunVerdict, report_dir: Path) -> dict[str, Any]:
             "destinations": _destinations(result),
         },
         "timeline": _timeline(verdict),
-        # "checkpoints" (live, replay, diff, heatmap images; fidelity, redaction, baseline) and "replay".
-        **visual,
     }
+    # "checkpoints" (live, replay, diff, heatmap images; fidelity, redaction, baseline) and "replay".
+    document.update(_visual_entries(verdict, base, report_dir))
+    return document
 
 
-def _visual_entries(verdict: RunVerdict, base: Path, report_dir: Path) -> dict[str, Any]:
+def _visual_entries(verdict: RunVerdict, base: Path, report_dir: Path) -> RunDocument:
     """The ``checkpoints`` and ``replay`` entries of a run in ``results.json`` (paths relative to the report)."""
     result = verdict.result
     if verdict.visual is None:
@@ -281,28 +292,30 @@ def _visual_entries(verdict: RunVerdict, base: Path, report_dir: Path) -> dict[s
     doc = verdict.visual.document
     images = ("live", "replay", "diff", "baseline_expected", "baseline_actual", "baseline_diff")
     heat = {h.get("page"): h for h in doc.get("heatmaps", [])}
-    checkpoints = []
+    checkpoints: list[dict[str, object]] = []
     for c in doc.get("checkpoints", []):
-        entry: dict[str, Any] = {k: ((base / v).as_posix() if k in images and isinstance(v, str) and v else v)
+        entry: dict[str, object] = {k: ((base / v).as_posix() if k in images and isinstance(v, str) and v else v)
                                  for k, v in c.items() if k != "redaction_evidence"}
         page = heat.get(c.get("page", ""))
         if page:
             entry["heatmap"] = (base / page["moves"]).as_posix()
         checkpoints.append(entry)
-    pages = []
+    pages: list[HeatmapPageDocument] = []
     for h in doc.get("heatmaps", []):
         aggregate = report_dir / AGGREGATE_DIR / h["key"]
         images_of = {"frame": h["frame"], "clicks": h["clicks"], "moves": h["moves"], "scroll": h["scroll"]}
-        pages.append({"page": h["page"], **{k: (base / v).as_posix() for k, v in images_of.items()},
+        paths = {k: (base / v).as_posix() for k, v in images_of.items()}
+        pages.append({"page": h["page"], "frame": paths["frame"], "clicks": paths["clicks"], "moves": paths["moves"],
+                      "scroll": paths["scroll"],
                       "aggregate": {k: f"{AGGREGATE_DIR}/{h['key']}/{k}.png" for k in heatmaps.KINDS
                                     if (aggregate / f"{k}.png").exists()}})
     video = doc.get("video")
-    replay = {
+    replay: ReplayDocument = {
         "status": doc.get("status"), "error": doc.get("error", ""), "session": doc.get("session"),
         "thresholds": doc.get("thresholds"), "inert": doc.get("replay"),
         "video": (base / video["path"]).as_posix() if video else None,
         "heatmaps": pages,
-        "redaction": [{"checkpoint": c.get("name"), **c["redaction_evidence"]} for c in doc.get("checkpoints", [])
+        "redaction": [{"checkpoint": c.get("name", ""), **c["redaction_evidence"]} for c in doc.get("checkpoints", [])
                       if "redaction_evidence" in c],
     }
     return {"checkpoints": checkpoints, "replay": replay}
@@ -319,14 +332,12 @@ def write_results(
     invalid: Iterable[str] = (),
     invocation: Invocation | None = None,
     environment_errors: Iterable[str] = (),
-) -> dict[str, Any]:
-    """Write ``results.json`` and ``junit.xml`` for every run, and each run's own files; return the document."""
+) -> ResultsDocument:
+    """Write ``results.json`` and ``junit.xml`` over every run (each run's own files were written as it ended,
+    by :func:`write_run_files`); return the document."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    runs = []
-    for verdict in verdicts:
-        write_run_files(verdict)
-        runs.append(verdict.protected.redactor.tree(run_summary(verdict, report_dir)))
-    document = {
+    runs = [verdict.protected.redactor.tree(run_summary(verdict, report_dir)) for verdict in verdicts]
+    document: ResultsDocument = {
         "harness_version": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -7,7 +7,57 @@ request can be placed before or after the submit of a field's form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NotRequired, TypedDict
+
+
+class StepDocument(TypedDict):
+    index: int
+    kind: str
+    start_ms: float
+    end_ms: float
+    ok: bool
+    detail: str
+    what: NotRequired[str]  # the step as the scenario wrote it, added by the report
+
+
+class TypedDocument(TypedDict):
+    step: int
+    selector: str
+    secret: str
+    fingerprint: str
+    sensitive: bool
+    reason: str
+    form: str
+    page_url: str
+    t_ms: float
+
+
+class SubmitDocument(TypedDict):
+    form: str
+    page_url: str
+    t_ms: float
+
+
+class CheckpointDocument(TypedDict):
+    name: str
+    t_ms: float
+    live: str
+
+
+class PageLoadDocument(TypedDict):
+    t_ms: float
+    url: str
+
+
+class TimelineDocument(TypedDict):
+    """A run's ``timeline.json`` (and ``timeline`` in ``results.json``): no value in it, only fingerprints."""
+
+    steps: list[StepDocument]
+    typed: list[TypedDocument]
+    submits: list[SubmitDocument]
+    optouts: list[float]
+    checkpoints: list[CheckpointDocument]
+    pages: list[PageLoadDocument]
 
 
 @dataclass(frozen=True)
@@ -21,7 +71,7 @@ class StepRecord:
     ok: bool
     detail: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> StepDocument:
         return {
             "index": self.index,
             "kind": self.kind,
@@ -50,7 +100,7 @@ class TypedValue:
     page_url: str
     t_ms: float
 
-    def to_json(self, fingerprint: str) -> dict[str, Any]:
+    def to_json(self, fingerprint: str) -> TypedDocument:
         return {
             "step": self.step,
             "selector": self.selector,
@@ -72,7 +122,7 @@ class Submit:
     page_url: str
     t_ms: float
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> SubmitDocument:
         return {"form": self.form, "page_url": self.page_url, "t_ms": round(self.t_ms, 1)}
 
 
@@ -84,7 +134,7 @@ class Checkpoint:
     t_ms: float
     live: str  # path of the live screenshot, relative to the run folder
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> CheckpointDocument:
         return {"name": self.name, "t_ms": round(self.t_ms, 1), "live": self.live}
 
 
@@ -105,7 +155,7 @@ class Timeline:
             return None
         return next((s for s in self.submits if s.form == form and s.t_ms >= after_ms), None)
 
-    def to_json(self, fingerprints: dict[str, str]) -> dict[str, Any]:
+    def to_json(self, fingerprints: dict[str, str]) -> TimelineDocument:
         return {
             "steps": [s.to_json() for s in self.steps],
             "typed": [t.to_json(fingerprints.get(t.value, "")) for t in self.typed],
