@@ -19,6 +19,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -28,8 +29,8 @@ from harness.cli import ExitStatus, main
 from harness.plugin.fixtures import Capture
 from harness.privacy.leaks import fingerprint
 from harness.report.manifest import verify, write_manifest
-from harness.report.html import CHECKPOINT_VIEWS, PROMISES, render
 from harness.privacy.redact import ENCODINGS_SEARCHED, Redactor
+from harness.report.html import CHECKPOINT_VIEWS, PROMISES, render, write_report
 from harness.privacy.rules import RULES
 from playwright.sync_api import Page
 
@@ -353,6 +354,111 @@ def test_checkpoints_show_replay_diff_and_heatmap_when_results_name_them() -> No
 def test_live_only_checkpoints_show_the_live_screenshot_alone() -> None:
     page = render(_document({"name": "home", "t_ms": 1.0, "live": "runs/replay-chromium/checkpoints/home-live.png"}))
     assert page.count("<img ") == 1 and "What the visitor saw" in page
+
+
+# --- autoescaping: text from results.json never becomes markup ----------------------------------------------------
+
+# Breaks out of a double- or single-quoted attribute and of element text, with an element that runs script on
+# load and one that runs it on error; ``window.pwned`` is set only if either ever runs.
+INJECTION = """'"><img src=x onerror="window.pwned=1"><script>window.pwned=2</script>"""
+
+
+def _every_section_document() -> dict[str, Any]:
+    """A results.json document that fills every part of the page: problems, values, findings, timeline, images."""
+    verdicts = {rule: {"verdict": "broken", "findings": 1, "occurrences": 2} for rule in RULES}
+    value = {
+        "source": "typed", "step": 1, "field": "#email", "secret": "email", "fingerprint": "⟦fp:0123456789ab⟧",
+        "length": 12, "sensitive": False, "reason": "plain: typed text", "form": "#login-form", "t_ms": 5.0,
+        "submitted_ms": 9.0, "checked": False, "why_unchecked": "shorter than 4 characters", "rules": verdicts,
+    }
+    finding = {
+        "rule": "not-before-submit", "field": "#email", "reason": "plain: typed text", "value_kind": "email",
+        "channel": "beacon", "encoding": "base64", "url": "https://evil.test/b", "where": "body", "variant": "exact",
+        "t_ms": 6.0, "since_submit_ms": -3.0, "when": "3 ms before submit", "fingerprint": "⟦fp:0123456789ab⟧",
+        "excerpt": "v=⟦fp:0123456789ab⟧&x=1", "count": 2, "line": "not-before-submit: #email",
+    }
+    run = {
+        "scenario": "Sign in", "slug": "login", "file": "login.yaml", "browser": "chromium",
+        "browser_version": "chromium 1", "status": "failed", "visual_problems": [], "error": "the browser failed",
+        "findings": [finding, {**finding, "rule": "at-rest", "channel": "storage", "where": "localStorage"}],
+        "requests": 1, "websocket_frames": 0, "bytes": 10, "duration_ms": 20.0, "dir": "runs/login-chromium",
+        "values": [value, {**value, "source": "shown", "step": None, "t_ms": None, "submitted_ms": None}],
+        "rules": verdicts,
+        "inspected": {"channels": ["beacon"], "requests": 1, "websocket_frames_sent": 0, "bytes": 10,
+                      "storage_snapshots": 1, "background_requests_dropped": 0, "encodings": ["base64"],
+                      "destinations": [{"origin": "https://evil.test", "requests": 1, "bytes": 10, "channels": ["beacon"]}]},
+        "timeline": {
+            "steps": [{"index": 1, "kind": "type", "start_ms": 1.0, "end_ms": 5.0, "ok": False, "detail": "timed out",
+                       "what": '#email "{email}"'}],
+            "typed": [], "submits": [{"form": "#login-form", "page_url": "https://shop.test/", "t_ms": 9.0}],
+            "optouts": [12.0], "checkpoints": [], "pages": [{"t_ms": 0.5, "url": "https://shop.test/login.html"}],
+        },
+        "checkpoints": [{"name": "filled", "t_ms": 8.0, "live": "runs/login-chromium/checkpoints/filled-live.png",
+                         "status": "failed", "detail": "fidelity 0.5 < 0.98"}],
+    }
+    return {
+        "harness_version": "0.1.0", "python": "3.11", "platform": "Linux", "command": "telltale run login.yaml",
+        "argv": ["run", "login.yaml"], "cwd": "/work", "snippet": {"path": "leaky.js", "sha256": "00" * 32},
+        "started": "2026-01-01T00:00:00+00:00", "finished": "2026-01-01T00:00:01+00:00",
+        "browsers": {"chromium": "chromium 1"}, "encodings_searched": ["base64"], "runs": [run],
+        "invalid": ["bad.yaml:1:1: unknown step"], "environment_errors": ["firefox: not installed"],
+    }
+
+
+_CHOICES = {"status", "verdict", "source", "rule"}  # values the page branches on, not text it shows
+
+
+def _poisoned(node: Any) -> Any:
+    """The document with INJECTION appended to every string it shows, as a hostile run could make it."""
+    if isinstance(node, str):
+        return node + INJECTION
+    if isinstance(node, dict):
+        return {key: value if key in _CHOICES else _poisoned(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_poisoned(value) for value in node]
+    return node
+
+
+class _Markup(HTMLParser):
+    """Every element and attribute of a page as a browser's tokenizer sees them, and its text."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_text_from_results_is_escaped_in_every_section_and_attribute() -> None:
+    clean = _Markup(render(_every_section_document()))
+    poisoned = _Markup(render(_poisoned(_every_section_document())))
+    assert [tag for tag, _ in poisoned.tags] == [tag for tag, _ in clean.tags]  # not one element more
+    assert not [(tag, name) for tag, attrs in poisoned.tags for name in attrs if name.startswith("on")]
+    # Inert, yet shown to the reader as it was written: in text (split at <mark> in evidence) and in attributes.
+    assert "".join(poisoned.text).count(INJECTION) >= 60
+    (alt,) = [attrs["alt"] for tag, attrs in poisoned.tags if tag == "img"]
+    assert alt == f"filled{INJECTION}: What the visitor saw"
+
+
+@pytest.mark.only_browser("chromium")
+@pytest.mark.browser_context_args(bypass_csp=True)  # the report's CSP would stop scripts too: test escaping alone
+def test_hostile_text_runs_no_script_in_a_browser(page: Page, tmp_path: Path) -> None:
+    index = write_report(_poisoned(_every_section_document()), tmp_path / "report")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(index.as_uri(), wait_until="load")
+    page.wait_for_timeout(200)  # an injected image's onerror fires after load
+    assert page.evaluate("() => window.pwned") is None and errors == []
+    assert page.evaluate("() => document.querySelectorAll('script, [onerror]').length") == 0
+    assert page.locator("section.run h2").inner_text().startswith(f"Sign in{INJECTION} in chromium")
+    assert page.locator("figure img").get_attribute("alt") == f"filled{INJECTION}: What the visitor saw"
 
 
 KEY = b"k" * 16
