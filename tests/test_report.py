@@ -25,14 +25,15 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from playwright.sync_api import Page
+
 from harness.cli import ExitStatus, main
 from harness.plugin.fixtures import Capture
 from harness.privacy.leaks import fingerprint
-from harness.report.manifest import verify, write_manifest
 from harness.privacy.redact import ENCODINGS_SEARCHED, Redactor
-from harness.report.html import CHECKPOINT_VIEWS, PROMISES, render, write_report
 from harness.privacy.rules import RULES
-from playwright.sync_api import Page
+from harness.report.html import CHECKPOINT_VIEWS, PROMISES, render, write_report
+from harness.report.manifest import verify, write_manifest
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 
@@ -253,7 +254,7 @@ def test_the_run_really_leaked_and_stored_traffic_keeps_its_shape(leaky: Run) ->
     assert any(f["encoding"].startswith("gzip") for f in findings)
     assert any(f["where"].startswith("fragments:k") for f in findings)  # one key per request
     traffic = json.loads((leaky.report / run["dir"] / "traffic.json").read_text())
-    by_url = lambda part: [r for r in traffic["requests"] if part in r["url"]]  # noqa: E731
+    by_url = lambda part: [r for r in traffic["requests"] if part in r["url"]]
     (mark,) = {f["fingerprint"] for f in findings if f["field"] == "#password"}
     assert mark in [r["body"].get("text") for r in by_url("evil.test/value")]
     assert f"{mark[:-1]} prefix 10/{len(PASSWORD)}⟧" in [r["body"].get("text") for r in by_url("evil.test/value")]

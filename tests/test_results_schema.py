@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from harness.cli import ExitStatus, main
 from harness.resources import SHIPPED_SNIPPET
 

@@ -24,9 +24,9 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route
 
+from harness.capture.site import Site
 from harness.replay.session import PageView, TimedEvent
 from harness.resources import resource_text
-from harness.capture.site import Site
 
 REPLAYER_JS = resource_text("replayer.js")
 

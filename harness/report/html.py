@@ -27,6 +27,7 @@ from urllib.parse import quote
 import jinja2
 
 from harness.privacy.rules import RULES
+from harness.report.documents import ResultsDocument
 
 PROMISES: Final[dict[str, str]] = {
     "never-sent": "Text typed into a sensitive field (password, one-time code, card, marked sensitive) never "
@@ -199,13 +200,13 @@ def _templates() -> jinja2.Environment:
     return environment
 
 
-def render(document: Mapping[str, Any]) -> str:
+def render(document: ResultsDocument) -> str:
     """The report's HTML for a ``results.json`` document."""
     runs: list[Mapping[str, Any]] = list(document.get("runs", ()))
     return _templates().get_template(TEMPLATE).render(document=document, runs=runs, summary=_summary(runs))
 
 
-def write_report(document: Mapping[str, Any], report_dir: Path) -> Path:
+def write_report(document: ResultsDocument, report_dir: Path) -> Path:
     """Write ``index.html`` for a ``results.json`` document into ``report_dir`` and return its path."""
     report_dir.mkdir(parents=True, exist_ok=True)
     index = report_dir / "index.html"
