@@ -99,3 +99,13 @@ def test_privacy_fixture_fails_a_test_whose_page_leaks(project: pytest.Pytester)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*never-sent: value 1 (text; declared sensitive by the test) left via beacon [[]base64, exact] to https://t.test/c*"])
     assert "Correct-Horse-Battery-9" not in result.stdout.str().replace('SECRET = "Correct-Horse-Battery-9"', "")
+
+
+def test_a_snippet_that_cannot_be_read_is_a_usage_error(project: pytest.Pytester) -> None:
+    """Never "passed" with nothing injected: the run stops before collecting, with one line naming the file."""
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
+                                          "--telltale-snippet", "no-such-snippet.js")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--telltale-snippet: cannot read snippet no-such-snippet.js: No such file*"])
+    assert "passed" not in result.stdout.str()
