@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from harness.capture.proxy import CaptureProxy
+from harness.capture.routing import Routing
 from harness.capture.site import Site
 from harness.pipeline import CA_DIR
 from harness.replay.frames import Clicks, FrameState, decode_png, draw_overlays
@@ -49,7 +50,7 @@ def _fps(frames: int, render: Callable[[], None]) -> float:
 def bench(browser: str, scenario_path: Path, frames: int, rounds: int) -> dict[str, float]:
     site = Site(ROOT / "scenarios" / "site")
     proxy = CaptureProxy.shared(CA_DIR)
-    tap = proxy.open_tap(site)
+    tap = proxy.open_tap(Routing(site))
     snippet = SHIPPED_SNIPPET.read_text(encoding="utf-8")
     scenario = load_scenario(scenario_path)
     try:

@@ -20,9 +20,9 @@ import gzip
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
@@ -154,7 +154,7 @@ def main() -> int:
     }
     results: dict[str, list[Run]] = {name: [] for name in variants}
     with sync_playwright() as p:
-        launch = lambda: p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])  # noqa: E731
+        launch = lambda: p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         for _ in range(args.runs):  # interleaved, so that drift of the shared machine hits every recorder alike
             for name, (scripts, collect) in variants.items():
                 results[name].append(measure(launch, scripts, collect))

@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn, TextIO
+from urllib.parse import urlsplit
 
 from harness import __version__
-from harness.capture.site import Site
-from harness.errors import BrowserLaunchError, TelltaleError, UsageError
-from harness.pipeline import RunPlan, execute
+from harness.capture.routing import THIRD_PARTY_POLICIES, Routing, origin_of
+from harness.capture.site import DEFAULT_SITE_HOST, Site
+from harness.errors import BrowserLaunchError, EnvironmentProblem, TelltaleError, UsageError
+from harness.pipeline import RunPlan, execute, origins_under_test, unreachable
 from harness.replay import diff
 from harness.replay.baselines import approve
 from harness.replay.visual import VisualOptions, approvable
@@ -30,6 +32,7 @@ from harness.report.results import Invocation, write_results
 from harness.resources import SHIPPED_SNIPPET
 from harness.run.browsers import BROWSER_NAMES, BrowserName
 from harness.run.loader import load_scenarios
+from harness.run.scenario import Scenario, is_absolute, is_path
 from harness.run.snippet import read_snippet
 from harness.verdict import STATUSES, RunVerdict
 
@@ -84,7 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--snippet", metavar="FILE.js", help="the tracking snippet to inject (default: snippet/telltale.min.js)")
     run.add_argument("--no-snippet", action="store_true", help="inject no snippet (the site alone)")
     run.add_argument("--report", metavar="DIR", default=DEFAULT_REPORT, help=f"where results go (default: {DEFAULT_REPORT}/)")
-    run.add_argument("--site", metavar="DIR", help="the demo site's folder (default: scenarios/site next to the scenarios)")
+    run.add_argument("--base-url", metavar="URL",
+                     help="your app's origin: scenario paths (start: /login) resolve against it, and its requests go to "
+                          "the real server through the capturing proxy")
+    run.add_argument("--third-party", choices=THIRD_PARTY_POLICIES, default="stub",
+                     help="every other host: stub (answered locally, the default: nothing leaves the machine) or live")
+    run.add_argument("--trust-upstream", action="store_true",
+                     help="accept a self-signed TLS certificate from the app under test")
+    run.add_argument("--site", metavar="DIR",
+                     help=f"the demo site's folder, served as https://{DEFAULT_SITE_HOST}/ (default: site/ next to "
+                          "the scenarios, when a scenario starts there)")
     run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="browsers to run at once per browser type")
     run.add_argument("--update-baselines", action="store_true",
                      help="write every checkpoint's replay frame as its baseline (scenarios/baselines/<browser>/...)")
@@ -114,18 +126,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _site_for(args: argparse.Namespace, paths: list[str]) -> Site:
+def _site_for(args: argparse.Namespace, paths: list[str], scenarios: list[Scenario]) -> Site | None:
+    """The demo site's folder: --site, else site/ next to the scenarios; None when no scenario starts on it."""
+    on_demo = [s for s in scenarios if (urlsplit(s.start).hostname or "") == DEFAULT_SITE_HOST]
+    if not args.site and not on_demo:
+        return None
     if args.site:
         root = Path(args.site)
     else:
         first = Path(paths[0])
-        base = first if first.is_dir() else first.parent
-        root = base / "site"
-        if not root.is_dir():
-            root = Path(DEFAULT_SCENARIOS) / "site"
+        root = (first if first.is_dir() else first.parent) / "site"
     if not root.is_dir():
-        raise UsageError(f"site folder {root} does not exist (use --site DIR)")
+        raise UsageError(f"{on_demo[0].file if on_demo else '--site'}: the demo site folder {root} does not exist "
+                         f"(give --site DIR, or --base-url for your own app)")
     return Site(root)
+
+
+def _check_paths(scenarios: list[Scenario], base_url: str | None) -> None:
+    """A scenario written with paths (start: /login) needs a base URL to resolve them."""
+    if base_url:
+        if not is_absolute(base_url):
+            raise UsageError(f"--base-url must be an http(s) URL, got {base_url!r}")
+        return
+    for scenario in scenarios:
+        for url, where in scenario.urls():
+            if is_path(url):
+                raise UsageError(f"{where.file}:{where.line}: {url} is a path: give the app's origin with --base-url URL")
 
 
 def _snippet_path(args: argparse.Namespace) -> Path | None:
@@ -145,14 +171,20 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
         raise UsageError(f"-j must be 1 or more, got {args.jobs}")
     snippet_path = _snippet_path(args)
     snippet = read_snippet(snippet_path)
-    site = _site_for(args, paths)
     found = load_scenarios(paths)
     for error in found.errors:
         output.error(str(error))
+    _check_paths(found.scenarios, args.base_url)
+    routing = Routing(_site_for(args, paths, found.scenarios), third_party=args.third_party,
+                      trust_upstream=args.trust_upstream)
+    origins = {origin_of(url) for s in found.scenarios for url in origins_under_test(s, args.base_url)}
+    problems = unreachable(origin for origin in origins if not routing.on_demo_site(origin))
+    if problems:
+        raise EnvironmentProblem("; ".join(problems))
     browsers: list[BrowserName] = args.browsers or ["chromium"]
     report_dir = Path(args.report)
-    plan = RunPlan(found.scenarios, browsers, site, snippet, report_dir, args.jobs,
-                   VisualOptions(update_baselines=args.update_baselines))
+    plan = RunPlan(found.scenarios, browsers, routing, snippet, report_dir, args.jobs,
+                   VisualOptions(update_baselines=args.update_baselines), args.base_url)
     shown_path = None if snippet_path is None else str(snippet_path)
     invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown_path, snippet)
     clear_previous_report(report_dir)
@@ -278,7 +310,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     except KeyboardInterrupt:
         output.error("interrupted")
         return ExitStatus.INTERRUPTED
-    except BrowserLaunchError as error:
+    except (BrowserLaunchError, EnvironmentProblem) as error:
         output.error(str(error))
         return ExitStatus.ENVIRONMENT
     except TelltaleError as error:

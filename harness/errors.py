@@ -28,3 +28,7 @@ class BrowserLaunchError(TelltaleError):
 
 class StepError(TelltaleError):
     """A scenario step failed while running (an element did not appear, an expectation did not hold)."""
+
+
+class EnvironmentProblem(TelltaleError):
+    """Something outside the harness is missing: the app under test does not answer, a server did not start."""

@@ -11,17 +11,19 @@ its own runs.
 from __future__ import annotations
 
 import queue
+import socket
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.capture.proxy import CaptureProxy
-from harness.capture.site import Site
+from harness.capture.routing import Routing
 from harness.errors import BrowserLaunchError
 from harness.privacy.protected import ProtectedValues
 from harness.privacy.rules import evaluate
@@ -30,7 +32,7 @@ from harness.report.results import write_run_files
 from harness.run.browsers import BrowserName
 from harness.run.result import RunResult
 from harness.run.runner import Worker, run_scenario
-from harness.run.scenario import Scenario
+from harness.run.scenario import Scenario, is_path
 from harness.verdict import RunVerdict
 
 CA_DIR = Path(tempfile.gettempdir()) / "telltale-ca"
@@ -42,11 +44,12 @@ class RunPlan:
 
     scenarios: list[Scenario]
     browsers: list[BrowserName]
-    site: Site
+    routing: Routing  # the origins under test, the demo site, the third-party policy and map
     snippet: str | None
     report_dir: Path
     jobs: int = 1
     visual: VisualOptions = field(default_factory=VisualOptions)  # replay, fidelity, baselines, heatmaps, video
+    base_url: str | None = None  # what scenario paths (``start: /login``) resolve against
 
 
 @dataclass
@@ -75,16 +78,38 @@ def judge(result: RunResult, browser: Browser | None, visual: VisualOptions) -> 
 
 
 def run_one(
-    worker: Worker, scenario: Scenario, snippet: str | None, report_dir: Path, site: Site, visual: VisualOptions
+    worker: Worker, scenario: Scenario, snippet: str | None, report_dir: Path, visual: VisualOptions,
+    base_url: str | None = None,
 ) -> RunVerdict:
     """Run ``scenario`` in the worker's browser and judge it."""
     run_dir = run_dir_for(report_dir, scenario, worker.browser_name)
+    worker.tap.routing = worker.tap.routing.including(origins_under_test(scenario, base_url))
     try:
-        result = run_scenario(worker, scenario, snippet, run_dir, site)
+        result = run_scenario(worker, scenario, snippet, run_dir, worker.tap.routing.site, base_url)
     except PlaywrightError as error:
         message = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
         result = RunResult.broken(scenario, worker.browser_name, run_dir, message)
     return judge(result, worker.browser, visual)
+
+
+def origins_under_test(scenario: Scenario, base_url: str | None) -> list[str]:
+    """The app a scenario tests: the base URL, and where it starts (a ``goto`` elsewhere is a third party)."""
+    start = urljoin(base_url, scenario.start) if base_url and is_path(scenario.start) else scenario.start
+    return [url for url in (start, base_url) if url and not is_path(url)]
+
+
+def unreachable(origins: Iterable[str], timeout_s: float = 5.0) -> list[str]:
+    """One line per origin under test that accepts no connection (the app is not running, a wrong port)."""
+    problems = []
+    for origin in sorted(set(origins)):
+        parts = urlsplit(origin)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((parts.hostname or "", port), timeout=timeout_s).close()
+        except OSError as error:
+            why = error.strerror or type(error).__name__
+            problems.append(f"{origin} is unreachable: {why} (tried {parts.hostname}:{port} for up to {timeout_s:g} s)")
+    return problems
 
 
 def execute(plan: RunPlan, on_verdict: Callable[[RunVerdict], None] = lambda v: None) -> Outcome:
@@ -126,7 +151,7 @@ def _work(
     lock: threading.Lock,
     on_verdict: Callable[[RunVerdict], None],
 ) -> None:
-    tap = proxy.open_tap(plan.site)
+    tap = proxy.open_tap(plan.routing)
     try:
         with Worker(browser, tap) as worker:
             while True:
@@ -134,7 +159,7 @@ def _work(
                     scenario = work.get_nowait()
                 except queue.Empty:
                     return
-                verdict = run_one(worker, scenario, plan.snippet, plan.report_dir, plan.site, plan.visual)
+                verdict = run_one(worker, scenario, plan.snippet, plan.report_dir, plan.visual, plan.base_url)
                 with lock:
                     outcome.verdicts.append(verdict)
                     on_verdict(verdict)

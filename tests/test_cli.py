@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -146,3 +147,24 @@ def test_parallel_workers_keep_every_run_apart(tmp_path: Path) -> None:
         traffic = json.loads((tmp_path / "report" / run["dir"] / "traffic.json").read_text())
         posts = [r for r in traffic["requests"] if r["method"] == "POST" and r["url"].endswith("/account.html")]
         assert len(posts) == 1, run["file"]
+
+
+def test_a_scenario_written_with_paths_needs_a_base_url(tmp_path: Path) -> None:
+    scenario = tmp_path / "app.yaml"
+    scenario.write_text("name: App login\nstart: /login\nsteps:\n  - leave: close\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", str(scenario), "--report", str(tmp_path / "r")], out, err) == ExitStatus.INVALID_INPUT
+    assert err.getvalue() == f"telltale: error: {scenario}:2: /login is a path: give the app's origin with --base-url URL\n"
+
+
+def test_an_app_that_does_not_answer_is_an_environment_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    scenario = tmp_path / "app.yaml"
+    scenario.write_text("name: App login\nstart: /login\nsteps:\n  - leave: close\n")
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["run", str(scenario), "--base-url", f"http://127.0.0.1:{port}", "--report", str(tmp_path / "r")]
+    assert main(argv, out, err) == ExitStatus.ENVIRONMENT
+    (line,) = err.getvalue().splitlines()
+    assert line.startswith(f"telltale: error: http://127.0.0.1:{port} is unreachable: ") and f"127.0.0.1:{port}" in line

@@ -33,7 +33,9 @@ MALFORMED: list[tuple[str, str, str]] = [
      "dblclick, hover, move, type, fill, press, select, check, scroll, submit, wait, optout, reload, back, leave, "
      "checkpoint, expect"),
     ("bad-start-url", "name: t\nstart: shop.test\nsteps:\n  - reload: {}\n",
-     "2:8: start must be an http(s) URL, got string 'shop.test'"),
+     "2:8: start must be an http(s) URL, or a path starting with / (resolved against the base URL), got string 'shop.test'"),
+    ("protocol-relative-start", "name: t\nstart: //shop.test/\nsteps:\n  - reload: {}\n",
+     "2:8: start must be an http(s) URL, or a path starting with / (resolved against the base URL), got string '//shop.test/'"),
     ("unknown-secret", HEADER + "secrets:\n  pw: '{canary:password}'\nsteps:\n  - fill: {selector: '#p', value: '{pwd}'}\n",
      "6:5: step 1 'fill': unknown secret '{pwd}'; declared secrets: pw"),
     ("unknown-canary", HEADER + "secrets:\n  pw: '{canary:passwd}'\nsteps:\n  - reload: {}\n",
@@ -50,7 +52,8 @@ MALFORMED: list[tuple[str, str, str]] = [
     ("invalid-yaml", HEADER + "steps:\n  - click: [\n", "5:1: invalid YAML: expected the node content, but found '<stream end>'"),
     ("empty-file", "", "1:1: empty file; expected a mapping with keys name, start, viewport, secrets, site_api, steps"),
     ("site-api-entry", HEADER + "site_api: ['/api/contact']\nsteps:\n  - reload: {}\n",
-     "3:12: site_api entries must be 'METHOD URL' (e.g. 'POST https://shop.test/api/contact'), got string '/api/contact'"),
+     "3:12: site_api entries must be 'METHOD URL' (e.g. 'POST https://shop.test/api/contact' or 'GET /api/search*'), "
+     "got string '/api/contact'"),
 ]
 
 

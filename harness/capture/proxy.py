@@ -2,14 +2,16 @@
 
 Playwright's own ``route``/``request`` events miss beacons sent while a page unloads and, in Firefox over BiDi,
 request bodies; a proxy sees both. mitmproxy runs in-process in its own thread with its own event loop: it
-terminates TLS with a CA the harness creates, speaks HTTP/1.1, HTTP/2 and WebSocket, and never dials out
-(``connection_strategy=lazy`` plus an addon that answers every request itself).
+terminates TLS with a CA the harness creates, speaks HTTP/1.1, HTTP/2 and WebSocket. What it answers itself and
+what it forwards to a real server is each tap's :class:`~harness.capture.routing.Routing`; it connects to no
+other server (``connection_strategy=lazy`` plus a check on every connection it would open).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import dataclasses
 import logging
 import socket
 import threading
@@ -19,7 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from harness.capture.site import Site, is_background_host
+from harness.capture.routing import Forward, Party, Routing
+from harness.capture.site import is_background_host
 
 Channel = Literal[
     "document", "fetch", "xhr", "beacon", "image", "script", "style", "font", "websocket", "other"
@@ -49,6 +52,8 @@ class CapturedRequest:
     channel: Channel
     page_url: str = ""
     http_version: str = ""  # as the browser spoke it to the proxy: HTTP/1.1 or HTTP/2.0
+    party: Party = "third"  # first: an origin under test or the demo site; third: anything else
+    status: int = 0  # the answer's status (0: none arrived)
 
     def header(self, name: str) -> str:
         """The first value of header ``name`` (case-insensitive), or ``''``."""
@@ -75,6 +80,7 @@ class WebSocketFrame:
     direction: Literal["sent", "received"]
     data: bytes
     is_text: bool
+    party: Party = "third"
 
     def __repr__(self) -> str:
         return f"<WebSocketFrame {self.direction} {self.url} {len(self.data)}B t={self.t_ms:.0f}ms>"
@@ -106,13 +112,15 @@ class Recording:
     requests: list[CapturedRequest] = field(default_factory=list)
     frames: list[WebSocketFrame] = field(default_factory=list)
     background: int = 0
+    upstream_errors: list[str] = field(default_factory=list)  # "<url>: <why>" for each forward that failed
 
     def t_ms(self) -> float:
         return (time.monotonic() - self.started) * 1000.0
 
 
 class _Responder:
-    """mitmproxy addon: records each request on its listener's tap and answers it from :class:`Site`."""
+    """mitmproxy addon: records each request on its listener's tap, then answers it or forwards it as the tap's
+    :class:`Routing` says, and records the answer's status."""
 
     def __init__(self, proxy: CaptureProxy) -> None:
         self.proxy = proxy
@@ -129,7 +137,12 @@ class _Responder:
         if tap is None:  # a browser still talking to a tap that was closed: answer, record nothing
             flow.response = http.Response.make(204)
             return
-        tap.record_request(request.method, url, headers, request.get_content(strict=False) or b"", request.http_version)
+        body = request.get_content(strict=False) or b""
+        recorded = tap.record_request(request.method, url, headers, body, request.http_version)
+        route = tap.routing.route(request.method, url, request.headers)
+        if isinstance(route, Forward):
+            flow.metadata["telltale"] = recorded  # the answer's status is recorded when it arrives
+            return
         if request.headers.get("upgrade", "").lower() == "websocket":
             flow.response = http.Response.make(
                 101,
@@ -145,13 +158,37 @@ class _Responder:
             # A 1xx response must not carry Content-Length (RFC 9110, 8.6); mitmproxy adds one to every response.
             del flow.response.headers["content-length"]
             return
-        answer = tap.site.answer(request.method, url, request.headers)
-        flow.response = http.Response.make(answer.status, answer.body, dict(answer.headers))
+        flow.response = http.Response.make(route.status, route.body, dict(route.headers))
+        if recorded is not None:
+            tap.record_status(recorded, route.status)
+
+    def response(self, flow: object) -> None:
+        from mitmproxy import http
+
+        assert isinstance(flow, http.HTTPFlow)
+        recorded = flow.metadata.get("telltale")
+        tap = self.proxy.tap_for(flow.client_conn.sockname[1])
+        if recorded is not None and tap is not None and flow.response is not None:
+            tap.record_status(recorded, flow.response.status_code)
+
+    def error(self, flow: object) -> None:
+        """A forwarded request that got no answer (refused, TLS failure, timeout): kept for the run's error."""
+        from mitmproxy import http
+
+        assert isinstance(flow, http.HTTPFlow)
+        tap = self.proxy.tap_for(flow.client_conn.sockname[1])
+        if tap is not None and flow.error is not None and "telltale" in flow.metadata:
+            tap.record_upstream_error(flow.request.pretty_url, flow.error.msg)
 
     def server_connect(self, data: object) -> None:
-        """Every answer comes from the proxy itself; should anything still try to dial out, refuse and count it."""
+        """Only what a tap's routing forwards may reach a server; anything else is refused and counted."""
+        server, client = data.server, data.client  # type: ignore[attr-defined]
+        tap = self.proxy.tap_for(client.sockname[1])
+        address = server.address
+        if tap is not None and address is not None and tap.routing.may_connect(str(address[0]), int(address[1])):
+            return
         self.proxy.upstream_attempts += 1
-        data.server.error = "telltale never connects to the network"  # type: ignore[attr-defined]
+        server.error = "telltale connects only to the origins under test"
 
     def websocket_message(self, flow: object) -> None:
         from mitmproxy import ctx, http
@@ -163,8 +200,8 @@ class _Responder:
         if tap is None:
             return
         tap.record_frame(flow.request.pretty_url, direction, message.content, message.is_text)
-        if message.from_client and not message.injected:
-            # There is no server behind the proxy: drop the frame and echo it back, as a simple echo server would.
+        if message.from_client and not message.injected and "telltale" not in flow.metadata:
+            # No server behind an answered handshake: drop the frame and echo it back, as an echo server would.
             message.drop()
             ctx.master.commands.call("inject.websocket", flow, True, message.content, message.is_text)
 
@@ -172,10 +209,10 @@ class _Responder:
 class Tap:
     """One listening port of the proxy and what arrived on it: each browser gets its own tap."""
 
-    def __init__(self, host: str, port: int, site: Site) -> None:
+    def __init__(self, host: str, port: int, routing: Routing) -> None:
         self.host = host
         self.port = port
-        self.site = site
+        self.routing = routing  # may be widened between runs (more origins under test); read per request
         self._lock = threading.Lock()
         self._recording = Recording()
 
@@ -202,13 +239,14 @@ class Tap:
 
     def record_request(
         self, method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes, http_version: str = ""
-    ) -> None:
+    ) -> tuple[Recording, int] | None:
+        """Record one request; returns where it was put (to add its answer's status), None if not kept."""
         lowered = {k.lower(): v for k, v in headers}
         with self._lock:
             recording = self._recording
             if is_background_host(urlsplit(url).hostname or ""):
                 recording.background += 1
-                return
+                return None
             recording.requests.append(
                 CapturedRequest(
                     t_ms=recording.t_ms(),
@@ -219,13 +257,25 @@ class Tap:
                     channel=channel_from_headers(method, lowered),
                     page_url=lowered.get("referer", ""),
                     http_version=http_version,
+                    party=self.routing.party(url),
                 )
             )
+            return recording, len(recording.requests) - 1
+
+    def record_status(self, where: tuple[Recording, int], status: int) -> None:
+        recording, index = where
+        with self._lock:
+            recording.requests[index] = dataclasses.replace(recording.requests[index], status=status)
+
+    def record_upstream_error(self, url: str, why: str) -> None:
+        with self._lock:
+            self._recording.upstream_errors.append(f"{url}: {why}")
 
     def record_frame(self, url: str, direction: Literal["sent", "received"], data: bytes, is_text: bool) -> None:
         with self._lock:
             recording = self._recording
-            recording.frames.append(WebSocketFrame(recording.t_ms(), url, direction, data, is_text))
+            frame = WebSocketFrame(recording.t_ms(), url, direction, data, is_text, self.routing.party(url))
+            recording.frames.append(frame)
 
     def __repr__(self) -> str:
         return f"<Tap {self.server} requests={len(self._recording.requests)}>"
@@ -317,9 +367,9 @@ class CaptureProxy:
 
     # -- taps --------------------------------------------------------------------------------------------------
 
-    def open_tap(self, site: Site) -> Tap:
-        """A new listening port serving ``site``; returns once it accepts connections."""
-        tap = Tap(self.host, _free_port(self.host), site)
+    def open_tap(self, routing: Routing) -> Tap:
+        """A new listening port answering as ``routing`` says; returns once it accepts connections."""
+        tap = Tap(self.host, _free_port(self.host), routing)
         with self._taps_lock:
             self._taps[tap.port] = tap
             self._apply_modes()
@@ -339,6 +389,8 @@ class CaptureProxy:
 
     def _apply_modes(self) -> None:
         modes = [f"regular@{self.host}:{port}" for port in self._taps]
+        # Upstream certificates are verified unless a tap's user said to trust its origins (self-signed dev TLS).
+        insecure = any(tap.routing.trust_upstream for tap in self._taps.values())
         if self._loop is None or self._master is None:
             return
         master = self._master
@@ -346,7 +398,9 @@ class CaptureProxy:
 
         def update() -> None:
             try:
-                master.options.update(mode=modes or [f"regular@{self.host}:{_free_port(self.host)}"])
+                master.options.update(
+                    mode=modes or [f"regular@{self.host}:{_free_port(self.host)}"], ssl_insecure=insecure
+                )
             finally:
                 done.set()
 
@@ -394,7 +448,7 @@ class CaptureProxy:
         # mitmproxy needs a mode to start with: a placeholder port, replaced when the first tap opens.
         opts = options.Options(mode=[f"regular@{self.host}:{_free_port(self.host)}"], confdir=str(self.confdir))
         master = DumpMaster(opts, with_termlog=False, with_dumper=False)
-        opts.update(connection_strategy="lazy", http2=True, websocket=True, ssl_insecure=True)
+        opts.update(connection_strategy="lazy", http2=True, websocket=True, ssl_insecure=False)
         master.addons.add(_Responder(self))
         self._loop = asyncio.get_running_loop()
         self._loop.set_exception_handler(_quiet_on_cancel)

@@ -1,7 +1,6 @@
-"""Answers every host a page contacts, so nothing leaves the machine.
-
-The demo site is served from a folder on its HTTPS origin; the collector and every other host get a small,
-fixed answer. Kept free of proxy types so it can be tested and reused on its own.
+"""The local answers: the demo site served from a folder on its HTTPS origin, and a small fixed answer for the
+collector and every other host, so that nothing needs the network. Kept free of proxy types so it can be tested
+and reused on its own; :mod:`harness.capture.routing` decides which requests get these answers.
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ class Answer:
     body: bytes
 
 
-def _answer(status: int, body: bytes = b"", content_type: str | None = None, origin: str = "") -> Answer:
+def answer(status: int, body: bytes = b"", content_type: str | None = None, origin: str = "") -> Answer:
     headers: list[tuple[str, str]] = [("Cache-Control", "no-store")]
     if content_type:
         headers.append(("Content-Type", content_type))
@@ -81,6 +80,11 @@ class Site:
     root: Path
     hosts: frozenset[str] = field(default_factory=lambda: frozenset({DEFAULT_SITE_HOST}))
 
+    @classmethod
+    def nowhere(cls) -> Site:
+        """No demo site at all: every host gets the fixed local answers."""
+        return cls(Path("/nonexistent"), frozenset())
+
     def file_for(self, path: str) -> Path | None:
         """Map a URL path to a file below the root (``/`` → ``index.html``, ``/x`` → ``x`` or ``x.html``)."""
         relative = unquote(path).lstrip("/") or "index.html"
@@ -101,18 +105,18 @@ class Site:
         path = parts.path or "/"
         origin = (headers or {}).get("origin", "")
         if method == "OPTIONS":
-            return _answer(204, origin=origin)
+            return answer(204, origin=origin)
         if path == COLLECTOR_PATH or path.startswith(COLLECTOR_PATH + "/"):
-            return _answer(204, origin=origin)
+            return answer(204, origin=origin)
         if path.startswith("/api/"):
-            return _answer(200, b'{"ok": true}', "application/json", origin)
+            return answer(200, b'{"ok": true}', "application/json", origin)
         if host in self.hosts:
             target = self.file_for(path)
             if target is not None:
                 kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
                 if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
                     kind += "; charset=utf-8"
-                return _answer(200, target.read_bytes(), kind)
+                return answer(200, target.read_bytes(), kind)
             if method == "GET":
-                return _answer(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>", "text/html")
-        return _answer(204, origin=origin)
+                return answer(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>", "text/html")
+        return answer(204, origin=origin)

@@ -28,11 +28,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="demo site folder (default: scenarios/site)")
     group.addoption("--telltale-report", dest="telltale_report", metavar="DIR",
                     help="where scenario runs write traffic and timelines (default: telltale-report)")
+    group.addoption("--telltale-third-party", dest="telltale_third_party", metavar="POLICY",
+                    help="hosts other than the app under test: stub (answered locally, the default) or live")
+    group.addoption("--telltale-trust-upstream", dest="telltale_trust_upstream", action="store_true",
+                    help="accept a self-signed TLS certificate from the app under test")
     group.addoption("--telltale-update-baselines", dest="telltale_update_baselines", action="store_true",
                     help="write every checkpoint's replay frame as its baseline")
     parser.addini("telltale_snippet", "tracking snippet to inject", default="")
     parser.addini("telltale_site", "demo site folder", default="")
     parser.addini("telltale_report", "where scenario runs write their files", default="telltale-report")
+    parser.addini("telltale_third_party", "hosts other than the app under test: stub or live", default="stub")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,6 +46,10 @@ def pytest_configure(config: pytest.Config) -> None:
         session.snippet()  # a snippet that cannot be read must stop the run, never pass with nothing injected
     except UsageError as error:
         raise pytest.UsageError(f"--telltale-snippet: {error}") from None
+    try:
+        session.routing()
+    except UsageError as error:
+        raise pytest.UsageError(str(error)) from None
     config.stash[SESSION] = session
     # Registered after every entry-point plugin, so these fixtures take precedence over pytest-playwright's.
     config.pluginmanager.register(fixtures, "telltale.fixtures")

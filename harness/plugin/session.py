@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pytest
 from playwright.sync_api import Playwright, sync_playwright
 from playwright.sync_api._context_manager import PlaywrightContextManager
 
 from harness.capture.proxy import CaptureProxy, Tap
+from harness.capture.routing import THIRD_PARTY_POLICIES, Routing, ThirdPartyPolicy
 from harness.capture.site import Site
-from harness.errors import BrowserLaunchError
+from harness.errors import BrowserLaunchError, UsageError
 from harness.pipeline import CA_DIR
 from harness.resources import SHIPPED_SNIPPET
 from harness.run.browsers import BrowserName
@@ -37,9 +39,28 @@ class PluginSession:
     broken: dict[str, str] = field(default_factory=dict)
     _manager: PlaywrightContextManager | None = None
 
-    def site(self) -> Site:
-        root = setting(self.config, "telltale_site") or str(Path(self.config.rootpath) / "scenarios" / "site")
-        return Site(Path(root))
+    def site(self) -> Site | None:
+        """The demo site: ``--telltale-site``, else ``scenarios/site`` under the rootdir when it exists."""
+        given = setting(self.config, "telltale_site")
+        root = Path(given) if given else Path(self.config.rootpath) / "scenarios" / "site"
+        if given and not root.is_dir():
+            raise UsageError(f"--telltale-site: the demo site folder {root} does not exist")
+        return Site(root) if root.is_dir() else None
+
+    def base_url(self) -> str | None:
+        """pytest-playwright's ``--base-url`` (or ini ``base_url``): the app under test."""
+        value = self.config.getoption("base_url", None) or self.config.getini("base_url")
+        return str(value) if value else None
+
+    def routing(self) -> Routing:
+        """The demo site, the app at the base URL (forwarded to its real server), the third-party policy."""
+        policy = setting(self.config, "telltale_third_party") or "stub"
+        if policy not in THIRD_PARTY_POLICIES:
+            raise UsageError(f"--telltale-third-party must be one of {', '.join(THIRD_PARTY_POLICIES)}, got {policy!r}")
+        trust = bool(self.config.getoption("telltale_trust_upstream", False))
+        routing = Routing(self.site(), third_party=cast(ThirdPartyPolicy, policy), trust_upstream=trust)
+        base_url = self.base_url()
+        return routing.including([base_url]) if base_url else routing
 
     def snippet(self) -> str | None:
         """The snippet under test; a file that cannot be read is a usage error (checked at configure time)."""
@@ -59,7 +80,7 @@ class PluginSession:
     def tap(self, browser_name: str) -> Tap:
         """This browser's tap, serving the demo site (opened on first use)."""
         if browser_name not in self.taps:
-            self.taps[browser_name] = self.get_proxy().open_tap(self.site())
+            self.taps[browser_name] = self.get_proxy().open_tap(self.routing())
         return self.taps[browser_name]
 
     def worker(self, browser_name: BrowserName) -> Worker:

@@ -6,8 +6,11 @@
 - **at-rest**: sensitive values are never written to cookies or web storage.
 - **shown-secret**: values the page shows inside a sensitive element never leave the page.
 
-The site's own traffic (a page load, a form's own submission, the API calls a scenario declares) is not the
-tracker's and is exempt; nothing else is.
+Every request has a party: ``first`` when it goes to an origin under test (or the demo site), ``third`` otherwise.
+The site's own traffic is exempt, and only first-party requests can be: a page load or one of the site's files, a
+form's own submission (the navigation after its submit, or any request after it carrying that form's values, a
+SPA's ``fetch`` login included), and the calls a scenario declares in ``site_api``. A first-party request that
+carries a value otherwise (a self-hosted tracker proxy such as ``/ingest``) is a finding with ``party: first``.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import dataclasses
 import secrets as _random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Literal, TypedDict
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
+from harness.capture.routing import Party
 from harness.capture.site import Site
 from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
 from harness.privacy.protected import Guarded, ProtectedValues
@@ -51,6 +56,7 @@ class FindingDocument(TypedDict):
     fingerprint: str
     excerpt: str
     count: int
+    party: Party
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Finding:
     count: int = 1  # how many requests or frames repeated this exact finding
     spread: int = 0  # how many payloads a value typed out a few keys at a time was spread over (0: one payload)
     prefix: int = 0  # how many leading characters were sent, for a prefix (0: the whole value, in some form)
+    party: Party = "third"  # who received it: first (an origin under test, the demo site) or third
 
     @property
     def place(self) -> str:
@@ -103,12 +110,13 @@ class Finding:
             "fingerprint": self.fingerprint,
             "excerpt": self.excerpt,
             "count": self.count,
+            "party": self.party,
         }
 
     def line(self) -> str:
         return (
             f"{self.rule}: {self.field} ({self.value_kind}; {self.reason}) left via {self.channel} "
-            f"[{self.encoding}, {self.variant}] to {self.url} in {self.place}, {self.when}"
+            f"[{self.encoding}, {self.variant}] to {self.url} ({self.party} party) in {self.place}, {self.when}"
             + (f" (x{self.count})" if self.count > 1 else "")
         )
 
@@ -143,11 +151,22 @@ def _destination(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _is_site_traffic(
-    request: CapturedRequest, evidence: Evidence, form_requests: set[int], site_api: frozenset[tuple[str, str]]
-) -> bool:
-    """The site's own requests: page loads, its resources, a form's own submission, its declared API calls."""
-    if id(request) in form_requests or (request.method, request.url.split("#")[0]) in site_api:
+def declared(request: CapturedRequest, site_api: Sequence[tuple[str, str]]) -> bool:
+    """Whether ``site_api`` declares the request: the same method, and the URL as written, or the URL without
+    its query (``GET https://app/api/search`` covers every search), or a pattern with ``*``."""
+    url = request.url.split("#", 1)[0]
+    bare = url.split("?", 1)[0]
+    for method, pattern in site_api:
+        if method == request.method and (pattern in (url, bare) or ("*" in pattern and fnmatchcase(url, pattern))):
+            return True
+    return False
+
+
+def _is_site_traffic(request: CapturedRequest, evidence: Evidence, form_requests: set[int]) -> bool:
+    """The site's own requests: page loads, its files, a form's own submission, its declared API calls."""
+    if request.party != "first":
+        return False
+    if id(request) in form_requests or declared(request, evidence.site_api):
         return True
     if request.method != "GET":
         return False
@@ -160,15 +179,22 @@ def _is_site_traffic(
     return site is not None and request.host in site.hosts and site.file_for(parts.path) is not None
 
 
-def _form_submission_requests(evidence: Evidence) -> set[int]:
-    """For each submit event, the first document request after it: the form's own navigation."""
+def _form_submission_requests(evidence: Evidence, scanner: LeakScanner | None, by_name: dict[str, Guarded]) -> set[int]:
+    """For each submit event, the form's own first-party requests: the navigation that follows it, and any
+    request soon after it that carries a value typed into that form (a SPA posting its form by ``fetch``)."""
     chosen: set[int] = set()
-    documents = [r for r in evidence.requests if r.channel == "document"]
+    first_party = [r for r in evidence.requests if r.party == "first"]
     for submit in evidence.submits:
-        for request in documents:
-            if submit.t_ms - 5 <= request.t_ms <= submit.t_ms + SUBMIT_NAVIGATION_WINDOW_MS and id(request) not in chosen:
+        after = [r for r in first_party if submit.t_ms - 5 <= r.t_ms <= submit.t_ms + SUBMIT_NAVIGATION_WINDOW_MS]
+        navigation = next((r for r in after if r.channel == "document" and id(r) not in chosen), None)
+        if navigation is not None:
+            chosen.add(id(navigation))
+        if scanner is None or not submit.form:
+            continue
+        for request in after:
+            hits = (hit for _, data in _payloads(request) for hit in scanner.scan(data))
+            if any(by_name[hit.name].form == submit.form for hit in hits):
                 chosen.add(id(request))
-                break
     return chosen
 
 
@@ -210,12 +236,13 @@ class _Judge:
     def finding(
         self, guarded: Guarded, rule: Rule, since: float | None, *, channel: str, chain: tuple[str, ...], url: str,
         where: str, variant: str, t_ms: float, excerpt: bytes, spread: int = 0, prefix: int = 0,
+        party: Party = "third",
     ) -> Finding:
         return Finding(
             rule=rule, field=guarded.field, reason=guarded.reason, value_kind=guarded.kind, channel=channel,
             encoding=_encoding(chain), url=url, where=where, variant=variant, t_ms=t_ms, since_submit_ms=since,
             fingerprint=fingerprint(guarded.value, self.evidence.key),
-            excerpt=excerpt.decode("utf-8", "replace"), spread=spread, prefix=prefix,
+            excerpt=excerpt.decode("utf-8", "replace"), spread=spread, prefix=prefix, party=party,
         )
 
 
@@ -235,28 +262,27 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
     protected = [Protected(str(i), g.value, g.kind) for i, g in enumerate(evidence.guarded)]
     scanner = LeakScanner(protected, evidence.key) if protected else None
     findings: list[Finding] = []
-    form_requests = _form_submission_requests(evidence)
-    site_api = frozenset(evidence.site_api)
-    tracker_requests = [r for r in evidence.requests if not _is_site_traffic(r, evidence, form_requests, site_api)]
+    form_requests = _form_submission_requests(evidence, scanner, judge.by_name)
+    tracker_requests = [r for r in evidence.requests if not _is_site_traffic(r, evidence, form_requests)]
     sent_frames = [f for f in evidence.frames if f.direction == "sent"]
 
     # opt-out: anything the tracker sends after the visitor opted out.
     if judge.first_optout is not None:
         for request in tracker_requests:
             if request.t_ms > judge.first_optout:
-                findings.append(_opt_out_finding(request.channel, request.url, request.method, request.t_ms))
+                findings.append(_opt_out_finding(request.channel, request.url, request.method, request.t_ms, request.party))
         for frame in sent_frames:
             if frame.t_ms > judge.first_optout:
-                findings.append(_opt_out_finding("websocket", frame.url, "frame", frame.t_ms))
+                findings.append(_opt_out_finding("websocket", frame.url, "frame", frame.t_ms, frame.party))
 
     if scanner is not None:
         for request in tracker_requests:
             for where, data in _payloads(request):
                 for hit in scanner.scan(data):
-                    findings += _judge_hit(judge, hit, request.channel, _destination(request.url), where, request.t_ms)
+                    findings += _judge_hit(judge, hit, request.channel, request.url, where, request.t_ms, request.party)
         for frame in sent_frames:
             for hit in scanner.scan(frame.data):
-                findings += _judge_hit(judge, hit, "websocket", _destination(frame.url), "frame", frame.t_ms)
+                findings += _judge_hit(judge, hit, "websocket", frame.url, "frame", frame.t_ms, frame.party)
         findings += _fragment_findings(judge, protected, tracker_requests, sent_frames)
         findings += _at_rest_findings(judge, scanner, evidence.storage)
         # A destination's path can carry the value itself (/collect/<value>): findings never hold it.
@@ -265,34 +291,37 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
     return _merge(findings)
 
 
-def _opt_out_finding(channel: str, url: str, where: str, t_ms: float) -> Finding:
+def _opt_out_finding(channel: str, url: str, where: str, t_ms: float, party: Party) -> Finding:
     """Anything the tracker sent after the visitor opted out: no value involved, the sending itself is the leak."""
     return Finding(
         rule="opt-out", field="-", reason="sent after the visitor opted out", value_kind="activity", channel=channel,
         encoding="plain", url=_destination(url), where=where, variant="any", t_ms=t_ms, since_submit_ms=None,
-        fingerprint="", excerpt="",
+        fingerprint="", excerpt="", party=party,
     )
 
 
-def _judge_hit(judge: _Judge, hit: Hit, channel: str, url: str, where: str, t_ms: float) -> list[Finding]:
+def _judge_hit(
+    judge: _Judge, hit: Hit, channel: str, url: str, where: str, t_ms: float, party: Party
+) -> list[Finding]:
     guarded = judge.by_name[hit.name]
     rule, since = judge.verdict(guarded, t_ms)
     if rule is None or judge.explained_by_allowed(guarded, hit.prefix, t_ms):
         return []
-    return [judge.finding(guarded, rule, since, channel=channel, chain=hit.chain, url=url, where=where,
-                          variant=hit.variant, t_ms=t_ms, excerpt=hit.excerpt, prefix=hit.prefix)]
+    return [judge.finding(guarded, rule, since, channel=channel, chain=hit.chain, url=_destination(url),
+                          where=where, variant=hit.variant, t_ms=t_ms, excerpt=hit.excerpt, prefix=hit.prefix,
+                          party=party)]
 
 
 def _fragment_findings(
     judge: _Judge, protected: list[Protected], requests: list[CapturedRequest], frames: list[WebSocketFrame]
 ) -> list[Finding]:
     """Values spelled a key or two per request or frame, reassembled from the ordered stream."""
-    stream: list[tuple[float, str, str, bytes]] = []
+    stream: list[tuple[float, str, str, bytes, Party]] = []
     for request in requests:
         for where, data in _payloads(request):
             if where in ("url", "body"):
-                stream.append((request.t_ms, request.channel, _destination(request.url), data))
-    stream += [(f.t_ms, "websocket", _destination(f.url), f.data) for f in frames]
+                stream.append((request.t_ms, request.channel, _destination(request.url), data, request.party))
+    stream += [(f.t_ms, "websocket", _destination(f.url), f.data, f.party) for f in frames]
     stream.sort(key=lambda item: item[0])
     found: list[Finding] = []
     for hit in find_fragments([item[3] for item in stream], protected, judge.evidence.key):
@@ -305,6 +334,7 @@ def _fragment_findings(
             guarded, rule, since, channel=last[1], chain=hit.chain, url=last[2],
             where=f"fragments:{hit.group or hit.source}", variant=hit.variant,
             t_ms=last[0], excerpt=hit.fingerprint.encode(), spread=len(hit.payloads), prefix=hit.prefix,
+            party=last[4],
         ))
     return found
 
@@ -320,7 +350,7 @@ def _at_rest_findings(judge: _Judge, scanner: LeakScanner, storage: Sequence[Sto
                 found.append(judge.finding(
                     guarded, "at-rest", None, channel="cookie" if area == "cookie" else "storage", chain=hit.chain,
                     url=_destination(shot.url) if shot.url else "-", where=area, variant=hit.variant,
-                    t_ms=shot.t_ms, excerpt=hit.excerpt,
+                    t_ms=shot.t_ms, excerpt=hit.excerpt, party="first",  # kept by the browser for the site
                 ))
     return found
 
@@ -330,7 +360,8 @@ def _merge(findings: list[Finding]) -> list[Finding]:
     merged: dict[tuple[str, ...], Finding] = {}
     for finding in sorted(findings, key=lambda f: f.t_ms):
         family = "prefix" if finding.prefix else finding.variant  # prefixes of any length are one leak
-        key = (finding.rule, finding.field, finding.channel, finding.encoding, finding.url, finding.where, family)
+        key = (finding.rule, finding.field, finding.channel, finding.encoding, finding.url, finding.where, family,
+               finding.party)
         if key in merged:
             first = merged[key]
             merged[key] = dataclasses.replace(first, count=first.count + 1)
@@ -348,7 +379,7 @@ def evaluate(result: RunResult, protected: ProtectedValues) -> list[Finding]:
         guarded=protected.guarded,
         submits=result.timeline.submits,
         optouts=result.timeline.optouts,
-        site_api=result.scenario.site_api,
+        site_api=[(method, urljoin(result.base_url, url)) for method, url in result.scenario.site_api],
         site=result.site,
         key=protected.key,
     )

@@ -77,6 +77,8 @@ def _traffic(verdict: RunVerdict) -> dict[str, Any]:
             "method": request.method,
             "url": url(("request", i, "url"), request.url),
             "channel": request.channel,
+            "party": request.party,
+            "status": request.status,
             "headers": [[k, redact.text(v)] for k, v in request.headers],
             "body": body(("request", i, "body"), request.body),
         }
@@ -87,6 +89,7 @@ def _traffic(verdict: RunVerdict) -> dict[str, Any]:
             "t_ms": round(frame.t_ms, 1),
             "url": redact.text(frame.url),
             "direction": frame.direction,
+            "party": frame.party,
             "data": body(("frame", i, "data"), frame.data),
         }
         for i, frame in enumerate(result.recording.frames)

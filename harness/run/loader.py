@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
 from harness.errors import ScenarioError
-from harness.run.scenario import CANARY, CANARY_KINDS, REFERENCE, Location, Scenario, Secret, Step
+from harness.run.scenario import CANARY, CANARY_KINDS, REFERENCE, Location, Scenario, Secret, Step, is_absolute, is_path
 from harness.run.steps import STEPS, StepSchema
 
 TOP_LEVEL_KEYS = ("name", "start", "viewport", "secrets", "site_api", "steps")
@@ -26,7 +25,7 @@ DEFAULT_VIEWPORT = (1280, 720)
 
 TYPE_DESCRIPTIONS: dict[str, str] = {
     "string": "a string",
-    "url": "an http(s) URL",
+    "url": "an http(s) URL, or a path starting with / (resolved against the base URL)",
     "ms": "a whole number of milliseconds (0 or more)",
     "px": "a number of pixels",
     "count": "a whole number from 1 to 1000",
@@ -104,7 +103,7 @@ class _Loader:
         value = _scalar_value(node)
         checks: dict[str, Callable[[Any], bool]] = {
             "string": lambda v: isinstance(v, str) and v != "",
-            "url": lambda v: isinstance(v, str) and urlsplit(v).scheme in ("http", "https") and bool(urlsplit(v).netloc),
+            "url": lambda v: isinstance(v, str) and (is_path(v) or is_absolute(v)),
             "ms": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
             "px": _is_number,
             "count": lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1000,
@@ -213,9 +212,10 @@ class _Loader:
         for item in node.value:
             text = _scalar_value(item)
             parts = text.split() if isinstance(text, str) else []
-            if len(parts) != 2 or not parts[0].isalpha() or urlsplit(parts[1]).scheme not in ("http", "https"):
+            if len(parts) != 2 or not parts[0].isalpha() or not (is_path(parts[1]) or is_absolute(parts[1])):
                 raise _loc(self.file, item).error(
-                    f"site_api entries must be 'METHOD URL' (e.g. 'POST https://shop.test/api/contact'), got {_describe(item)}"
+                    "site_api entries must be 'METHOD URL' (e.g. 'POST https://shop.test/api/contact' or "
+                    f"'GET /api/search*'), got {_describe(item)}"
                 )
             calls.append((parts[0].upper(), parts[1]))
         return tuple(calls)
@@ -274,7 +274,8 @@ class _Loader:
             raise _loc(self.file, steps_node).error(f"steps must be a non-empty list, got {_describe(steps_node)}")
         steps = tuple(self.step(node, i) for i, node in enumerate(steps_node.value, start=1))
         self.check_references(steps, {s.name for s in secrets})
-        return Scenario(name, self.file, start, viewport, secrets, site_api, steps)
+        start_at = _loc(self.file, fields["start"][1])
+        return Scenario(name, self.file, start, viewport, secrets, site_api, steps, start_at)
 
 
 def _is_number(value: Any) -> bool:

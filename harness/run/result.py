@@ -28,6 +28,7 @@ class RunResult:
     error: str = ""  # why the run could not be carried out; '' when every step ran
     duration_ms: float = 0.0
     site: Site | None = None
+    base_url: str = ""  # what the scenario's paths were resolved against ('' when none was given)
 
     @classmethod
     def broken(cls, scenario: Scenario, browser: str, run_dir: Path, message: str) -> RunResult:

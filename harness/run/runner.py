@@ -21,7 +21,7 @@ from harness.resources import resource_text
 from harness.run import browsers
 from harness.run.browsers import BrowserName
 from harness.run.result import RunResult
-from harness.run.scenario import Scenario
+from harness.run.scenario import Scenario, is_path
 from harness.run.steps import StepContext, close_page, run_step
 from harness.run.timeline import StepRecord, Submit, Timeline
 
@@ -96,11 +96,12 @@ class Worker:
 
 def new_tracked_context(
     browser: Browser, tap: Tap, scenario_viewport: tuple[int, int], snippet: str | None,
-    timeline: Timeline,
+    timeline: Timeline, base_url: str | None = None,
 ) -> BrowserContext:
     """A fresh context with the probe and the snippet injected before any page script."""
     width, height = scenario_viewport
     context = browser.new_context(
+        base_url=base_url,
         ignore_https_errors=True,
         viewport={"width": width, "height": height},
         service_workers="block",  # a service worker's own fetches would bypass what the page is seen to send
@@ -144,30 +145,39 @@ def _refine_channels(recording: Recording, reported: list[tuple[str, str, str]])
 
 
 def run_scenario(
-    worker: Worker, scenario: Scenario, snippet: str | None, run_dir: Path, site: Site | None = None
+    worker: Worker, scenario: Scenario, snippet: str | None, run_dir: Path, site: Site | None = None,
+    base_url: str | None = None,
 ) -> RunResult:
-    """Run ``scenario`` in the worker's browser and return everything it produced (rules not yet applied)."""
+    """Run ``scenario`` in the worker's browser and return everything it produced (rules not yet applied).
+
+    Paths in the scenario (``start: /login``) are resolved against ``base_url``.
+    """
     assert worker.browser is not None
     run_dir.mkdir(parents=True, exist_ok=True)
     timeline = Timeline()
     values = scenario.resolve_secrets()
     recording = worker.tap.begin()
-    context = new_tracked_context(worker.browser, worker.tap, scenario.viewport, snippet, timeline)
+    context = new_tracked_context(worker.browser, worker.tap, scenario.viewport, snippet, timeline, base_url)
     reported: list[tuple[str, str, str]] = []
     context.on("request", lambda r: reported.append((r.method, r.url, r.resource_type)))
     ctx = StepContext(context, recording, timeline, values, run_dir)
     result = RunResult(
         scenario, worker.browser_name, worker.version, run_dir, recording, timeline, ctx.storage,
-        values, _random.token_bytes(16), site=site,
+        values, _random.token_bytes(16), site=site, base_url=base_url or "",
     )
     try:
         context.clock.install()
         page = ctx.live_page()
         page.on("load", lambda p: timeline.pages.append((recording.t_ms(), p.url)))
+        if is_path(scenario.start) and not base_url:
+            raise StepError(f"{scenario.file}: start {scenario.start} is a path: give the base URL (--base-url)")
         try:
-            page.goto(scenario.start, wait_until="load")
+            response = page.goto(scenario.start, wait_until="load")
         except PlaywrightError as error:
             raise StepError(f"{scenario.file}: start {scenario.start}: {str(error).splitlines()[0]}") from None
+        if response is not None and response.status >= 500 and recording.upstream_errors:
+            raise StepError(f"{scenario.file}: start {scenario.start}: the app did not answer: "
+                            f"{recording.upstream_errors[0]}")
         for step in scenario.steps:
             start = recording.t_ms()
             try:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.errors import ScenarioError
 
@@ -115,6 +116,13 @@ class Scenario:
     secrets: tuple[Secret, ...]
     site_api: tuple[tuple[str, str], ...]
     steps: tuple[Step, ...]
+    start_at: Location | None = None  # where ``start`` was written
+
+    def urls(self) -> list[tuple[str, Location]]:
+        """Every URL the scenario navigates to (``start``, ``goto``, ``leave``), as written, with where."""
+        found = [(self.start, self.start_at or Location(self.file, 1, 1))]
+        found += [(str(step.args["url"]), step.location) for step in self.steps if "url" in step.args]
+        return found
 
     def resolve_secrets(self) -> dict[str, str]:
         """Values for one run: canaries are drawn afresh each time."""
@@ -126,6 +134,17 @@ class Scenario:
 
     def __repr__(self) -> str:
         return f"<Scenario {self.name!r} file={self.file!r} steps={len(self.steps)}>"
+
+
+def is_absolute(url: str) -> bool:
+    """An http(s) URL with a host."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def is_path(url: str) -> bool:
+    """A path on the base URL's origin (``/login``), not a protocol-relative ``//host/``."""
+    return url.startswith("/") and not url.startswith("//")
 
 
 def substitute(text: str, values: dict[str, str]) -> str:
