@@ -28,3 +28,8 @@ class BrowserLaunchError(TelltaleError):
 
 class StepError(TelltaleError):
     """A scenario step failed while running (an element did not appear, an expectation did not hold)."""
+
+
+class WebServerError(TelltaleError):
+    """The application's web server did not come up (its command failed, or its URL never answered in time); the
+    message is one line: the URL, the seconds waited and the last lines of the server's output."""
