@@ -160,12 +160,13 @@ def test_a_bad_value_in_the_file_is_reported_even_when_a_flag_overrides_it(proje
 # -- the file: where it is found, what its paths mean -------------------------------------------------------------------
 
 
-def test_the_nearest_config_file_above_the_start_folder_is_read(project: Path) -> None:
+def test_the_nearest_config_file_above_the_start_folder_is_read(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project, "telltale.toml", 'report = "out"\nsnippet = "js/t.js"\nsite = "demo"\n[web_server]\ncommand = "serve"\n'
                                     'url = "http://127.0.0.1:1"\ncwd = "app"\n[map]\n"https://cdn.test/x.js" = "stubs/x.js"\n')
     write(project, "stubs/x.js", "")
     start = project / "tests" / "deep"
     start.mkdir(parents=True)
+    monkeypatch.chdir(start)
     settings = load(start)
     assert find_config(start) == settings.config_file == project / "telltale.toml"
     assert settings.root == project
@@ -210,7 +211,7 @@ def test_a_nearer_pyproject_wins_over_a_telltale_toml_further_up(project: Path) 
 
 def test_a_pyproject_without_a_telltale_table_is_passed_over(project: Path) -> None:
     write(project, "telltale.toml", 'third_party = "live"\n')
-    write(project, "a/pyproject.toml", '[project]\nname = "telltale-user"\ndependencies = ["telltale"]\n')
+    write(project, "a/pyproject.toml", '[project]\nname = "telltale-user"\ndependencies = ["telltale"]\n[tool.ruff]\n')
     write(project, "a/b/pyproject.toml", "this is [not toml\n")  # someone else's broken file, not mentioning us
     assert load(project / "a" / "b").config_file == project / "telltale.toml"
 
@@ -310,6 +311,8 @@ MALFORMED: list[tuple[str, str, str, str]] = [
      "pyproject.toml:4: 'web_server.reuse_existing' must be true or false, got number 1"),
     ("web_server without url", "telltale.toml", 'base_url = "http://a.test"\n\n[web_server]\ncommand = "npm start"\n',
      "telltale.toml:3: 'web_server' is missing 'url' (required: command, url)"),
+    ("web_server without url, dotted keys", "telltale.toml", 'base_url = "http://a.test"\nweb_server.command = "npm start"\n',
+     "telltale.toml:2: 'web_server' is missing 'url' (required: command, url)"),
     ("web_server inline without command", "telltale.toml", 'web_server = {url = "http://a.test"}\n',
      "telltale.toml:1: 'web_server' is missing 'command' (required: command, url)"),
     ("map entry with a missing file", "telltale.toml", '[map]\n"https://cdn.test/a.js" = "stubs/a.js"\n"https://cdn.test/b/*" = "stubs/b.js"\n',
