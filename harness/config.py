@@ -238,7 +238,8 @@ def _wrong(place: _Place, key: str, expected: str, raw: object) -> UsageError:
 # -- one converter per kind of value: raw (TOML, flag or parsed environment) → typed, or a one-line error ---------------
 
 
-def _is_url(raw: object) -> bool:
+def is_http_url(raw: object) -> bool:
+    """Whether ``raw`` is an absolute ``http://`` or ``https://`` URL with a host."""
     if not isinstance(raw, str):
         return False
     parts = urlsplit(raw)
@@ -246,7 +247,7 @@ def _is_url(raw: object) -> bool:
 
 
 def _url(raw: object, place: _Place, key: str) -> str:
-    if not _is_url(raw):
+    if not is_http_url(raw):
         raise _wrong(place, key, "an http(s) URL", raw)
     assert isinstance(raw, str)
     return raw
@@ -311,7 +312,7 @@ def _map(raw: object, place: _Place, key: str) -> tuple[MapRule, ...]:
     rules = []
     for pattern, file in raw.items():
         at = place.child(str(pattern))
-        if not isinstance(pattern, str) or not (_is_url(pattern) or pattern.startswith("*")):
+        if not isinstance(pattern, str) or not (is_http_url(pattern) or pattern.startswith("*")):
             raise at.error(f"'{key}' entry {pattern!r} must be an http(s) URL or a pattern with *")
         if not isinstance(file, str | os.PathLike) or not os.fspath(file).strip():
             raise _wrong(at, f"{key}.{pattern}", "a path", file)
@@ -329,7 +330,7 @@ def _site_api(raw: object, place: _Place, key: str) -> tuple[tuple[str, str], ..
     calls = []
     for item in raw:
         parts = item.split() if isinstance(item, str) else []
-        if len(parts) != 2 or not parts[0].isalpha() or not (_is_url(parts[1]) or parts[1].startswith("/")):
+        if len(parts) != 2 or not parts[0].isalpha() or not (is_http_url(parts[1]) or parts[1].startswith("/")):
             raise _wrong(place, key, expected, item)
         calls.append((parts[0].upper(), parts[1]))
     return tuple(calls)
@@ -614,5 +615,6 @@ __all__ = [
     "WebServerSettings",
     "env_var",
     "find_config",
+    "is_http_url",
     "load_settings",
 ]
