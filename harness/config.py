@@ -314,11 +314,9 @@ def _map(raw: object, place: _Place, key: str) -> tuple[MapRule, ...]:
         at = place.child(str(pattern))
         if not isinstance(pattern, str) or not (is_http_url(pattern) or pattern.startswith("*")):
             raise at.error(f"'{key}' entry {pattern!r} must be an http(s) URL or a pattern with *")
-        if not isinstance(file, str | os.PathLike) or not os.fspath(file).strip():
-            raise _wrong(at, f"{key}.{pattern}", "a path", file)
-        path = _path(file, at, key)
+        path = _path(file, at, f"{key}.{pattern}")
         if not path.is_file():
-            raise at.error(f"'{key}' entry {pattern!r}: file {os.fspath(file)} does not exist")
+            raise at.error(f"'{key}' entry {pattern!r}: file {file} does not exist")
         rules.append(MapRule(pattern, path))
     return tuple(rules)
 
@@ -438,7 +436,8 @@ def _find(start: Path) -> _ConfigFile | None:
 
 
 def find_config(start: Path) -> Path | None:
-    """The config file that :func:`load_settings` would read for ``start``, or None."""
+    """The config file that :func:`load_settings` would read for the folder ``start``, or None. Raises
+    :class:`UsageError` when a candidate cannot be read or is not valid TOML."""
     found = _find(start)
     return found.path if found is not None else None
 
@@ -453,6 +452,20 @@ class _Layer:
     values: dict[str, tuple[object, _Place]] = field(default_factory=dict)
 
 
+def _give(layer: _Layer, key: str, value: object, at: _Place) -> None:
+    """Put one key's raw value in ``layer``; a table's keys go in one by one, as ``key.subkey``."""
+    if KEYS[key] != "table":
+        layer.values[key] = (value, at)
+        return
+    if not isinstance(value, Mapping):
+        raise _wrong(at, key, f"a table with keys {', '.join(WEB_SERVER_KEYS)}", value)
+    for sub, sub_value in value.items():
+        if sub not in WEB_SERVER_KEYS:
+            raise at.child(sub).error(f"unknown key '{sub}' in {key}; allowed: {', '.join(WEB_SERVER_KEYS)}")
+        if sub_value is not None:  # a flag not given
+            layer.values[f"{key}.{sub}"] = (sub_value, at.child(sub))
+
+
 def _file_layer(config: _ConfigFile) -> _Layer:
     layer = _Layer()
     place = config.place
@@ -462,18 +475,9 @@ def _file_layer(config: _ConfigFile) -> _Layer:
     if not isinstance(table, dict):
         raise _wrong(place, ".".join(config.table), "a table", table)
     for key, value in table.items():
-        at = place.child(key)
         if key not in KEYS:
-            raise at.error(f"unknown key '{key}'; allowed: {', '.join(KEYS)}")
-        if KEYS[key] != "table":
-            layer.values[key] = (value, at)
-            continue
-        if not isinstance(value, dict):
-            raise _wrong(at, key, f"a table with keys {', '.join(WEB_SERVER_KEYS)}", value)
-        for sub, sub_value in value.items():
-            if sub not in WEB_SERVER_KEYS:
-                raise at.child(sub).error(f"unknown key '{sub}' in {key}; allowed: {', '.join(WEB_SERVER_KEYS)}")
-            layer.values[f"{key}.{sub}"] = (sub_value, at.child(sub))
+            raise place.child(key).error(f"unknown key '{key}'; allowed: {', '.join(KEYS)}")
+        _give(layer, key, value, place.child(key))
     return layer
 
 
@@ -491,22 +495,11 @@ def _env_layer(environ: Mapping[str, str]) -> _Layer:
 
 def _flag_layer(flags: Mapping[str, object]) -> _Layer:
     layer = _Layer()
-    place = _Place("flag", Path.cwd())
     for key, value in flags.items():
         if key not in KEYS:
             raise ValueError(f"load_settings: no setting named {key!r}")  # a programming error, not the user's
-        if value is None:
-            continue
-        if KEYS[key] != "table":
-            layer.values[key] = (value, place)
-            continue
-        if not isinstance(value, Mapping):
-            raise _wrong(place, key, f"a table with keys {', '.join(WEB_SERVER_KEYS)}", value)
-        for sub, sub_value in value.items():
-            if sub not in WEB_SERVER_KEYS:
-                raise place.error(f"unknown key '{sub}' in {key}; allowed: {', '.join(WEB_SERVER_KEYS)}")
-            if sub_value is not None:
-                layer.values[f"{key}.{sub}"] = (sub_value, place)
+        if value is not None:
+            _give(layer, key, value, _Place("flag", Path.cwd()))
     return layer
 
 
@@ -585,7 +578,7 @@ def load_settings(start: Path, flags: Mapping[str, object], environ: Mapping[str
     layers = [_file_layer(config)] if config is not None else []
     resolve = _Resolver([*layers, _env_layer(environ), _flag_layer(flags)])
     base_url: str | None = resolve.get("base_url", _url, None)
-    settings = Settings(
+    return Settings(
         base_url=base_url,
         browsers=resolve.get("browsers", _browsers, Settings.browsers),
         snippet=resolve.get("snippet", _snippet, SHIPPED_SNIPPET),
@@ -600,7 +593,6 @@ def load_settings(start: Path, flags: Mapping[str, object], environ: Mapping[str
         config_file=config.path if config is not None else None,
         source=resolve.source,
     )
-    return settings
 
 
 __all__ = [

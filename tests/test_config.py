@@ -362,6 +362,8 @@ MALFORMED_ENV_AND_FLAGS: list[tuple[str, dict[str, object], dict[str, str], str]
     ("flag web_server key", {"web_server": {"port": 1}}, {},
      "flag: unknown key 'port' in web_server; allowed: command, url, timeout, reuse_existing, cwd"),
     ("flag map file", {"map": {"https://a.test/x.js": "nope.js"}}, {}, "flag: 'map' entry 'https://a.test/x.js': file nope.js does not exist"),
+    ("flag map absolute file", {"map": {"https://a.test/x.js": "/nonexistent/x.js"}}, {},
+     "flag: 'map' entry 'https://a.test/x.js': file /nonexistent/x.js does not exist"),
 ]
 
 
