@@ -3,9 +3,12 @@ failed at once, and stopped with its whole process group."""
 
 from __future__ import annotations
 
+import datetime
 import http.server
+import ipaddress
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -14,6 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from harness.errors import WebServerError
 from harness.run.webserver import WebServer, probe
@@ -224,3 +231,36 @@ def test_nothing_listening_is_not_an_answer(port: int) -> None:
 def test_a_server_answering_500_is_waited_for_until_the_timeout(statuses: str, tmp_path: Path) -> None:
     with pytest.raises(WebServerError, match=r"did not answer within 0\.3s \(last try: HTTP 503\); last output: \(none\)$"):
         WebServer("sleep 30", f"{statuses}/503", timeout_s=0.3, reuse_existing=False, cwd=tmp_path).start()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key, as a local HTTPS dev server has; (cert, key) files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dev server")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_a_self_signed_https_server_is_an_answer(tmp_path: Path) -> None:
+    cert_file, key_file = self_signed(tmp_path)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Statuses)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        assert probe(f"https://127.0.0.1:{server.server_address[1]}/204") is None
+    finally:
+        server.shutdown()
+        server.server_close()
