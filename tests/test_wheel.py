@@ -1,5 +1,6 @@
 """The package works installed from its wheel, far from this repository: every resource it reads (the shipped
-snippet, its schema, the page probe, the replayer, the report's templates) is inside the package.
+snippet, its schema, the page probe, the replayer, the report's templates, ``telltale init``'s templates) is inside
+the package.
 
 The wheel is built without network (no build isolation: the test extras bring setuptools) and installed with no
 dependencies into a fresh virtualenv whose only way to the dependencies is a path to this venv's site-packages,
@@ -51,11 +52,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_holds_every_resource_it_reads(installed: Path) -> None:
     probe = ("import harness, harness.resources as r, harness.report.html as h; "
-             "print(harness.__file__); print(r.SHIPPED_SNIPPET.is_file() and r.SCHEMA.is_file())")
+             "print(harness.__file__); print(r.SHIPPED_SNIPPET.is_file() and r.SCHEMA.is_file()); "
+             "import pathlib, tempfile, harness.init as i; "
+             "print(len(i.init_project(pathlib.Path(tempfile.mkdtemp()), None)))")
     out = subprocess.run([str(installed / "python"), "-c", probe], check=True, capture_output=True, text=True,
                          cwd=installed).stdout.splitlines()
     assert out[0].startswith(str(installed.parent)), f"harness imported from {out[0]}, not from the wheel"
     assert out[1] == "True"
+    assert out[2] == "3", "telltale init's templates (harness/resources/init/) are missing from the wheel"
 
 
 def test_a_scenario_runs_from_the_installed_wheel(installed: Path, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@
 - ``schema.json``: the wire format the snippet sends and :mod:`harness.replay.events` validates.
 - ``page_probe.js``: injected before any page script; reports form submissions to the harness.
 - ``replayer.js``: rebuilds a recorded page inside the inert replay page.
+- ``init/``: the files ``telltale init`` writes into a new project (:mod:`harness.init`).
 """
 
 from __future__ import annotations
