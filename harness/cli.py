@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import enum
+import os
 import sys
 import threading
 import traceback
@@ -21,7 +22,9 @@ from urllib.parse import urlsplit
 from harness import __version__
 from harness.capture.routing import THIRD_PARTY_POLICIES, Routing, origin_of
 from harness.capture.site import DEFAULT_SITE_HOST, Site
+from harness.config import Settings, load_settings
 from harness.errors import BrowserLaunchError, EnvironmentProblem, TelltaleError, UsageError
+from harness.init import init_project
 from harness.pipeline import RunPlan, execute, origins_under_test, unreachable
 from harness.replay import diff
 from harness.replay.baselines import approve
@@ -29,11 +32,11 @@ from harness.replay.visual import VisualOptions, approvable
 from harness.report.html import write_report
 from harness.report.manifest import MANIFEST, clear_previous_report, digest, verify, write_manifest
 from harness.report.results import Invocation, write_results
-from harness.resources import SHIPPED_SNIPPET
 from harness.run.browsers import BROWSER_NAMES, BrowserName
 from harness.run.loader import load_scenarios
 from harness.run.scenario import Scenario, is_absolute, is_path
 from harness.run.snippet import read_snippet
+from harness.run.webserver import WebServer
 from harness.verdict import STATUSES, RunVerdict
 
 DEFAULT_SCENARIOS = "scenarios"
@@ -84,15 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="*", metavar="PATH", help=f"scenario files or folders (default: {DEFAULT_SCENARIOS}/)")
     run.add_argument("--browser", action="append", choices=BROWSER_NAMES, dest="browsers",
                      help="browser to run in; repeat for several (default: chromium)")
+    run.add_argument("--config", metavar="DIR", help="where to look for telltale.toml or pyproject.toml's "
+                     "[tool.telltale] (default: here, then each folder above)")
     run.add_argument("--snippet", metavar="FILE.js", help="the tracking snippet to inject (default: snippet/telltale.min.js)")
     run.add_argument("--no-snippet", action="store_true", help="inject no snippet (the site alone)")
-    run.add_argument("--report", metavar="DIR", default=DEFAULT_REPORT, help=f"where results go (default: {DEFAULT_REPORT}/)")
+    run.add_argument("--report", metavar="DIR", help=f"where results go (default: {DEFAULT_REPORT}/)")
     run.add_argument("--base-url", metavar="URL",
                      help="your app's origin: scenario paths (start: /login) resolve against it, and its requests go to "
                           "the real server through the capturing proxy")
-    run.add_argument("--third-party", choices=THIRD_PARTY_POLICIES, default="stub",
+    run.add_argument("--third-party", choices=THIRD_PARTY_POLICIES,
                      help="every other host: stub (answered locally, the default: nothing leaves the machine) or live")
-    run.add_argument("--trust-upstream", action="store_true",
+    run.add_argument("--trust-upstream", action="store_true", default=None,
                      help="accept a self-signed TLS certificate from the app under test")
     run.add_argument("--site", metavar="DIR",
                      help=f"the demo site's folder, served as https://{DEFAULT_SITE_HOST}/ (default: site/ next to "
@@ -119,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("dir", metavar="DIR", help="the report folder (the one holding manifest.json)")
     verify.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
+    init = commands.add_parser("init", help="start from nothing: a config, an example scenario and a CI workflow")
+    init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the folder to write into (default: here)")
+    init.add_argument("--base-url", metavar="URL", help="your app's origin (default: http://127.0.0.1:8000)")
+    init.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+
     approve = commands.add_parser("approve", help="accept a report's new or changed replay frames as baselines")
     approve.add_argument("dir", nargs="?", default=DEFAULT_REPORT, metavar="DIR",
                          help=f"the report folder (default: {DEFAULT_REPORT}/)")
@@ -126,13 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _site_for(args: argparse.Namespace, paths: list[str], scenarios: list[Scenario]) -> Site | None:
+def _site_for(site: Path | None, paths: list[str], scenarios: list[Scenario]) -> Site | None:
     """The demo site's folder: --site, else site/ next to the scenarios; None when no scenario starts on it."""
     on_demo = [s for s in scenarios if (urlsplit(s.start).hostname or "") == DEFAULT_SITE_HOST]
-    if not args.site and not on_demo:
+    if not site and not on_demo:
         return None
-    if args.site:
-        root = Path(args.site)
+    if site:
+        root = site
     else:
         first = Path(paths[0])
         root = (first if first.is_dir() else first.parent) / "site"
@@ -154,11 +164,15 @@ def _check_paths(scenarios: list[Scenario], base_url: str | None) -> None:
                 raise UsageError(f"{where.file}:{where.line}: {url} is a path: give the app's origin with --base-url URL")
 
 
-def _snippet_path(args: argparse.Namespace) -> Path | None:
-    """The snippet file to inject: --snippet, else the shipped one; None with --no-snippet."""
-    if args.no_snippet:
-        return None
-    return Path(args.snippet) if args.snippet else SHIPPED_SNIPPET
+def settings_for(args: argparse.Namespace) -> Settings:
+    """The run's settings: these flags, then TELLTALE_* variables, then the config file, then the defaults."""
+    flags: dict[str, object] = {
+        "base_url": args.base_url, "browsers": args.browsers, "third_party": args.third_party,
+        "snippet": "none" if args.no_snippet else args.snippet, "report": args.report,
+        "trust_upstream": args.trust_upstream, "site": args.site,
+    }
+    start = Path(args.config) if args.config else Path.cwd()
+    return load_settings(start, flags, os.environ)
 
 
 def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
@@ -169,26 +183,29 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
             raise UsageError(f"no such scenario file or folder: {path}")
     if args.jobs < 1:
         raise UsageError(f"-j must be 1 or more, got {args.jobs}")
-    snippet_path = _snippet_path(args)
+    settings = settings_for(args)
+    snippet_path = settings.snippet
     snippet = read_snippet(snippet_path)
     found = load_scenarios(paths)
     for error in found.errors:
         output.error(str(error))
-    _check_paths(found.scenarios, args.base_url)
-    routing = Routing(_site_for(args, paths, found.scenarios), third_party=args.third_party,
-                      trust_upstream=args.trust_upstream)
-    origins = {origin_of(url) for s in found.scenarios for url in origins_under_test(s, args.base_url)}
-    problems = unreachable(origin for origin in origins if not routing.on_demo_site(origin))
-    if problems:
-        raise EnvironmentProblem("; ".join(problems))
-    browsers: list[BrowserName] = args.browsers or ["chromium"]
-    report_dir = Path(args.report)
+    _check_paths(found.scenarios, settings.base_url)
+    routing = Routing(_site_for(settings.site, paths, found.scenarios), third_party=settings.third_party,
+                      mapped=tuple((rule.pattern, rule.file) for rule in settings.map),
+                      trust_upstream=settings.trust_upstream)
+    browsers: list[BrowserName] = list(settings.browsers)
+    report_dir = settings.report
     plan = RunPlan(found.scenarios, browsers, routing, snippet, report_dir, args.jobs,
-                   VisualOptions(update_baselines=args.update_baselines), args.base_url)
+                   VisualOptions(update_baselines=args.update_baselines), settings.base_url, settings.site_api)
     shown_path = None if snippet_path is None else str(snippet_path)
     invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown_path, snippet)
     clear_previous_report(report_dir)
-    outcome = execute(plan, on_verdict=lambda v: output.line(_progress_line(v)))
+    with _web_server(settings, report_dir):
+        origins = {origin_of(url) for s in found.scenarios for url in origins_under_test(s, settings.base_url)}
+        problems = unreachable(origin for origin in origins if not routing.on_demo_site(origin))
+        if problems:
+            raise EnvironmentProblem("; ".join(problems))
+        outcome = execute(plan, on_verdict=lambda v: output.line(_progress_line(v)))
     for message in outcome.environment_errors:
         output.error(message)
     invalid = [str(e) for e in found.errors]
@@ -242,6 +259,24 @@ def _summary(runs: list[RunVerdict], output: Output) -> None:
     output.line(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors")
 
 
+def _web_server(settings: Settings, report_dir: Path) -> contextlib.AbstractContextManager[object]:
+    """The app's web server (``web_server`` in the config) around the runs, its output kept in the report."""
+    server = settings.web_server
+    if server is None:
+        return contextlib.nullcontext()
+    report_dir.mkdir(parents=True, exist_ok=True)
+    return WebServer(server.command, server.url, server.timeout_s, server.reuse_existing, server.cwd,
+                     log=report_dir / "web-server.log")
+
+
+def command_init(args: argparse.Namespace, output: Output) -> ExitStatus:
+    """Write a commented telltale.toml, an example scenario and a CI workflow into a folder."""
+    for path in init_project(Path(args.dir), args.base_url):
+        output.line(f"wrote {path}")
+    output.line("next: start your app (or set web_server in telltale.toml), then run `telltale run`")
+    return ExitStatus.OK
+
+
 def command_verify(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Check a report folder against its manifest: one line per changed, missing or added file."""
     result = verify(Path(args.dir))
@@ -287,6 +322,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], ExitStatus]] = {
     "diff": command_diff,
     "verify": command_verify,
     "approve": command_approve,
+    "init": command_init,
 }
 
 

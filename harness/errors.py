@@ -33,6 +33,7 @@ class StepError(TelltaleError):
 class EnvironmentProblem(TelltaleError):
     """Something outside the harness is missing: the app under test does not answer, a server did not start."""
 
-class WebServerError(TelltaleError):
+
+class WebServerError(EnvironmentProblem):
     """The application's web server did not come up (its command failed, or its URL never answered in time); the
     message is one line: the URL, the seconds waited and the last lines of the server's output."""

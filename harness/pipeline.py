@@ -50,6 +50,7 @@ class RunPlan:
     jobs: int = 1
     visual: VisualOptions = field(default_factory=VisualOptions)  # replay, fidelity, baselines, heatmaps, video
     base_url: str | None = None  # what scenario paths (``start: /login``) resolve against
+    site_api: tuple[tuple[str, str], ...] = ()  # the app's own calls, declared once for every scenario
 
 
 @dataclass
@@ -79,7 +80,7 @@ def judge(result: RunResult, browser: Browser | None, visual: VisualOptions) -> 
 
 def run_one(
     worker: Worker, scenario: Scenario, snippet: str | None, report_dir: Path, visual: VisualOptions,
-    base_url: str | None = None,
+    base_url: str | None = None, site_api: tuple[tuple[str, str], ...] = (),
 ) -> RunVerdict:
     """Run ``scenario`` in the worker's browser and judge it."""
     run_dir = run_dir_for(report_dir, scenario, worker.browser_name)
@@ -89,6 +90,7 @@ def run_one(
     except PlaywrightError as error:
         message = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
         result = RunResult.broken(scenario, worker.browser_name, run_dir, message)
+    result.site_api = site_api
     return judge(result, worker.browser, visual)
 
 
@@ -159,7 +161,8 @@ def _work(
                     scenario = work.get_nowait()
                 except queue.Empty:
                     return
-                verdict = run_one(worker, scenario, plan.snippet, plan.report_dir, plan.visual, plan.base_url)
+                verdict = run_one(worker, scenario, plan.snippet, plan.report_dir, plan.visual, plan.base_url,
+                                  plan.site_api)
                 with lock:
                     outcome.verdicts.append(verdict)
                     on_verdict(verdict)

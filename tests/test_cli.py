@@ -116,7 +116,7 @@ def test_missing_browser_exits_3_with_one_line(tmp_path: Path) -> None:
     ("argv", "message"),
     [
         (["run", "missing-dir"], "telltale: error: no such scenario file or folder: missing-dir"),
-        (["run", "scenarios", "--snippet", "nope.js"], "telltale: error: cannot read snippet nope.js: No such file or directory"),
+        (["run", "scenarios", "--snippet", "nope.js"], f"telltale: error: cannot read snippet {Path('nope.js').absolute()}: No such file or directory"),
         (["run", "scenarios", "-j", "0"], "telltale: error: -j must be 1 or more, got 0"),
         (["run", "--browser", "opera"], "telltale: error: argument --browser: invalid choice: 'opera' (choose from "),
     ],

@@ -379,7 +379,8 @@ def evaluate(result: RunResult, protected: ProtectedValues) -> list[Finding]:
         guarded=protected.guarded,
         submits=result.timeline.submits,
         optouts=result.timeline.optouts,
-        site_api=[(method, urljoin(result.base_url, url)) for method, url in result.scenario.site_api],
+        site_api=[(method, urljoin(result.base_url, url)) for method, url in result.scenario.site_api]
+        + list(result.site_api),
         site=result.site,
         key=protected.key,
     )

@@ -29,6 +29,7 @@ class RunResult:
     duration_ms: float = 0.0
     site: Site | None = None
     base_url: str = ""  # what the scenario's paths were resolved against ('' when none was given)
+    site_api: tuple[tuple[str, str], ...] = ()  # the app's own calls declared for every scenario (config)
 
     @classmethod
     def broken(cls, scenario: Scenario, browser: str, run_dir: Path, message: str) -> RunResult:
