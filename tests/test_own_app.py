@@ -1,0 +1,128 @@
+"""Testing the user's own application: scenarios against a real web app on loopback (tests/apps/shop_app.py), its
+requests forwarded through the capturing proxy, in Chromium and Firefox, through the CLI and the pytest plugin.
+
+Each leak is caught with the right field, channel and party; the app's own traffic (a form post answered by a
+redirect with a session cookie and a CSRF token, a SPA's fetch login, a declared search API) is not a finding.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cli import ExitStatus, main
+from tests.apps.fixtures import shop_app  # noqa: F401 - the fixture, by name
+from tests.apps.shop_app import ShopApp
+
+SCENARIOS = Path(__file__).resolve().parent / "apps" / "scenarios"
+BROWSERS = ["chromium", "firefox"]
+
+
+def run_app(tmp_path: Path, app: ShopApp, browser: str, name: str, *extra: str, text: str | None = None) -> tuple[int, dict[str, Any], str]:
+    """``telltale run`` of one app scenario (copied, so that its baselines land in tmp_path) against ``app``."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir(exist_ok=True)
+    scenario = folder / f"{name}.yaml"
+    if text is None:
+        shutil.copy(SCENARIOS / f"{name}.yaml", scenario)
+    else:
+        scenario.write_text(text)
+    report = tmp_path / f"report-{name}-{browser}"
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["run", str(scenario), "--base-url", app.base_url, "--browser", browser, "--report", str(report), *extra]
+    status = main(argv, out, err)
+    document = json.loads((report / "results.json").read_text())
+    return status, document, out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize("engine", BROWSERS)
+def test_a_real_login_runs_through_the_proxy_and_is_no_finding(tmp_path: Path, shop_app: ShopApp, engine: str) -> None:  # noqa: F811
+    before = len(shop_app.requests)
+    status, document, output = run_app(tmp_path, shop_app, engine, "login")
+    (run,) = document["runs"]
+    assert run["status"] == "passed" and status == ExitStatus.OK, output
+    # It is the real app: the form post carried the session's CSRF token and was answered by a redirect.
+    served = [(r.method, r.path, r.status) for r in shop_app.requests[before:]]
+    assert ("POST", "/login", 303) in served and ("GET", "/account", 200) in served
+    traffic = json.loads((tmp_path / f"report-login-{engine}" / run["dir"] / "traffic.json").read_text())
+    posts = [r for r in traffic["requests"] if r["method"] == "POST" and r["url"].endswith("/login")]
+    assert posts and posts[0]["party"] == "first" and posts[0]["status"] == 303
+
+
+@pytest.mark.parametrize("engine", BROWSERS)
+def test_an_inline_tracker_beaconing_a_field_is_caught_as_third_party(tmp_path: Path, shop_app: ShopApp, engine: str) -> None:  # noqa: F811
+    status, document, output = run_app(tmp_path, shop_app, engine, "leaky", "--no-snippet")
+    (run,) = document["runs"]
+    assert status == ExitStatus.CHECK_FAILED and run["status"] == "failed", output
+    found = {(f["rule"], f["field"], f["channel"], f["party"]) for f in run["findings"]}
+    assert ("not-before-submit", "#signup-email", "beacon", "third") in found, found
+    assert all(f["url"].startswith("https://collect.tracker.example/") for f in run["findings"])
+
+
+@pytest.mark.parametrize("engine", BROWSERS)
+def test_a_self_hosted_ingest_endpoint_is_a_first_party_finding(tmp_path: Path, shop_app: ShopApp, engine: str) -> None:  # noqa: F811
+    status, document, output = run_app(tmp_path, shop_app, engine, "ingest_leaky", "--no-snippet")
+    (run,) = document["runs"]
+    assert status == ExitStatus.CHECK_FAILED, output
+    parties = {(f["field"], f["party"]) for f in run["findings"] if f["url"].endswith("/ingest")}
+    assert ("#signup-email", "first") in parties, run["findings"]
+
+
+def test_the_apps_own_search_api_is_a_first_party_finding_until_declared(tmp_path: Path, shop_app: ShopApp) -> None:  # noqa: F811
+    text = (SCENARIOS / "search.yaml").read_text()
+    status, document, output = run_app(tmp_path, shop_app, "chromium", "search", text=text)
+    (run,) = document["runs"]
+    assert status == ExitStatus.CHECK_FAILED, output
+    assert {(f["rule"], f["party"]) for f in run["findings"]} == {("not-before-submit", "first")}
+    assert all("/api/search" in f["url"] for f in run["findings"])
+    declared = text.replace("start: /search\n", "start: /search\nsite_api: ['GET /api/search']\n")
+    status, document, output = run_app(tmp_path, shop_app, "chromium", "search", text=declared)
+    assert status == ExitStatus.OK and document["runs"][0]["findings"] == [], output
+
+
+def test_a_spa_login_by_fetch_is_its_forms_own_submission(tmp_path: Path, shop_app: ShopApp) -> None:  # noqa: F811
+    """The password leaves by fetch after the submit, carrying the form's values: the form's own submission."""
+    text = (SCENARIOS / "spa_login.yaml").read_text().replace('site_api: ["POST /api/login"]\n', "")
+    status, document, output = run_app(tmp_path, shop_app, "chromium", "spa_login", text=text)
+    (run,) = document["runs"]
+    assert status == ExitStatus.OK and run["findings"] == [], output
+
+
+def test_the_tracker_the_app_ships_is_tested_with_no_snippet_injected(tmp_path: Path, shop_app: ShopApp) -> None:  # noqa: F811
+    status, document, output = run_app(tmp_path, shop_app, "chromium", "with_snippet", "--no-snippet")
+    (run,) = document["runs"]
+    assert document["snippet"] is None and run["status"] == "passed", output
+    collected = [d for d in run["inspected"]["destinations"] if d["origin"] == shop_app.base_url]
+    assert collected, run["inspected"]["destinations"]
+
+
+def test_the_pytest_plugin_runs_app_scenarios_against_the_base_url(pytester: pytest.Pytester, shop_app: ShopApp) -> None:  # noqa: F811
+    folder = pytester.path / "scenarios"
+    folder.mkdir()
+    for name in ("login", "leaky"):
+        shutil.copy(SCENARIOS / f"{name}.yaml", folder / f"{name}.yaml")
+    result = pytester.runpytest_subprocess(
+        "scenarios", "--browser", "chromium", "--base-url", shop_app.base_url, "-p", "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*not-before-submit: #signup-email*beacon*collect.tracker.example/k (third party)*"])
+
+
+def test_the_tracked_page_fixture_reaches_the_app(pytester: pytest.Pytester, shop_app: ShopApp) -> None:  # noqa: F811
+    pytester.makepyfile(test_app="""
+        def test_leaky_page(tracked_page, capture, privacy):
+            tracked_page.goto("/leaky")
+            tracked_page.type("#signup-email", "ada.lovelace@example.org", delay=20)
+            tracked_page.wait_for_timeout(300)
+            capture.settle()
+            found = privacy.findings(sensitive=["ada.lovelace@example.org"])
+            assert {(f.channel, f.party) for f in found} == {("beacon", "third")}
+            assert any(r.party == "first" and r.status == 200 for r in capture.requests)
+    """)
+    result = pytester.runpytest_subprocess("--browser", "chromium", "--base-url", shop_app.base_url, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
