@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.apps.fixtures import shop_app  # noqa: F401 - the fixture, by name
+from tests.apps.shop_app import ShopApp
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "login_show_password.yaml"
 
@@ -75,3 +78,15 @@ def test_a_scenario_runs_from_the_installed_wheel(installed: Path, tmp_path: Pat
     assert entry["status"] == "passed" and entry["requests"] > 0, run.stdout + run.stderr
     assert run.returncode == 0, run.stdout + run.stderr
     assert (project / "report" / "index.html").is_file() and (project / "report" / "manifest.json").is_file()
+
+
+def test_the_installed_wheel_tests_a_running_app(installed: Path, tmp_path: Path, shop_app: ShopApp) -> None:  # noqa: F811
+    """Own-app testing from the wheel: the app's leaky page is caught, with nothing from the repository."""
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(ROOT / "tests" / "apps" / "scenarios" / "leaky.yaml", tmp_path / "scenarios" / "leaky.yaml")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    argv = [str(installed / "telltale"), "run", "--no-snippet", "--base-url", shop_app.base_url, "--report", "report"]
+    run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stdout + run.stderr
+    (entry,) = json.loads((tmp_path / "report" / "results.json").read_text())["runs"]
+    assert {(f["field"], f["party"]) for f in entry["findings"]} >= {("#signup-email", "third")}
