@@ -57,6 +57,8 @@ FIREFOX_QUIET_PREFS: dict[str, Any] = {
     "toolkit.telemetry.enabled": False,
     # DNS over HTTPS would bypass the proxy's view of host names.
     "network.trr.mode": 5,
+    # An app under test on loopback goes through the proxy too (Firefox sends loopback direct otherwise).
+    "network.proxy.allow_hijacking_localhost": True,
 }
 
 
@@ -108,7 +110,6 @@ def launch_options(source: BrowserSource, proxy_host: str, proxy_port: int) -> d
                     "network.proxy.ssl": proxy_host,
                     "network.proxy.ssl_port": proxy_port,
                     "network.proxy.no_proxies_on": "",
-                    "network.proxy.allow_hijacking_localhost": True,
                 }
             )
         else:
