@@ -80,6 +80,8 @@ class Served:
 
 @dataclass(frozen=True)
 class Reply:
+    """What a page answers; the server adds ``Cache-Control``, the length and, for a new session, its cookie."""
+
     status: HTTPStatus
     body: bytes = b""
     content_type: str = HTML
