@@ -80,6 +80,8 @@ class Served:
 
 @dataclass(frozen=True)
 class Reply:
+    """What a page answers; the server adds ``Cache-Control``, the length and, for a new session, its cookie."""
+
     status: HTTPStatus
     body: bytes = b""
     content_type: str = HTML
@@ -319,9 +321,9 @@ def respond(visit: Visit) -> Reply:
     else:
         reply = page("Not found", '<p>There is no such page. <a href="/login">Sign in</a>.</p>', status=HTTPStatus.NOT_FOUND)
     if visit.new_sid:
-        cookie = SimpleCookie({SESSION_COOKIE: visit.new_sid})
-        cookie[SESSION_COOKIE].update({"path": "/", "httponly": True, "samesite": "Lax"})
-        reply = replace(reply, headers=(*reply.headers, ("Set-Cookie", cookie[SESSION_COOKIE].OutputString())))
+        cookie = SimpleCookie({SESSION_COOKIE: visit.new_sid})[SESSION_COOKIE]
+        cookie["path"], cookie["httponly"], cookie["samesite"] = "/", True, "Lax"
+        reply = replace(reply, headers=(*reply.headers, ("Set-Cookie", cookie.OutputString())))
     return reply
 
 
