@@ -1,4 +1,4 @@
-"""Opt-out, Global Privacy Control and consent mode of snippet/telltale.js, in Chromium and Firefox."""
+"""Opt-out, Global Privacy Control and consent mode of the shipped snippet, in Chromium and Firefox."""
 
 from __future__ import annotations
 

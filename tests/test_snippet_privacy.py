@@ -1,4 +1,4 @@
-"""Privacy guarantees of snippet/telltale.js, proved on what it hands to the network, in Chromium and Firefox."""
+"""Privacy guarantees of the shipped snippet, proved on what it hands to the network, in Chromium and Firefox."""
 
 from __future__ import annotations
 

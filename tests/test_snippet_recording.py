@@ -1,4 +1,4 @@
-"""What snippet/telltale.js records: snapshot and mutations (replayed), pointer, clicks, scrolls, resizes, SPA
+"""What the shipped snippet records: snapshot and mutations (replayed), pointer, clicks, scrolls, resizes, SPA
 navigation, form analytics, same-origin iframes and open shadow roots. Chromium (the privacy and transport suites run
 in Firefox too)."""
 

@@ -1,4 +1,4 @@
-"""How snippet/telltale.js sends: gzip on the wire, plain JSON by beacon at exit, sequence numbers, the bounded buffer,
+"""How the shipped snippet sends: gzip on the wire, plain JSON by beacon at exit, sequence numbers, the bounded buffer,
 retries, endpoints. Wire-level checks need request bodies, which only Chromium gives routes; the rest run in both."""
 
 from __future__ import annotations
