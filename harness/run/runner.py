@@ -18,14 +18,14 @@ from harness.run import browsers
 from harness.run.browsers import BrowserName
 from harness.capture.proxy import CapturedRequest, Channel, Recording, Tap, wait_for_quiet
 from harness.errors import StepError
-from harness.resources import resource_text
+from harness.resources import page_probe_js
 from harness.run.scenario import Scenario
 from harness.capture.site import Site
 from harness.run.steps import StepContext, close_page, run_step
 from harness.run.storage import StorageSnapshot
 from harness.run.timeline import StepRecord, Submit, Timeline
 
-PROBE_JS = resource_text("page_probe.js")
+PROBE_JS = page_probe_js()
 PENDING_TIMERS_MS = 30_000  # how far the clock is fast-forwarded to flush timers the snippet left pending
 
 Status = Literal["passed", "failed", "error"]
