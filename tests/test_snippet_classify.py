@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Frame
-
 from snippet_support import Shop, any_browser  # noqa: F401  (module-scoped browser fixture)
 
 LEVEL = {"public": 0, "typed": 1, "secret": 2}

@@ -1,11 +1,10 @@
-"""Opt-out, Global Privacy Control and consent mode of snippet/telltale.js, in Chromium and Firefox."""
+"""Opt-out, Global Privacy Control and consent mode of the shipped snippet, in Chromium and Firefox."""
 
 from __future__ import annotations
 
 import time
 
 from playwright.sync_api import Browser
-
 from snippet_support import Shop, any_browser  # noqa: F401
 
 YEAR = 365 * 24 * 3600

@@ -1,4 +1,4 @@
-"""Privacy guarantees of snippet/telltale.js, proved on what it hands to the network, in Chromium and Firefox."""
+"""Privacy guarantees of the shipped snippet, proved on what it hands to the network, in Chromium and Firefox."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from playwright.sync_api import Browser
-
 from snippet_support import TAP_PREFIX, Shop, any_browser, text_of, walk  # noqa: F401
 
 # Typed into sensitive fields: none of these may ever leave, in any form.

@@ -1,14 +1,13 @@
-"""What snippet/telltale.js records: snapshot and mutations (replayed), pointer, clicks, scrolls, resizes, SPA
+"""What the shipped snippet records: snapshot and mutations (replayed), pointer, clicks, scrolls, resizes, SPA
 navigation, form analytics, same-origin iframes and open shadow roots. Chromium (the privacy and transport suites run
 in Firefox too)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser
-
 from snippet_support import DEFAULT_CONFIG, OUTLINE, Replay, Shop, any_browser, chromium, text_of, walk  # noqa: F401
 
 MASK = "\u2022\u2022\u2022"
@@ -172,7 +171,7 @@ def test_hidden_page_reports_abandonment(shop: Shop) -> None:
 def test_same_origin_iframes_are_recorded_by_the_parent(shop: Shop) -> None:
     page = shop.open("/frames.html")
     # Each iframe first attaches its initial about:blank document, then the loaded one.
-    loaded = lambda: {e["host"]: e for e in shop.events("attach") if text_of(e["node"]).strip()}  # noqa: E731
+    loaded = lambda: {e["host"]: e for e in shop.events("attach") if text_of(e["node"]).strip()}
     shop.wait_for(lambda: len(loaded()) == 2, what="both iframe documents attached")
     attaches = loaded()
     plain, masked = attaches[shop.node_id("#same")], attaches[shop.node_id("#masked-frame")]

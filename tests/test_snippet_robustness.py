@@ -1,4 +1,4 @@
-"""snippet/telltale.js never breaks the page: hostile globals, throwing DOM, no console output, one global, loaded
+"""The shipped snippet never breaks the page: hostile globals, throwing DOM, no console output, one global, loaded
 twice, and its size budget."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How snippet/telltale.js sends: gzip on the wire, plain JSON by beacon at exit, sequence numbers, the bounded buffer,
+"""How the shipped snippet sends: gzip on the wire, plain JSON by beacon at exit, sequence numbers, the bounded buffer,
 retries, endpoints. Wire-level checks need request bodies, which only Chromium gives routes; the rest run in both."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 import time
 
 from playwright.sync_api import Browser
+from snippet_support import ORIGIN, Routed, Shop, any_browser, chromium  # noqa: F401
 
 from harness.replay.events import decode_batch
-from snippet_support import ORIGIN, Routed, Shop, any_browser, chromium  # noqa: F401
 
 
 def test_interval_batches_are_gzip_on_the_wire_without_cookies(chromium: Browser) -> None:  # noqa: F811

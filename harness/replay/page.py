@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, Route
 
 from harness.capture.site import Site
 from harness.replay.session import PageView, TimedEvent
-from harness.resources import resource_text
+from harness.resources import resource_text, sensitive_markers
 
 REPLAYER_JS = resource_text("replayer.js")
 
@@ -39,12 +39,8 @@ SHELL = (
     '</head><body><iframe id="tt-replay" sandbox="allow-same-origin" title="replay"></iframe></body></html>'
 )
 
-# Markers the snippet honours as "sensitive" (snippet/telltale.js MARKLIST), as attribute or class.
-SENSITIVE_MARKS: tuple[str, ...] = (
-    "data-sensitive", "clicktalesensitive", "data-hj-suppress", "fs-exclude", "fs-mask", "data-clarity-mask",
-    "rr-block", "rr-mask", "rr-ignore", "sentry-mask", "data-sentry-mask", "ph-no-capture", "ph-sensitive",
-    "data-private", "data-openreplay-masked", "data-openreplay-obscured",
-)
+# Markers the snippet honours as "sensitive", as attribute or class (the one list: harness/resources/markers.json).
+SENSITIVE_MARKS: tuple[str, ...] = sensitive_markers()
 
 # Element attributes that name an asset the replay may show inline, by element.
 _ASSET_ATTRS: Mapping[str, tuple[str, ...]] = {

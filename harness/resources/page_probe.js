@@ -4,11 +4,8 @@
 (() => {
   if (window.__telltaleProbe) return;
 
-  const MARKERS = [
-    "data-sensitive", "ClickTaleSensitive", "data-hj-suppress", "fs-exclude", "fs-mask", "data-clarity-mask",
-    "rr-block", "rr-mask", "rr-ignore", "sentry-mask", "data-sentry-mask", "ph-no-capture", "ph-sensitive",
-    "data-private", "data-openreplay-masked", "data-openreplay-obscured",
-  ];
+  // harness/resources/markers.json, put in by harness.resources.page_probe_js(); matched without regard to case.
+  const MARKERS = __MARKERS__;
   const SENSITIVE_AUTOCOMPLETE = /^(current-password|new-password|one-time-code|cc-number|cc-csc|cc-exp(-month|-year)?)$/;
   const SENSITIVE_NAME = /(^|[^a-z])(pin|otp|cvv|cvc|csc|ssn|password|passwd|pwd)([^a-z]|$)/i;
   // Fields that turned sensitive stay so: a show-password toggle must not make a password plain text.
@@ -27,8 +24,10 @@
   const markerOf = (el) => {
     for (let node = el; node; node = parentOf(node)) {
       if (node.nodeType !== 1) continue;
+      const classes = Array.from(node.classList || [], (c) => c.toLowerCase());
       for (const marker of MARKERS) {
-        if (node.hasAttribute(marker) || (node.classList && node.classList.contains(marker))) {
+        const name = marker.toLowerCase();
+        if (node.hasAttribute(name) || classes.includes(name)) {
           return node === el ? `marked ${marker}` : `inside [${marker}]`;
         }
       }

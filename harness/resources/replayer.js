@@ -248,14 +248,16 @@
     return el.localName === 'input' || el.localName === 'textarea' || el.localName === 'select' ||
       el.hasAttribute('contenteditable') && el.getAttribute('contenteditable').toLowerCase() !== 'false';
   }
+  // marks: harness/resources/markers.json, as attribute or class, without regard to case (as the snippet).
   function isMarked(el, marks) {
-    for (const name of marks) if (el.hasAttribute(name) || el.classList.contains(name)) return true;
+    for (const a of el.attributes) if (marks.has(a.name.toLowerCase())) return true;
+    for (const c of el.classList) if (marks.has(c.toLowerCase())) return true;
     return false;
   }
   // Where the replay knows something is hidden: fields (values are never recorded), elements marked sensitive, and
   // the fixed mask the snippet puts in place of text.
-  R.masks = (marks) => {
-    const out = [];
+  R.masks = (markers) => {
+    const out = [], marks = new Set(markers.map((m) => m.toLowerCase()));
     for (const {root, ox, oy} of roots()) {
       for (const el of root.querySelectorAll('*')) {
         const kind = isMarked(el, marks) ? 'sensitive' : isField(el) ? 'field' : '';

@@ -17,7 +17,7 @@ from playwright.sync_api._context_manager import PlaywrightContextManager
 from harness.capture.proxy import CapturedRequest, Channel, Recording, Tap, wait_for_quiet
 from harness.capture.site import Site
 from harness.errors import StepError
-from harness.resources import resource_text
+from harness.resources import page_probe_js
 from harness.run import browsers
 from harness.run.browsers import BrowserName
 from harness.run.result import RunResult
@@ -25,7 +25,7 @@ from harness.run.scenario import Scenario, is_path
 from harness.run.steps import StepContext, close_page, run_step
 from harness.run.timeline import StepRecord, Submit, Timeline
 
-PROBE_JS = resource_text("page_probe.js")
+PROBE_JS = page_probe_js()
 PENDING_TIMERS_MS = 30_000  # how far the clock is fast-forwarded to flush timers the snippet left pending
 
 # Playwright's resource types, as channels; unreported requests fall back to Fetch Metadata (capture.py).

@@ -1,0 +1,41 @@
+// Nodes as the wire has them (schema.json: node), masked by their level. Each serialised node gets its id here.
+import {st} from './state.js';
+import {FIELDS, HTML_NS, SKIP} from './dom.js';
+import {failed} from './util.js';
+import {PUBLIC, SECRET, isSecret, own, passes} from './privacy/classify.js';
+import {attr, maskText} from './privacy/mask.js';
+
+function assign(n) { st._ids.set(n, ++st._nextId); return st._nextId }
+export function rules(sheet) { try { return [].map.call(sheet.cssRules, function (r) { return r.cssText }).join('\n') } catch (e) { return '' } }
+function kidsOf(n, lvl, ns) { var out = [], c, s; for (c = n.firstChild; c; c = c.nextSibling) if ((s = ser(c, lvl, ns))) out.push(s); return out.length ? out : undefined }
+// A document or shadow root.
+export function serRoot(r, lvl) {
+  var o = {id: assign(r), root: r.nodeType === 9 ? 'doc' : 'shadow'}, k = kidsOf(r, lvl, HTML_NS), sh = r.adoptedStyleSheets, d = r.doctype;
+  if (d) o.doctype = {name: d.name, publicId: d.publicId, systemId: d.systemId}; // standards or quirks mode
+  if (k) o.kids = k;
+  if (sh && sh.length) o.sheets = [].map.call(sh, rules);
+  if (sh) st._adoptedSeen.set(r, [].slice.call(sh));
+  return o;
+}
+// lvl: inherited level; pns: the parent's namespace. null: never recorded. Shadow roots and frames met on the way
+// are attached afterwards (st._later). Most elements have no attributes: asking first spares creating their attribute
+// map.
+export function ser(n, lvl, pns) {
+  try {
+    var t = n.nodeType;
+    if (t === 3) return {id: assign(n), text: lvl ? maskText(n.data) : n.data};
+    if (t !== 1 || SKIP[n.localName]) return null;
+    var tag = n.localName, has = n.hasAttributes(), self = has || FIELDS[tag] ? own(n) : isSecret(n) ? SECRET : PUBLIC,
+      kl = tag === 'style' ? PUBLIC : Math.max(lvl, passes(n, self)), o = {id: assign(n), tag: tag}, a, i, v, ns = n.namespaceURI;
+    if (has) for (a = n.attributes, i = 0; i < a.length; i++) {
+      v = attr(tag, a[i].name, a[i].value, self === SECRET || lvl > PUBLIC);
+      if (v !== null) (o.attrs || (o.attrs = {}))[a[i].name] = v;
+    }
+    if (ns !== pns) o.ns = ns;
+    if (tag !== 'textarea' && (v = kidsOf(n, kl, ns))) o.kids = v;
+    if (n.shadowRoot) { o.shadow = serRoot(n.shadowRoot, kl); st._later.push(n.shadowRoot) }
+    if (tag === 'iframe') st._later.push(n);
+    if (tag === 'style' && !n.firstChild && n.sheet) o.css = rules(n.sheet); // CSS-in-JS
+    return o;
+  } catch (e) { failed(); st._ids.delete(n); return null }
+}
