@@ -1,4 +1,4 @@
-"""Budgets of the shipped snippet (snippet/telltale.min.js) against rrweb's recorder, side by side (a benchmark).
+"""Budgets of the shipped snippet (harness/resources/telltale.min.js) against rrweb's recorder, side by side (a benchmark).
 
     .venv/bin/python benchmarks/bench_snippet.py [--runs 5]
 

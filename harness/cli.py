@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="browser to run in; repeat for several (default: chromium)")
     run.add_argument("--config", metavar="DIR", help="where to look for telltale.toml or pyproject.toml's "
                      "[tool.telltale] (default: here, then each folder above)")
-    run.add_argument("--snippet", metavar="FILE.js", help="the tracking snippet to inject (default: snippet/telltale.min.js)")
+    run.add_argument("--snippet", metavar="FILE.js",
+                     help="the tracking snippet to inject (default: ours, harness/resources/telltale.min.js)")
     run.add_argument("--no-snippet", action="store_true", help="inject no snippet (the site alone)")
     run.add_argument("--report", metavar="DIR", help=f"where results go (default: {DEFAULT_REPORT}/)")
     run.add_argument("--base-url", metavar="URL",

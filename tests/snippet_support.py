@@ -191,7 +191,7 @@ class Shop:
         return [self.taps[k] for k in sorted(self.taps)]
 
     def batches(self, retries: bool = False) -> list[Batch]:
-        """Every batch sent so far, decoded and validated against snippet/schema.json (a violation fails the test).
+        """Every batch sent so far, decoded and validated against harness/resources/schema.json (a violation fails the test).
 
         A retry repeats its batch's (sid, seq) with the same content (a keepalive fetch that the page saw fail as it
         navigated is sent again by beacon at pagehide); unless ``retries``, repeats are dropped here, and a seq reused

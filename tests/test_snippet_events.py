@@ -1,4 +1,4 @@
-"""harness/events.py: decoding snippet batches (gzip or plain JSON) and validating them against snippet/schema.json."""
+"""harness/replay/events.py: decoding snippet batches (gzip or plain JSON) and validating them against harness/resources/schema.json."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def test_schema_errors_name_the_field(batch: dict[str, Any], expected: str) -> N
     with pytest.raises(BatchSchemaError) as caught:
         validate(decode_batch(json.dumps(batch).encode(), URL))
     assert any(expected in p for p in caught.value.problems), caught.value.problems
-    assert "breaks snippet/schema.json" in str(caught.value)
+    assert "breaks harness/resources/schema.json" in str(caught.value)
 
 
 def test_open_is_an_attribute_not_a_handler() -> None:

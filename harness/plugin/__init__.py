@@ -23,7 +23,7 @@ from harness.plugin.session import SESSION, PluginSession, session_of
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("telltale", "Telltale privacy harness")
     group.addoption("--telltale-snippet", dest="telltale_snippet", metavar="FILE.js",
-                    help="tracking snippet to inject (default: snippet/telltale.min.js)")
+                    help="tracking snippet to inject (default: harness/resources/telltale.min.js)")
     group.addoption("--telltale-site", dest="telltale_site", metavar="DIR",
                     help="demo site folder (default: scenarios/site)")
     group.addoption("--telltale-report", dest="telltale_report", metavar="DIR",

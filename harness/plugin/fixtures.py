@@ -119,7 +119,7 @@ def capture(pytestconfig: pytest.Config, browser_name: str, telltale_proxy: Capt
 
 @pytest.fixture
 def telltale_snippet(pytestconfig: pytest.Config) -> str | None:
-    """The snippet under test (``--telltale-snippet``, default ``snippet/telltale.min.js``)."""
+    """The snippet under test (``--telltale-snippet``, default ``harness/resources/telltale.min.js``)."""
     return session_of(pytestconfig).snippet()
 
 

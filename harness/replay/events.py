@@ -38,11 +38,11 @@ class BatchDecodeError(BatchError):
 
 
 class BatchSchemaError(BatchError):
-    """The batch decoded but breaks snippet/schema.json; ``problems`` lists every violation."""
+    """The batch decoded but breaks harness/resources/schema.json; ``problems`` lists every violation."""
 
     def __init__(self, problems: Iterable[str], seq: object = None) -> None:
         self.problems: tuple[str, ...] = tuple(problems)
-        head = f"batch seq={seq!r} breaks snippet/schema.json ({len(self.problems)} problem(s))"
+        head = f"batch seq={seq!r} breaks harness/resources/schema.json ({len(self.problems)} problem(s))"
         super().__init__(head + "".join(f"\n  {p}" for p in self.problems))
 
 
@@ -186,7 +186,7 @@ def problems(batch: Batch | Mapping[str, Any], schema_path: Path = SCHEMA) -> li
 
 
 def validate(batch: Batch | Mapping[str, Any], schema_path: Path = SCHEMA) -> None:
-    """Raise :class:`BatchSchemaError` listing every violation when the batch breaks snippet/schema.json."""
+    """Raise :class:`BatchSchemaError` listing every violation when the batch breaks harness/resources/schema.json."""
     found = problems(batch, schema_path)
     if found:
         seq = batch.seq if isinstance(batch, Batch) else batch.get("seq")

@@ -1,7 +1,7 @@
 """A run's recorded session: the snippet's batches, decoded and put in order on the harness's clock.
 
 The batches are the requests to the collector (``/telltale/collect``) in the run's capture. Each is decoded and
-checked against ``snippet/schema.json`` (:mod:`harness.events`); they are put in sequence order per tab session,
+checked against ``harness/resources/schema.json`` (:mod:`harness.replay.events`); they are put in sequence order per tab session,
 retries (a repeated ``seq``) are dropped and missing sequence numbers are reported as gaps.
 
 Times: the snippet stamps events relative to its page view's start ``t0`` (epoch milliseconds, the page's own
