@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +128,25 @@ def test_the_tracked_page_fixture_reaches_the_app(pytester: pytest.Pytester, sho
     """)
     result = pytester.runpytest_subprocess("--browser", "chromium", "--base-url", shop_app.base_url, "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_a_start_from_nothing_init_then_run_starts_the_app_and_tests_it(tmp_path: Path) -> None:
+    """telltale init, then a web_server in telltale.toml: telltale run starts the app, tests it, stops it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["init", str(tmp_path), "--base-url", base_url], out, err) == ExitStatus.OK, err.getvalue()
+    config = tmp_path / "telltale.toml"
+    command = f"{sys.executable} -m tests.apps.shop_app --port {port}"
+    config.write_text(config.read_text() + f'\n[web_server]\ncommand = "{command}"\nurl = "{base_url}/login"\n'
+                      f'cwd = "{Path(__file__).resolve().parent.parent}"\nreuse_existing = false\n')
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["run", str(tmp_path / "scenarios"), "--config", str(tmp_path)], out, err)
+    assert status == ExitStatus.OK, out.getvalue() + err.getvalue()
+    document = json.loads((tmp_path / "telltale-report" / "results.json").read_text())
+    assert [run["status"] for run in document["runs"]] == ["passed"]
+    assert "GET /" in (tmp_path / "telltale-report" / "web-server.log").read_text()
+    with pytest.raises(OSError):  # stopped with the runs
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
