@@ -50,6 +50,9 @@ secrets:
 steps:
   - type: {{selector: "#email", text: "{{email}}", delay: 5}}
   - type: {{selector: "#password", text: "{{password}}", delay: 5}}
+  # Leaving the field fires its change event: the keylogger's gzip'd batch (compressed asynchronously) goes out
+  # now, not in a race with the submit's navigation.
+  - press: {{selector: "#password", key: "Tab"}}
   - checkpoint: filled
   - submit: "#login-form"
   - expect: {{text: "Welcome back"}}
