@@ -13,14 +13,13 @@ A request's **party** is ``first`` when it goes to an origin under test or the d
 from __future__ import annotations
 
 import fnmatch
-import mimetypes
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from harness.capture.site import Answer, Site, answer, is_background_host
+from harness.capture.site import Answer, Site, file_answer, is_background_host
 
 ThirdPartyPolicy = Literal["stub", "live"]
 THIRD_PARTY_POLICIES: tuple[ThirdPartyPolicy, ...] = ("stub", "live")
@@ -85,8 +84,7 @@ class Routing:
         """The answer to one request, or :data:`FORWARD` to send it to its real server."""
         mapped = self.mapped_file(url)
         if mapped is not None:
-            kind = mimetypes.guess_type(mapped.name)[0] or "application/octet-stream"
-            return answer(200, mapped.read_bytes(), kind + ("; charset=utf-8" if kind.startswith("text/") else ""))
+            return file_answer(mapped)
         if origin_of(url) in self.origins:
             return FORWARD
         host = (urlsplit(url).hostname or "").lower()

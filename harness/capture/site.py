@@ -73,6 +73,14 @@ def answer(status: int, body: bytes = b"", content_type: str | None = None, orig
     return Answer(status, tuple(headers), body)
 
 
+def file_answer(path: Path) -> Answer:
+    """A local file as a 200 answer, its type guessed from its name (text types in UTF-8)."""
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+        kind += "; charset=utf-8"
+    return answer(200, path.read_bytes(), kind)
+
+
 @dataclass
 class Site:
     """Serves ``root`` on ``https://<host>/`` for each site host and answers every other host locally."""
@@ -113,10 +121,7 @@ class Site:
         if host in self.hosts:
             target = self.file_for(path)
             if target is not None:
-                kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-                if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
-                    kind += "; charset=utf-8"
-                return answer(200, target.read_bytes(), kind)
+                return file_answer(target)
             if method == "GET":
                 return answer(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>", "text/html")
         return answer(204, origin=origin)
