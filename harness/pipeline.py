@@ -17,13 +17,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.capture.proxy import CaptureProxy
-from harness.capture.routing import Routing
+from harness.capture.routing import Routing, endpoint
 from harness.errors import BrowserLaunchError
 from harness.privacy.protected import ProtectedValues
 from harness.privacy.rules import evaluate
@@ -104,13 +104,12 @@ def unreachable(origins: Iterable[str], timeout_s: float = 5.0) -> list[str]:
     """One line per origin under test that accepts no connection (the app is not running, a wrong port)."""
     problems = []
     for origin in sorted(set(origins)):
-        parts = urlsplit(origin)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host, port = endpoint(origin)
         try:
-            socket.create_connection((parts.hostname or "", port), timeout=timeout_s).close()
+            socket.create_connection((host, port), timeout=timeout_s).close()
         except OSError as error:
             why = error.strerror or type(error).__name__
-            problems.append(f"{origin} is unreachable: {why} (tried {parts.hostname}:{port} for up to {timeout_s:g} s)")
+            problems.append(f"{origin} is unreachable: {why} (tried {host}:{port} for up to {timeout_s:g} s)")
     return problems
 
 

@@ -39,6 +39,12 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}" + (f":{port}" if port and port != _DEFAULT_PORTS.get(scheme) else "")
 
 
+def endpoint(origin: str) -> tuple[str, int]:
+    """The host and port an origin's server listens on (its scheme's default port when none is written)."""
+    parts = urlsplit(origin)
+    return (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(parts.scheme.lower(), 80)
+
+
 @dataclass(frozen=True)
 class Forward:
     """Send the request on to its real server (and record the answer)."""
@@ -96,12 +102,9 @@ class Routing:
         """Whether the proxy may open a connection to ``host:port`` (only for what :meth:`route` forwards)."""
         if self.third_party == "live" and not is_background_host(host):
             return True
-        host = host.lower()
-        for origin in self.origins:
-            parts = urlsplit(origin)
-            if (parts.hostname or "").lower() == host and (parts.port or _DEFAULT_PORTS[parts.scheme]) == port:
-                return True
-        return False
+        return (host.lower(), port) in {endpoint(origin) for origin in self.origins}
 
 
-__all__ = ["FORWARD", "THIRD_PARTY_POLICIES", "Forward", "Party", "Routing", "ThirdPartyPolicy", "origin_of"]
+__all__ = [
+    "FORWARD", "THIRD_PARTY_POLICIES", "Forward", "Party", "Routing", "ThirdPartyPolicy", "endpoint", "origin_of",
+]
