@@ -98,11 +98,5 @@ class ProtectedValues:
         return [Protected(name, value, self.kinds.get(value, "text")) for value, name in self.names.items()
                 if len(value) >= MIN_VALUE_LENGTH]
 
-    def is_guarded(self, value: str) -> bool:
-        return any(g.value == value for g in self.guarded)
-
-    def guard_of(self, value: str) -> Guarded | None:
-        return next((g for g in self.guarded if g.value == value), None)
-
 
 __all__ = ["MIN_STORED_LENGTH", "MIN_VALUE_LENGTH", "Guarded", "ProtectedValues", "guarded_values"]
