@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets as _random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Literal, TypedDict
@@ -179,7 +179,24 @@ def _is_site_traffic(request: CapturedRequest, evidence: Evidence, form_requests
     return site is not None and request.host in site.hosts and site.file_for(parts.path) is not None
 
 
-def _form_submission_requests(evidence: Evidence, scanner: LeakScanner | None, by_name: dict[str, Guarded]) -> set[int]:
+RequestHits = Callable[[CapturedRequest], list[tuple[str, Hit]]]
+
+
+def _request_hits(scanner: LeakScanner | None) -> RequestHits:
+    """Each request's hits, by the part they are in, scanned once however often they are asked for."""
+    cache: dict[int, list[tuple[str, Hit]]] = {}
+
+    def hits(request: CapturedRequest) -> list[tuple[str, Hit]]:
+        if scanner is None:
+            return []
+        if id(request) not in cache:
+            cache[id(request)] = [(where, hit) for where, data in _payloads(request) for hit in scanner.scan(data)]
+        return cache[id(request)]
+
+    return hits
+
+
+def _form_submission_requests(evidence: Evidence, hits_of: RequestHits, by_name: dict[str, Guarded]) -> set[int]:
     """For each submit event, the form's own first-party requests: the navigation that follows it, and any
     request soon after it that carries a value typed into that form (a SPA posting its form by ``fetch``)."""
     chosen: set[int] = set()
@@ -189,11 +206,10 @@ def _form_submission_requests(evidence: Evidence, scanner: LeakScanner | None, b
         navigation = next((r for r in after if r.channel == "document" and id(r) not in chosen), None)
         if navigation is not None:
             chosen.add(id(navigation))
-        if scanner is None or not submit.form:
+        if not submit.form:
             continue
         for request in after:
-            hits = (hit for _, data in _payloads(request) for hit in scanner.scan(data))
-            if any(by_name[hit.name].form == submit.form for hit in hits):
+            if any(by_name[hit.name].form == submit.form for _, hit in hits_of(request)):
                 chosen.add(id(request))
     return chosen
 
@@ -262,7 +278,8 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
     protected = [Protected(str(i), g.value, g.kind) for i, g in enumerate(evidence.guarded)]
     scanner = LeakScanner(protected, evidence.key) if protected else None
     findings: list[Finding] = []
-    form_requests = _form_submission_requests(evidence, scanner, judge.by_name)
+    hits_of = _request_hits(scanner)
+    form_requests = _form_submission_requests(evidence, hits_of, judge.by_name)
     tracker_requests = [r for r in evidence.requests if not _is_site_traffic(r, evidence, form_requests)]
     sent_frames = [f for f in evidence.frames if f.direction == "sent"]
 
@@ -277,9 +294,8 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
 
     if scanner is not None:
         for request in tracker_requests:
-            for where, data in _payloads(request):
-                for hit in scanner.scan(data):
-                    findings += _judge_hit(judge, hit, request.channel, request.url, where, request.t_ms, request.party)
+            for where, hit in hits_of(request):
+                findings += _judge_hit(judge, hit, request.channel, request.url, where, request.t_ms, request.party)
         for frame in sent_frames:
             for hit in scanner.scan(frame.data):
                 findings += _judge_hit(judge, hit, "websocket", frame.url, "frame", frame.t_ms, frame.party)
