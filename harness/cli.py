@@ -192,7 +192,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
         output.error(str(error))
     _check_paths(found.scenarios, settings.base_url)
     routing = Routing(_site_for(settings.site, paths, found.scenarios), third_party=settings.third_party,
-                      mapped=tuple((rule.pattern, rule.file) for rule in settings.map),
+                      mapped=settings.map,
                       trust_upstream=settings.trust_upstream)
     browsers: list[BrowserName] = list(settings.browsers)
     report_dir = settings.report

@@ -9,6 +9,7 @@ import pytest
 
 from harness.capture.routing import FORWARD, Routing, origin_of
 from harness.capture.site import Answer, Site
+from harness.config import MapRule
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 APP = "http://127.0.0.1:8765"
@@ -54,7 +55,7 @@ def test_third_parties_are_answered_locally_unless_live() -> None:
 def test_a_mapped_url_is_served_from_its_local_file(tmp_path: Path) -> None:
     tag = tmp_path / "tag.js"
     tag.write_text("window.vendor = 1;")
-    routing = Routing(mapped=(("https://cdn.vendor.example/*.js", tag),), third_party="live")
+    routing = Routing(mapped=(MapRule("https://cdn.vendor.example/*.js*", tag),), third_party="live")
     answered = routing.route("GET", "https://cdn.vendor.example/v2/tag.js?ver=3")
     assert isinstance(answered, Answer) and answered.body == b"window.vendor = 1;"
     assert dict(answered.headers)["Content-Type"].startswith("text/javascript")

@@ -12,14 +12,14 @@ A request's **party** is ``first`` when it goes to an origin under test or the d
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 from harness.capture.site import Answer, Site, file_answer, is_background_host
+from harness.config import MapRule
 
 ThirdPartyPolicy = Literal["stub", "live"]
 THIRD_PARTY_POLICIES: tuple[ThirdPartyPolicy, ...] = ("stub", "live")
@@ -60,7 +60,7 @@ class Routing:
     site: Site | None = None
     origins: frozenset[str] = frozenset()  # origin_of() of each origin under test
     third_party: ThirdPartyPolicy = "stub"
-    mapped: tuple[tuple[str, Path], ...] = field(default=())  # (URL pattern with *, local file)
+    mapped: tuple[MapRule, ...] = ()  # URL patterns answered from local files (docs/config.md)
     trust_upstream: bool = False  # accept self-signed certificates from the origins under test
 
     def including(self, urls: Iterable[str]) -> Routing:
@@ -78,13 +78,8 @@ class Routing:
         return "first" if origin_of(url) in self.origins or self.on_demo_site(url) else "third"
 
     def mapped_file(self, url: str) -> Path | None:
-        """The local file a URL is mapped to (the query is ignored unless the pattern has one)."""
-        bare = url.split("#", 1)[0]
-        for pattern, path in self.mapped:
-            candidate = bare if "?" in pattern else bare.split("?", 1)[0]
-            if fnmatch.fnmatchcase(candidate, pattern):
-                return path
-        return None
+        """The local file the first matching ``map`` rule names for a URL (its fragment never reaches the proxy)."""
+        return next((rule.file for rule in self.mapped if rule.matches(url)), None)
 
     def route(self, method: str, url: str, headers: Mapping[str, str] | None = None) -> Answer | Forward:
         """The answer to one request, or :data:`FORWARD` to send it to its real server."""
