@@ -20,9 +20,9 @@ from typing import NoReturn, TextIO
 from urllib.parse import urlsplit
 
 from harness import __version__
-from harness.capture.routing import THIRD_PARTY_POLICIES, Routing, origin_of
+from harness.capture.routing import Routing, origin_of
 from harness.capture.site import DEFAULT_SITE_HOST, Site
-from harness.config import Settings, load_settings
+from harness.config import THIRD_PARTY_MODES, Settings, load_settings
 from harness.errors import BrowserLaunchError, EnvironmentProblem, TelltaleError, UsageError
 from harness.init import init_project
 from harness.pipeline import RunPlan, execute, origins_under_test, unreachable
@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--base-url", metavar="URL",
                      help="your app's origin: scenario paths (start: /login) resolve against it, and its requests go to "
                           "the real server through the capturing proxy")
-    run.add_argument("--third-party", choices=THIRD_PARTY_POLICIES,
+    run.add_argument("--third-party", choices=THIRD_PARTY_MODES,
                      help="every other host: stub (answered locally, the default: nothing leaves the machine) or live")
     run.add_argument("--trust-upstream", action="store_true", default=None,
                      help="accept a self-signed TLS certificate from the app under test")

@@ -19,10 +19,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from harness.capture.site import Answer, Site, file_answer, is_background_host
-from harness.config import MapRule
+from harness.config import MapRule, ThirdParty
 
-ThirdPartyPolicy = Literal["stub", "live"]
-THIRD_PARTY_POLICIES: tuple[ThirdPartyPolicy, ...] = ("stub", "live")
 Party = Literal["first", "third"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -59,7 +57,7 @@ class Routing:
 
     site: Site | None = None
     origins: frozenset[str] = frozenset()  # origin_of() of each origin under test
-    third_party: ThirdPartyPolicy = "stub"
+    third_party: ThirdParty = "stub"
     mapped: tuple[MapRule, ...] = ()  # URL patterns answered from local files (docs/config.md)
     trust_upstream: bool = False  # accept self-signed certificates from the origins under test
 
@@ -101,5 +99,5 @@ class Routing:
 
 
 __all__ = [
-    "FORWARD", "THIRD_PARTY_POLICIES", "Forward", "Party", "Routing", "ThirdPartyPolicy", "endpoint", "origin_of",
+    "FORWARD", "Forward", "Party", "Routing", "endpoint", "origin_of",
 ]

@@ -12,8 +12,9 @@ from playwright.sync_api import Playwright, sync_playwright
 from playwright.sync_api._context_manager import PlaywrightContextManager
 
 from harness.capture.proxy import CaptureProxy, Tap
-from harness.capture.routing import THIRD_PARTY_POLICIES, Routing, ThirdPartyPolicy
+from harness.capture.routing import Routing
 from harness.capture.site import Site
+from harness.config import THIRD_PARTY_MODES, ThirdParty
 from harness.errors import BrowserLaunchError, UsageError
 from harness.pipeline import CA_DIR
 from harness.resources import SHIPPED_SNIPPET
@@ -55,10 +56,10 @@ class PluginSession:
     def routing(self) -> Routing:
         """The demo site, the app at the base URL (forwarded to its real server), the third-party policy."""
         policy = setting(self.config, "telltale_third_party") or "stub"
-        if policy not in THIRD_PARTY_POLICIES:
-            raise UsageError(f"--telltale-third-party must be one of {', '.join(THIRD_PARTY_POLICIES)}, got {policy!r}")
+        if policy not in THIRD_PARTY_MODES:
+            raise UsageError(f"--telltale-third-party must be one of {', '.join(THIRD_PARTY_MODES)}, got {policy!r}")
         trust = bool(self.config.getoption("telltale_trust_upstream", False))
-        routing = Routing(self.site(), third_party=cast(ThirdPartyPolicy, policy), trust_upstream=trust)
+        routing = Routing(self.site(), third_party=cast(ThirdParty, policy), trust_upstream=trust)
         base_url = self.base_url()
         return routing.including([base_url]) if base_url else routing
 
