@@ -34,7 +34,7 @@ from harness.report.manifest import MANIFEST, clear_previous_report, digest, ver
 from harness.report.results import Invocation, write_results
 from harness.run.browsers import BROWSER_NAMES, BrowserName
 from harness.run.loader import load_scenarios
-from harness.run.scenario import Scenario, is_absolute, is_path
+from harness.run.scenario import Scenario, is_path
 from harness.run.snippet import read_snippet
 from harness.run.webserver import WebServer
 from harness.verdict import STATUSES, RunVerdict
@@ -154,10 +154,8 @@ def _site_for(site: Path | None, paths: list[str], scenarios: list[Scenario]) ->
 
 
 def _check_paths(scenarios: list[Scenario], base_url: str | None) -> None:
-    """A scenario written with paths (start: /login) needs a base URL to resolve them."""
+    """A scenario written with paths (start: /login) needs a base URL (checked as a URL by the config) for them."""
     if base_url:
-        if not is_absolute(base_url):
-            raise UsageError(f"--base-url must be an http(s) URL, got {base_url!r}")
         return
     for scenario in scenarios:
         for url, where in scenario.urls():
