@@ -36,6 +36,8 @@ def test_the_app_under_test_is_forwarded_and_first_party() -> None:
     assert routing.party("https://shop.test/login.html") == "first"  # the demo site is first party too
     assert routing.party("https://collect.tracker.example/k") == "third"
     assert routing.may_connect("127.0.0.1", 8765) and not routing.may_connect("127.0.0.1", 8766)
+    secure = Routing().including(["https://App.Example/login"])  # no port written: the scheme's default
+    assert secure.may_connect("app.example", 443) and not secure.may_connect("app.example", 80)
 
 
 def test_third_parties_are_answered_locally_unless_live() -> None:
