@@ -47,7 +47,8 @@ class ExitStatus(enum.IntEnum):
     """What ``telltale`` exits with, whatever the command."""
 
     OK = 0  # every run passed; the images match; the report verifies
-    CHECK_FAILED = 1  # a privacy or visual check failed (or a step could not be carried out); the images differ
+    CHECK_FAILED = 1  # a privacy or visual check failed, a run was inconclusive or could not be carried out;
+    # the images differ
     INVALID_INPUT = 2  # a scenario file, an image or an option is invalid
     ENVIRONMENT = 3  # a browser cannot start
     INTERRUPTED = 130  # Ctrl-C
@@ -227,7 +228,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
 
 def _progress_line(verdict: RunVerdict) -> str:
     result = verdict.result
-    mark = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}[verdict.status]
+    mark = {"passed": "PASS", "failed": "FAIL", "inconclusive": "INCON", "error": "ERROR"}[verdict.status]
     line = f"{mark:5} {result.scenario.slug} [{result.browser}] {len(result.requests)} requests, {result.duration_ms / 1000:.1f}s"
     findings = [finding.line() for finding in verdict.findings]
     if findings:
@@ -236,6 +237,7 @@ def _progress_line(verdict: RunVerdict) -> str:
             line += f"\n      ... and {len(findings) - 5} more"
     if result.error:
         line += f"\n      {result.error}"
+    line += "".join(f"\n      inconclusive: {reason}" for reason in verdict.inconclusive_reasons)
     summary = verdict.visual.summary() if verdict.visual is not None else ""
     line += "".join(f"\n      {text}" for text in [summary, *verdict.visual_problems] if text)
     return verdict.protected.redactor.text(line)  # CI logs are kept: no typed value in clear there either
@@ -248,14 +250,16 @@ def _summary(runs: list[RunVerdict], output: Output) -> None:
     if runs:
         width = max(len(s) for s in scenarios)
         output.line("")
-        output.line(f"{'scenario':{width}}  " + "  ".join(f"{b:8}" for b in browsers))
+        column = max(len(name) for name in (*STATUSES, *browsers))
+        output.line(f"{'scenario':{width}}  " + "  ".join(f"{b:{column}}" for b in browsers))
         for slug in scenarios:
             cells = []
             for browser in browsers:
                 match = next((v for v in runs if v.result.scenario.slug == slug and v.result.browser == browser), None)
-                cells.append(f"{match.status if match else '-':8}")
+                cells.append(f"{match.status if match else '-':{column}}")
             output.line(f"{slug:{width}}  " + "  ".join(cells))
-    output.line(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors")
+    output.line(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['inconclusive']} inconclusive, "
+                f"{counts['error']} errors")
 
 
 def _web_server(settings: Settings, report_dir: Path) -> contextlib.AbstractContextManager[object]:

@@ -26,7 +26,7 @@ from harness.capture.proxy import CaptureProxy
 from harness.capture.routing import Routing, endpoint
 from harness.errors import BrowserLaunchError
 from harness.privacy.protected import ProtectedValues
-from harness.privacy.rules import evaluate
+from harness.privacy.rules import judge as apply_rules
 from harness.replay.visual import VisualOptions, aggregate_heatmaps, check_run
 from harness.report.results import write_run_files
 from harness.run.browsers import BrowserName
@@ -69,7 +69,8 @@ def judge(result: RunResult, browser: Browser | None, visual: VisualOptions) -> 
     protected = ProtectedValues.of(result)
     verdict = RunVerdict(result, protected)
     try:
-        verdict.findings = evaluate(result, protected)
+        judgement = apply_rules(result, protected)
+        verdict.findings, verdict.sent = judgement.findings, judgement.sent
     except Exception as error:  # a bug in a rule must not lose the run's results
         result.error = f"{result.scenario.file}: the privacy rules failed: {type(error).__name__}: {error}"
     if browser is not None:

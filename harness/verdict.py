@@ -14,8 +14,9 @@ from harness.privacy.rules import Finding
 from harness.replay.visual import VisualOutcome
 from harness.run.result import RunResult
 
-Status = Literal["passed", "failed", "error"]
-STATUSES: tuple[Status, ...] = ("passed", "failed", "error")
+# ``inconclusive``: nothing was found, but nothing was really checked either (the tracker sent nothing, or threw).
+Status = Literal["passed", "failed", "inconclusive", "error"]
+STATUSES: tuple[Status, ...] = ("passed", "failed", "inconclusive", "error")
 
 
 @dataclass
@@ -26,13 +27,39 @@ class RunVerdict:
     protected: ProtectedValues = field(repr=False)
     findings: list[Finding] = field(default_factory=list)
     visual: VisualOutcome | None = field(default=None, repr=False)  # None: the visual checks did not run
+    sent: int = 0  # requests and WebSocket frames the tracker sent (privacy.rules.Judgement.sent)
 
     @property
     def status(self) -> Status:
         if self.result.error:
             return "error"
         # A failed visual check (fidelity, redaction proof, baseline, an inert replay) fails a run as a finding does.
-        return "failed" if self.findings or self.visual_problems else "passed"
+        if self.findings or self.visual_problems:
+            return "failed"
+        return "inconclusive" if self.inconclusive_reasons else "passed"
+
+    @property
+    def inconclusive_reasons(self) -> list[str]:
+        """Why a run with no finding proves nothing: one line per reason, empty when it does prove something."""
+        reasons: list[str] = []
+        if self.result.error:
+            return reasons  # an error says it all
+        errors = self.result.timeline.tracker_errors
+        loading = " while loading" if any(e.kind == "load" for e in errors) else ""
+        thrown = [e for e in errors if e.kind == "exception"]
+        if thrown:
+            first = thrown[0]
+            where = f" ({first.source})" if first.source else ""
+            more = f", and {len(thrown) - 1} more" if len(thrown) > 1 else ""
+            reasons.append(f"the tracker threw{loading}: {first.message}{where}{more}")
+        elif loading:
+            reasons.append("the tracker threw while loading")
+        if self.sent == 0 and not self.result.scenario.silent:
+            reasons.append(
+                "the tracker sent nothing (no request or WebSocket frame beyond the site's own traffic and file "
+                "loads), so nothing was checked; a scenario in which it should stay silent says 'silent: true'"
+            )
+        return reasons
 
     @property
     def visual_problems(self) -> list[str]:
@@ -40,8 +67,8 @@ class RunVerdict:
         return list(self.visual.problems) if self.visual is not None else []
 
     def problem_lines(self) -> list[str]:
-        """Every finding and failed visual check, one line each, redacted."""
-        lines = [finding.line() for finding in self.findings] + self.visual_problems
+        """Every finding, failed visual check and reason the run is inconclusive, one line each, redacted."""
+        lines = [finding.line() for finding in self.findings] + self.visual_problems + self.inconclusive_reasons
         return [self.protected.redactor.text(line) for line in lines]
 
     def __repr__(self) -> str:

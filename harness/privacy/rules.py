@@ -272,8 +272,34 @@ def _payloads(request: CapturedRequest) -> list[tuple[str, bytes]]:
     return parts
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What the rules made of one run: its findings, and how much the tracker sent at all.
+
+    ``sent`` counts what was not the site's own traffic (page loads, the site's files, a form's own submission,
+    declared calls) nor a plain file load from elsewhere (a script, style, font, picture or frame fetched by GET
+    without a query): the requests and WebSocket frames a tracker sends its data in. Nothing sent means nothing
+    was checked.
+    """
+
+    findings: list[Finding]
+    sent: int
+
+
+_FILE_LOADS: frozenset[str] = frozenset({"document", "script", "style", "font", "image"})
+
+
+def _is_file_load(request: CapturedRequest) -> bool:
+    return request.method == "GET" and request.channel in _FILE_LOADS and not urlsplit(request.url).query
+
+
 def evaluate_evidence(evidence: Evidence) -> list[Finding]:
     """Every finding for one run, merged where the same leak repeats."""
+    return judge_evidence(evidence).findings
+
+
+def judge_evidence(evidence: Evidence) -> Judgement:
+    """Every finding for one run, merged where the same leak repeats, and how much the tracker sent."""
     judge = _Judge(evidence)
     protected = [Protected(str(i), g.value, g.kind) for i, g in enumerate(evidence.guarded)]
     scanner = LeakScanner(protected, evidence.key) if protected else None
@@ -304,7 +330,8 @@ def evaluate_evidence(evidence: Evidence) -> list[Finding]:
         # A destination's path can carry the value itself (/collect/<value>): findings never hold it.
         redactor = Redactor([g.value for g in evidence.guarded], evidence.key)
         findings = [dataclasses.replace(f, url=redactor.text(f.url)) for f in findings]
-    return _merge(findings)
+    sent = sum(not _is_file_load(r) for r in tracker_requests) + len(sent_frames)
+    return Judgement(_merge(findings), sent)
 
 
 def _opt_out_finding(channel: str, url: str, where: str, t_ms: float, party: Party) -> Finding:
@@ -388,6 +415,11 @@ def _merge(findings: list[Finding]) -> list[Finding]:
 
 def evaluate(result: RunResult, protected: ProtectedValues) -> list[Finding]:
     """Findings for one scenario run, over its protected values."""
+    return judge(result, protected).findings
+
+
+def judge(result: RunResult, protected: ProtectedValues) -> Judgement:
+    """Findings for one scenario run, over its protected values, and how much its tracker sent."""
     evidence = Evidence(
         requests=result.recording.requests,
         frames=result.recording.frames,
@@ -400,4 +432,4 @@ def evaluate(result: RunResult, protected: ProtectedValues) -> list[Finding]:
         site=result.site,
         key=protected.key,
     )
-    return evaluate_evidence(evidence)
+    return judge_evidence(evidence)

@@ -99,6 +99,8 @@ class RunDocument(TypedDict, total=False):
     browser_version: str
     status: Status
     visual_problems: list[str]
+    inconclusive: list[str]  # why a run with no finding proves nothing (the tracker sent nothing, or threw)
+    tracker_sent: int  # requests and WebSocket frames the tracker sent: beyond site traffic and file loads
     error: str
     findings: list[FindingLineDocument]
     requests: int

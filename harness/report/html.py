@@ -28,6 +28,7 @@ import jinja2
 
 from harness.privacy.rules import RULES
 from harness.report.documents import ResultsDocument
+from harness.verdict import STATUSES
 
 PROMISES: Final[dict[str, str]] = {
     "never-sent": "Text typed into a sensitive field (password, one-time code, card, marked sensitive) never "
@@ -53,7 +54,7 @@ CHECKPOINT_VIEWS: Final[tuple[tuple[str, str], ...]] = (
 TEMPLATE: Final = "report.html"
 """The page's template in ``harness.resources``' ``templates/`` folder."""
 
-_STATUSES: Final = ("passed", "failed", "error")
+_STATUSES: Final = STATUSES
 
 _VALUE_RULES: Final = tuple(rule for rule in RULES if rule != "opt-out")  # opt-out is about the run, not a value
 

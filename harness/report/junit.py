@@ -16,7 +16,8 @@ def write_junit(document: ResultsDocument, path: Path) -> None:
         "testsuite",
         name="telltale",
         tests=str(len(runs) + len(invalid)),
-        failures=str(sum(r["status"] == "failed" for r in runs)),
+        # An inconclusive run is no pass: CI must not read it as green.
+        failures=str(sum(r["status"] in ("failed", "inconclusive") for r in runs)),
         errors=str(sum(r["status"] == "error" for r in runs) + len(invalid)),
         time=f"{sum(r['duration_ms'] for r in runs) / 1000:.3f}",
     )
@@ -30,6 +31,10 @@ def write_junit(document: ResultsDocument, path: Path) -> None:
             more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
             failure = ET.SubElement(case, "failure", message=lines[0] + more)
             failure.text = "\n".join(lines)
+        elif run["status"] == "inconclusive":
+            reasons = list(run.get("inconclusive", [])) or ["inconclusive"]
+            failure = ET.SubElement(case, "failure", type="inconclusive", message=f"inconclusive: {reasons[0]}")
+            failure.text = "\n".join(reasons)
         elif run["status"] == "error":
             ET.SubElement(case, "error", message=run["error"].splitlines()[0] if run["error"] else "error")
     for message in invalid:

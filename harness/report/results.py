@@ -258,6 +258,8 @@ def run_summary(verdict: RunVerdict, report_dir: Path) -> RunDocument:
         "browser_version": result.browser_version,
         "status": verdict.status,
         "visual_problems": verdict.visual_problems,
+        "inconclusive": verdict.inconclusive_reasons,
+        "tracker_sent": verdict.sent,
         "error": result.error,
         "findings": [{**f.to_json(), "line": f.line()} for f in verdict.findings],
         "requests": len(result.recording.requests),

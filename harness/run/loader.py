@@ -19,7 +19,7 @@ from harness.errors import ScenarioError
 from harness.run.scenario import CANARY, CANARY_KINDS, REFERENCE, Location, Scenario, Secret, Step, is_absolute, is_path
 from harness.run.steps import STEPS, StepSchema
 
-TOP_LEVEL_KEYS = ("name", "start", "viewport", "secrets", "site_api", "steps")
+TOP_LEVEL_KEYS = ("name", "start", "viewport", "secrets", "site_api", "silent", "steps")
 REQUIRED_TOP_LEVEL = ("name", "start", "steps")
 DEFAULT_VIEWPORT = (1280, 720)
 
@@ -275,7 +275,8 @@ class _Loader:
         steps = tuple(self.step(node, i) for i, node in enumerate(steps_node.value, start=1))
         self.check_references(steps, {s.name for s in secrets})
         start_at = _loc(self.file, fields["start"][1])
-        return Scenario(name, self.file, start, viewport, secrets, site_api, steps, start_at)
+        silent = self.typed(fields["silent"][1], "bool", "silent") if "silent" in fields else False
+        return Scenario(name, self.file, start, viewport, secrets, site_api, steps, start_at, silent)
 
 
 def _is_number(value: Any) -> bool:

@@ -5,12 +5,13 @@ timed, and at the end the last page closed with its unload handlers run and the 
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets as _random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Playwright, WebError, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api._context_manager import PlaywrightContextManager
 
@@ -23,9 +24,16 @@ from harness.run.browsers import BrowserName
 from harness.run.result import RunResult
 from harness.run.scenario import Scenario, is_path
 from harness.run.steps import StepContext, close_page, run_step
-from harness.run.timeline import StepRecord, Submit, Timeline
+from harness.run.timeline import PageError, StepRecord, Submit, Timeline
 
 PROBE_JS = page_probe_js()
+# The name the injected snippet's script goes by in stack traces and console locations, so its errors are its own.
+SNIPPET_SOURCE = "telltale-snippet-under-test.js"
+# Appended to the snippet: marks that its script ran to the end; a script injected after it reports when it did not
+# (Firefox gives an exception thrown while an injected script loads no stack to attribute it by).
+_SNIPPET_RAN = "\n;Object.defineProperty(window, '__telltaleSnippetRan', {value: true, configurable: true});\n"
+_SNIPPET_CHECK = "if (!window.__telltaleSnippetRan && window.__telltaleSnippetFailed) window.__telltaleSnippetFailed();"
+_STACK_SOURCE = re.compile(r"^\s*at (?:.*? \()?(.+?):\d+:\d+\)?$", re.MULTILINE)
 PENDING_TIMERS_MS = 30_000  # how far the clock is fast-forwarded to flush timers the snippet left pending
 
 # Playwright's resource types, as channels; unreported requests fall back to Fetch Metadata (capture.py).
@@ -113,17 +121,53 @@ def new_tracked_context(
 def instrument(
     context: BrowserContext, recording: Callable[[], Recording], timeline: Timeline, snippet: str | None
 ) -> None:
-    """Inject the probe (form submits into ``timeline``) and then the snippet, before any page script."""
+    """Inject the probe (form submits into ``timeline``) and then the snippet, before any page script; record the
+    errors the pages report (exceptions, console errors, a snippet that threw while loading) in ``timeline``."""
 
     def on_submitted(source: Any, report: dict[str, Any]) -> None:
         # The page stamps the submit itself: the binding call may arrive after the requests it preceded.
         t_ms = (float(report.get("at", 0)) / 1000.0 - recording().wall_started) * 1000.0
         timeline.submits.append(Submit(str(report.get("form", "")), str(report.get("url", "")), t_ms))
 
+    def on_snippet_failed(source: Any) -> None:
+        message = "the snippet threw while loading"
+        timeline.errors.append(PageError("load", message, SNIPPET_SOURCE, recording().t_ms(), tracker=True))
+
+    def on_web_error(error: WebError) -> None:
+        message = str(error.error.message).splitlines()[0] if error.error.message else str(error.error.name)
+        found = _STACK_SOURCE.search(error.error.stack or "")
+        timeline.errors.append(PageError("exception", message, found.group(1) if found else "", recording().t_ms()))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            source = str(message.location.get("url", ""))
+            timeline.errors.append(PageError("console", message.text.splitlines()[0] if message.text else "", source,
+                                             recording().t_ms()))
+
     context.expose_binding("__telltaleSubmitted", on_submitted)
+    context.expose_binding("__telltaleSnippetFailed", on_snippet_failed)
+    context.on("weberror", on_web_error)
+    context.on("console", on_console)
     context.add_init_script(PROBE_JS)
     if snippet is not None:
-        context.add_init_script(snippet)
+        context.add_init_script(f"{snippet}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n")
+        context.add_init_script(_SNIPPET_CHECK)
+
+
+def attribute_errors(timeline: Timeline, recording: Recording, injected: bool) -> None:
+    """Mark the errors that came from the tracker under test: the injected snippet's script when one was injected
+    (with the exception Firefox reports without a stack when it threw while loading), else a script the page loaded
+    from a third party."""
+    third_party_scripts = {r.url for r in recording.requests if r.party == "third" and r.channel == "script"}
+    failed_loading = any(e.kind == "load" for e in timeline.errors)
+    attributed = []
+    for error in timeline.errors:
+        if injected:
+            tracker = error.source == SNIPPET_SOURCE or (failed_loading and error.kind == "exception" and not error.source)
+        else:
+            tracker = error.source in third_party_scripts
+        attributed.append(dataclasses.replace(error, tracker=tracker or error.tracker))
+    timeline.errors[:] = attributed
 
 
 def _refine_channels(recording: Recording, reported: list[tuple[str, str, str]]) -> None:
@@ -198,6 +242,7 @@ def run_scenario(
             pass  # the browser is gone; what it sent is recorded
         worker.tap.end()
         _refine_channels(recording, reported)
+        attribute_errors(timeline, recording, injected=snippet is not None)
         result.duration_ms = recording.t_ms()
     return result
 

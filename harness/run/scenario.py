@@ -117,6 +117,7 @@ class Scenario:
     site_api: tuple[tuple[str, str], ...]
     steps: tuple[Step, ...]
     start_at: Location | None = None  # where ``start`` was written
+    silent: bool = False  # the tracker is expected to send nothing: a run in which it sent nothing may pass
 
     def urls(self) -> list[tuple[str, Location]]:
         """Every URL the scenario navigates to (``start``, ``goto``, ``leave``), as written, with where."""

@@ -56,13 +56,24 @@ class StepType:
     schema: StepSchema
     execute: Executor
 
-_SUBMIT = """(form) => new Promise((resolve) => {
-  if (form.tagName !== "FORM") { resolve("not a form"); return; }
+# Starts the submission in a task of its own and returns at once: awaiting it inside the evaluation would race the
+# navigation it starts ("Execution context was destroyed"). The outcome is read afterwards, in either document.
+_SUBMIT = """(form) => {
+  if (form.tagName !== "FORM") return "not a form";
+  // The browser would only show its validation bubble: no submit event would ever come.
+  if (!form.noValidate && !form.checkValidity()) return "invalid";
+  window.__telltaleBeforeSubmit = true;
   // A bubbling window listener runs after the page's own handlers, so it learns whether they prevented navigation.
-  window.addEventListener("submit",
-    (e) => setTimeout(() => resolve(e.defaultPrevented ? "prevented" : "navigates"), 0), { once: true });
-  if (form.requestSubmit) form.requestSubmit(); else form.submit();
-})"""
+  window.addEventListener("submit", (e) => {
+    if (e.defaultPrevented) window.__telltaleSubmitPrevented = true;
+  }, { once: true });
+  setTimeout(() => { if (form.requestSubmit) form.requestSubmit(); else form.submit(); }, 0);
+  return "started";
+}"""
+# Polled until the submit is settled: a new document (navigated), or the page's handler prevented it. Playwright
+# re-runs the poll in the new document when the old one goes, so a navigation mid-poll is no error.
+_SUBMIT_SETTLED = """() => !window.__telltaleBeforeSubmit ? "navigated"
+  : window.__telltaleSubmitPrevented ? "prevented" : false"""
 
 
 @dataclass
@@ -194,12 +205,13 @@ def _scroll(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
 def _submit(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     page = ctx.live_page()
     ctx.snapshot_storage()
-    page.evaluate("() => { window.__telltaleBeforeSubmit = true; }")
-    outcome = ctx.locate(args["selector"]).evaluate(_SUBMIT)
-    if outcome == "not a form":
+    started = ctx.locate(args["selector"]).evaluate(_SUBMIT)
+    if started == "not a form":
         raise StepError(f"{args['selector']} is not a <form>")
-    if outcome == "navigates":
-        page.wait_for_function("() => !window.__telltaleBeforeSubmit", timeout=STEP_TIMEOUT_MS)
+    if started == "invalid":
+        raise StepError(f"{args['selector']} did not submit: the browser finds a field invalid (a required one empty?)")
+    settled = page.wait_for_function(_SUBMIT_SETTLED, timeout=STEP_TIMEOUT_MS).json_value()
+    if settled == "navigated":
         page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
 
 

@@ -7,7 +7,7 @@ request can be placed before or after the submit of a field's form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 
 class StepDocument(TypedDict):
@@ -49,6 +49,17 @@ class PageLoadDocument(TypedDict):
     url: str
 
 
+PageErrorKind = Literal["exception", "console", "load"]
+
+
+class PageErrorDocument(TypedDict):
+    t_ms: float
+    kind: PageErrorKind
+    message: str
+    source: str
+    tracker: bool
+
+
 class TimelineDocument(TypedDict):
     """A run's ``timeline.json`` (and ``timeline`` in ``results.json``): no value in it, only fingerprints."""
 
@@ -58,6 +69,7 @@ class TimelineDocument(TypedDict):
     optouts: list[float]
     checkpoints: list[CheckpointDocument]
     pages: list[PageLoadDocument]
+    errors: list[PageErrorDocument]
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,25 @@ class Checkpoint:
         return {"name": self.name, "t_ms": round(self.t_ms, 1), "live": self.live}
 
 
+@dataclass(frozen=True)
+class PageError:
+    """An error the page reported: an uncaught exception, a console error, or a snippet that threw while loading.
+
+    ``tracker`` says whether it came from the tracker under test: the injected snippet's own script, or, when the
+    harness injects nothing, a script the page loaded from a third party.
+    """
+
+    kind: PageErrorKind
+    message: str
+    source: str  # the script it came from ('' when the browser did not say)
+    t_ms: float
+    tracker: bool = False
+
+    def to_json(self) -> PageErrorDocument:
+        return {"t_ms": round(self.t_ms, 1), "kind": self.kind, "message": self.message, "source": self.source,
+                "tracker": self.tracker}
+
+
 @dataclass
 class Timeline:
     """Everything that happened in one run, in order."""
@@ -148,6 +179,11 @@ class Timeline:
     optouts: list[float] = field(default_factory=list)
     checkpoints: list[Checkpoint] = field(default_factory=list)
     pages: list[tuple[float, str]] = field(default_factory=list)  # (t_ms, url) of each page load
+    errors: list[PageError] = field(default_factory=list)
+
+    @property
+    def tracker_errors(self) -> list[PageError]:
+        return [e for e in self.errors if e.tracker]
 
     def submit_of(self, form: str, after_ms: float) -> Submit | None:
         """The first submit of ``form`` at or after ``after_ms``, if any."""
@@ -163,4 +199,5 @@ class Timeline:
             "optouts": [round(t, 1) for t in self.optouts],
             "checkpoints": [c.to_json() for c in self.checkpoints],
             "pages": [{"t_ms": round(t, 1), "url": u} for t, u in self.pages],
+            "errors": [e.to_json() for e in self.errors],
         }
