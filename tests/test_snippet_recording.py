@@ -4,6 +4,7 @@ in Firefox too)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -88,13 +89,16 @@ def test_added_nodes_lose_handlers_and_keep_their_place(shop: Shop) -> None:
 def test_pointer_moves_are_sampled_and_coalesced(shop: Shop) -> None:
     page = shop.open("/")
     page.mouse.move(0, 0)
+    started = time.monotonic()
     for i in range(1, 41):
         page.mouse.move(15 * i, 10 * i)
         page.wait_for_timeout(8)
+    elapsed_ms = (time.monotonic() - started) * 1000
     shop.settle(400)
     moves = shop.events("move")
     points = [(m.t + dt, x, y) for m in moves for dt, x, y in m["path"]]
-    assert 3 <= len(points) < 40, points
+    # At most one sample per 50 ms, plus the first and the last: a loaded machine that moves slowly gets more.
+    assert 3 <= len(points) <= elapsed_ms / 50 + 2, (points, elapsed_ms)
     assert points[-1][1:] == (600, 400)  # the move that ended the path is recorded (at the next flush)
     # Samples are >= 50 ms apart, except a move that ended a pause (the next one came >= 50 ms later).
     times = [p[0] for p in points]
