@@ -150,3 +150,46 @@ def test_a_start_from_nothing_init_then_run_starts_the_app_and_tests_it(tmp_path
     assert "GET /" in (tmp_path / "telltale-report" / "web-server.log").read_text()
     with pytest.raises(OSError):  # stopped with the runs
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by itself, as a developer's local HTTPS server has."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert, pem_key = folder / "cert.pem", folder / "key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    pem_key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    return cert, pem_key
+
+
+def test_an_app_with_a_self_signed_certificate_needs_trust_upstream(tmp_path: Path) -> None:
+    with ShopApp(tls=_self_signed(tmp_path)) as app:
+        status, document, output = run_app(tmp_path, app, "chromium", "login")
+        (run,) = document["runs"]
+        assert run["status"] == "error" and status == ExitStatus.CHECK_FAILED, output
+        first = run["error"].splitlines()[0]
+        assert f"start /login: the app did not answer: {app.base_url}/login: " in first
+        assert "certificate" in first and "--trust-upstream" in first, first
+        before = len(app.requests)
+        status, document, output = run_app(tmp_path, app, "chromium", "login", "--trust-upstream")
+        (run,) = document["runs"]
+        assert run["status"] == "passed" and status == ExitStatus.OK, output
+        assert ("POST", "/login", 303) in [(r.method, r.path, r.status) for r in app.requests[before:]]

@@ -33,6 +33,7 @@ SNIPPET_SOURCE = "telltale-snippet-under-test.js"
 # (Firefox gives an exception thrown while an injected script loads no stack to attribute it by).
 _SNIPPET_RAN = "\n;Object.defineProperty(window, '__telltaleSnippetRan', {value: true, configurable: true});\n"
 _SNIPPET_CHECK = "if (!window.__telltaleSnippetRan && window.__telltaleSnippetFailed) window.__telltaleSnippetFailed();"
+_TLS_FAILURE = re.compile(r"certificate|TLS|SSL", re.IGNORECASE)
 _STACK_SOURCE = re.compile(r"^\s*at (?:.*? \()?(.+?):\d+:\d+\)?$", re.MULTILINE)
 PENDING_TIMERS_MS = 30_000  # how far the clock is fast-forwarded to flush timers the snippet left pending
 
@@ -220,8 +221,10 @@ def run_scenario(
         except PlaywrightError as error:
             raise StepError(f"{scenario.file}: start {scenario.start}: {str(error).splitlines()[0]}") from None
         if response is not None and response.status >= 500 and recording.upstream_errors:
-            raise StepError(f"{scenario.file}: start {scenario.start}: the app did not answer: "
-                            f"{recording.upstream_errors[0]}")
+            why = recording.upstream_errors[0]
+            hint = (" (a self-signed certificate? trust it with --trust-upstream, or trust_upstream = true in the "
+                    "config)") if _TLS_FAILURE.search(why) else ""
+            raise StepError(f"{scenario.file}: start {scenario.start}: the app did not answer: {why}{hint}")
         for step in scenario.steps:
             start = recording.t_ms()
             try:

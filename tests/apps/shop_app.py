@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,7 @@ from html import escape
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -380,9 +382,10 @@ class _Server(ThreadingHTTPServer):
 class ShopApp:
     """The shop, served from a thread on 127.0.0.1: ``start()`` returns its base URL, ``stop()`` shuts it down."""
 
-    def __init__(self, port: int = 0, *, echo: bool = False) -> None:
+    def __init__(self, port: int = 0, *, echo: bool = False, tls: tuple[Path, Path] | None = None) -> None:
         self.port = port  # 0: any free port
         self.echo = echo  # print each request to stdout
+        self.tls = tls  # (certificate, key) PEM files: serve https with them (a self-signed dev certificate)
         self.sessions: dict[str, Session] = {}
         self.requests: list[Served] = []
         self._server: _Server | None = None
@@ -392,12 +395,16 @@ class ShopApp:
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the shop app is not running: call start() first")
-        return f"http://{HOST}:{self._server.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://{HOST}:{self._server.server_address[1]}"
 
     def start(self) -> str:
         """Listen and serve from a thread; returns the base URL (``http://127.0.0.1:PORT``)."""
         if self._server is None:
             self._server = _Server((HOST, self.port), self)
+            if self.tls is not None:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(*map(str, self.tls))
+                self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
             self._thread = threading.Thread(target=self._server.serve_forever, name="shop-app", daemon=True)
             self._thread.start()
         return self.base_url
