@@ -193,3 +193,100 @@ def test_an_app_with_a_self_signed_certificate_needs_trust_upstream(tmp_path: Pa
         (run,) = document["runs"]
         assert run["status"] == "passed" and status == ExitStatus.OK, output
         assert ("POST", "/login", 303) in [(r.method, r.path, r.status) for r in app.requests[before:]]
+
+
+# A vendor's tag as a site loads it from a CDN: it beacons the email on each keyup to the vendor's collector.
+VENDOR_TAG = """
+document.getElementById('signup-email').addEventListener('keyup', (event) => {
+  navigator.sendBeacon(COLLECTOR, JSON.stringify({v: event.target.value}));
+});
+"""
+
+
+def _vendor_scenario(src: str) -> str:
+    return f"""
+name: A signup page with a vendor's tag from {src}
+start: /vendor-tag?src={src}
+secrets:
+  email: "{{canary:email}}"
+steps:
+  - type: {{selector: "#signup-email", text: "{{email}}", delay: 30}}
+  - leave: close
+"""
+
+
+@pytest.mark.parametrize("engine", BROWSERS)
+def test_a_cdn_tag_mapped_to_a_vendored_copy_runs_hermetically_and_is_caught(
+    tmp_path: Path, shop_app: ShopApp, engine: str  # noqa: F811
+) -> None:
+    vendored = tmp_path / "vendor" / "tag.js"
+    vendored.parent.mkdir()
+    vendored.write_text(VENDOR_TAG.replace("COLLECTOR", '"https://collect.vendor.example/c"'))
+    (tmp_path / "telltale.toml").write_text('[map]\n"https://cdn.vendor.example/tag.js*" = "vendor/tag.js"\n')
+    scenario = _vendor_scenario("https://cdn.vendor.example/tag.js?v=3")
+    status, document, output = run_app(tmp_path, shop_app, engine, "vendor", "--no-snippet", "--config",
+                                       str(tmp_path), text=scenario)
+    (run,) = document["runs"]
+    assert run["status"] == "failed" and status == ExitStatus.CHECK_FAILED, output
+    leaks = {(f["field"], f["channel"], f["party"], f["url"]) for f in run["findings"]}
+    assert ("#signup-email", "beacon", "third", "https://collect.vendor.example/c") in leaks, leaks
+    # Without the map, the stubbed CDN answers nothing runnable: the tag never runs and nothing is checked.
+    (tmp_path / "telltale.toml").unlink()
+    status, document, output = run_app(tmp_path, shop_app, engine, "vendor", "--no-snippet", "--config",
+                                       str(tmp_path), text=scenario)
+    assert document["runs"][0]["status"] == "inconclusive", output
+
+
+class _VendorServer:
+    """A vendor on another loopback port (another origin: a third party): serves its tag, counts its beacons."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        vendor = self
+        self.beacons: list[bytes] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = VENDOR_TAG.replace("COLLECTOR", json.dumps(f"{vendor.origin}/c")).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/javascript")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                vendor.beacons.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("engine", BROWSERS)
+def test_live_third_parties_reach_the_real_vendor_and_stub_keeps_them_local(
+    tmp_path: Path, shop_app: ShopApp, engine: str  # noqa: F811
+) -> None:
+    vendor = _VendorServer()
+    try:
+        scenario = _vendor_scenario(f"{vendor.origin}/tag.js")
+        status, document, output = run_app(tmp_path, shop_app, engine, "vendor", "--no-snippet", text=scenario)
+        assert document["runs"][0]["status"] == "inconclusive" and vendor.beacons == [], output  # stub: nothing left
+        status, document, output = run_app(tmp_path, shop_app, engine, "vendor", "--no-snippet", "--third-party",
+                                           "live", text=scenario)
+        (run,) = document["runs"]
+        assert run["status"] == "failed", output
+        assert {(f["field"], f["party"]) for f in run["findings"]} == {("#signup-email", "third")}
+        assert vendor.beacons, "live: the vendor's real collector got the beacons"
+    finally:
+        vendor.close()

@@ -277,20 +277,23 @@ class Judgement:
     """What the rules made of one run: its findings, and how much the tracker sent at all.
 
     ``sent`` counts what was not the site's own traffic (page loads, the site's files, a form's own submission,
-    declared calls) nor a plain file load from elsewhere (a script, style, font, picture or frame fetched by GET
-    without a query): the requests and WebSocket frames a tracker sends its data in. Nothing sent means nothing
-    was checked.
+    declared calls) nor a load (a page navigation; a script, style or font fetched by GET, a tag's ``?id=`` or
+    ``?v=`` included; a picture fetched by GET without a query): the requests and WebSocket frames a tracker sends
+    its data in. Nothing sent means nothing was checked. (Loads are still scanned for leaks like any request.)
     """
 
     findings: list[Finding]
     sent: int
 
 
-_FILE_LOADS: frozenset[str] = frozenset({"document", "script", "style", "font", "image"})
+_CODE_LOADS: frozenset[str] = frozenset({"document", "script", "style", "font"})
+_PLAIN_LOADS: frozenset[str] = frozenset({"image"})  # with a query, a pixel carries data
 
 
 def _is_file_load(request: CapturedRequest) -> bool:
-    return request.method == "GET" and request.channel in _FILE_LOADS and not urlsplit(request.url).query
+    if request.method != "GET":
+        return False
+    return request.channel in _CODE_LOADS or (request.channel in _PLAIN_LOADS and not urlsplit(request.url).query)
 
 
 def evaluate_evidence(evidence: Evidence) -> list[Finding]:

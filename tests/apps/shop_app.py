@@ -283,6 +283,15 @@ def signup_page(endpoint: str) -> Reply:
 </form>""", LEAK_SCRIPT.replace("ENDPOINT", json.dumps(endpoint)))
 
 
+def vendor_tag(visit: Visit) -> Reply:
+    """The signup form with a third party's tag loaded from ``?src=`` (a CDN URL a test maps, or a live server)."""
+    return page("Create an account", f"""<form id="signup-form" method="post" action="/thanks">
+<p><label>Email <input id="signup-email" type="email" name="email" autocomplete="email"></label></p>
+<p><button id="signup-submit" type="submit">Create account</button></p>
+</form>
+<script src="{escape(visit.query.get('src', ''))}"></script>""")
+
+
 def with_snippet(visit: Visit) -> Reply:
     return page("Contact us", """<form id="contact-form" method="post" action="/thanks">
 <p><label>Email <input id="contact-email" type="email" name="email" autocomplete="email"></label></p>
@@ -304,6 +313,7 @@ ROUTES: Final[dict[tuple[str, str], Callable[[Visit], Reply]]] = {
     ("GET", "/ingest-leaky"): lambda visit: signup_page("/ingest"),
     ("POST", "/ingest"): lambda visit: NO_CONTENT,
     ("GET", "/with-snippet"): with_snippet,
+    ("GET", "/vendor-tag"): vendor_tag,
     ("GET", "/static/telltale.min.js"): lambda visit: Reply(HTTPStatus.OK, SHIPPED_SNIPPET.read_bytes(), JAVASCRIPT),
     ("POST", "/telltale/collect"): lambda visit: NO_CONTENT,
     ("GET", "/thanks"): lambda visit: page("Thank you", "<p>Thank you, we have it.</p>"),
