@@ -290,3 +290,17 @@ def test_live_third_parties_reach_the_real_vendor_and_stub_keeps_them_local(
         assert vendor.beacons, "live: the vendor's real collector got the beacons"
     finally:
         vendor.close()
+
+
+def test_chromium_names_the_script_that_sent_each_leak(tmp_path: Path, shop_app: ShopApp) -> None:  # noqa: F811
+    status, document, output = run_app(tmp_path, shop_app, "chromium", "leaky", "--no-snippet")
+    (run,) = document["runs"]
+    initiators = {f["initiator"] for f in run["findings"]}
+    # The leak comes from the page's own inline script: Chromium names the page and the line of the beacon call.
+    assert initiators and all(i.startswith(f"script {shop_app.base_url}/leaky:") for i in initiators), initiators
+    assert "sent by script" in output
+    traffic = json.loads((tmp_path / "report-leaky-chromium" / run["dir"] / "traffic.json").read_text())
+    beacons = [r for r in traffic["requests"] if r["url"].startswith("https://collect.tracker.example/")]
+    assert beacons and all(r["initiator"] in initiators for r in beacons)
+    page = (tmp_path / "report-leaky-chromium" / "index.html").read_text()
+    assert "sent by <code>script" in page

@@ -73,6 +73,7 @@ WELL_BEHAVED = """
   const stopped = () => document.cookie.includes('tt_optout=1');
   window.telltale = { optOut() { document.cookie = 'tt_optout=1; path=/'; } };
   const send = (data) => stopped() || navigator.sendBeacon('/telltale/collect', JSON.stringify(data));
+  addEventListener('load', () => send({t: 'view', url: location.pathname}));  // a page view, until opted out
   addEventListener('click', (e) => send({t: 'click', x: e.clientX, y: e.clientY}), true);
   addEventListener('pointermove', (e) => send({t: 'move', x: e.clientX, y: e.clientY}), true);
   addEventListener('keydown', () => send({t: 'key'}), true);

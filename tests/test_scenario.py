@@ -17,7 +17,7 @@ HEADER = "name: t\nstart: https://shop.test/\n"
 
 MALFORMED: list[tuple[str, str, str]] = [
     ("unknown-top-level-key", HEADER + "stepz: []\nsteps:\n  - click: '#a'\n",
-     "3:1: unknown key 'stepz'; allowed: name, start, viewport, secrets, site_api, steps"),
+     "3:1: unknown key 'stepz'; allowed: name, start, viewport, secrets, site_api, silent, steps"),
     ("missing-steps", HEADER, "1:1: missing required key 'steps'"),
     ("unknown-step", HEADER + "steps:\n  - click: '#a'\n  - clik: '#b'\n",
      "5:5: step 2 'clik': unknown step; allowed steps: goto, click, dblclick, hover, move, type, fill, press, "
@@ -50,7 +50,7 @@ MALFORMED: list[tuple[str, str, str]] = [
      "3:19: viewport: 'width' must be a whole number from 100 to 4000, got number 10"),
     ("duplicate-key", HEADER + "name: again\nsteps:\n  - reload: {}\n", "3:1: a scenario: duplicate key 'name'"),
     ("invalid-yaml", HEADER + "steps:\n  - click: [\n", "5:1: invalid YAML: expected the node content, but found '<stream end>'"),
-    ("empty-file", "", "1:1: empty file; expected a mapping with keys name, start, viewport, secrets, site_api, steps"),
+    ("empty-file", "", "1:1: empty file; expected a mapping with keys name, start, viewport, secrets, site_api, silent, steps"),
     ("site-api-entry", HEADER + "site_api: ['/api/contact']\nsteps:\n  - reload: {}\n",
      "3:12: site_api entries must be 'METHOD URL' (e.g. 'POST https://shop.test/api/contact' or 'GET /api/search*'), "
      "got string '/api/contact'"),

@@ -54,6 +54,7 @@ class CapturedRequest:
     http_version: str = ""  # as the browser spoke it to the proxy: HTTP/1.1 or HTTP/2.0
     party: Party = "third"  # first: an origin under test or the demo site; third: anything else
     status: int = 0  # the answer's status (0: none arrived)
+    initiator: str = ""  # the script that sent it, where the browser says (Chromium: "script URL:line")
 
     def header(self, name: str) -> str:
         """The first value of header ``name`` (case-insensitive), or ``''``."""

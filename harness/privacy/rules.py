@@ -57,6 +57,7 @@ class FindingDocument(TypedDict):
     excerpt: str
     count: int
     party: Party
+    initiator: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Finding:
     spread: int = 0  # how many payloads a value typed out a few keys at a time was spread over (0: one payload)
     prefix: int = 0  # how many leading characters were sent, for a prefix (0: the whole value, in some form)
     party: Party = "third"  # who received it: first (an origin under test, the demo site) or third
+    initiator: str = ""  # the script that sent it, where the browser says (CapturedRequest.initiator)
 
     @property
     def place(self) -> str:
@@ -111,6 +113,7 @@ class Finding:
             "excerpt": self.excerpt,
             "count": self.count,
             "party": self.party,
+            "initiator": self.initiator,
         }
 
     def line(self) -> str:
@@ -118,6 +121,7 @@ class Finding:
             f"{self.rule}: {self.field} ({self.value_kind}; {self.reason}) left via {self.channel} "
             f"[{self.encoding}, {self.variant}] to {self.url} ({self.party} party) in {self.place}, {self.when}"
             + (f" (x{self.count})" if self.count > 1 else "")
+            + (f", sent by {self.initiator}" if self.initiator else "")
         )
 
     def __repr__(self) -> str:
@@ -316,7 +320,8 @@ def judge_evidence(evidence: Evidence) -> Judgement:
     if judge.first_optout is not None:
         for request in tracker_requests:
             if request.t_ms > judge.first_optout:
-                findings.append(_opt_out_finding(request.channel, request.url, request.method, request.t_ms, request.party))
+                finding = _opt_out_finding(request.channel, request.url, request.method, request.t_ms, request.party)
+                findings.append(dataclasses.replace(finding, initiator=request.initiator))
         for frame in sent_frames:
             if frame.t_ms > judge.first_optout:
                 findings.append(_opt_out_finding("websocket", frame.url, "frame", frame.t_ms, frame.party))
@@ -324,7 +329,8 @@ def judge_evidence(evidence: Evidence) -> Judgement:
     if scanner is not None:
         for request in tracker_requests:
             for where, hit in hits_of(request):
-                findings += _judge_hit(judge, hit, request.channel, request.url, where, request.t_ms, request.party)
+                found = _judge_hit(judge, hit, request.channel, request.url, where, request.t_ms, request.party)
+                findings += [dataclasses.replace(f, initiator=request.initiator) for f in found]
         for frame in sent_frames:
             for hit in scanner.scan(frame.data):
                 findings += _judge_hit(judge, hit, "websocket", frame.url, "frame", frame.t_ms, frame.party)

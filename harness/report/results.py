@@ -79,6 +79,7 @@ def _traffic(verdict: RunVerdict) -> dict[str, Any]:
             "channel": request.channel,
             "party": request.party,
             "status": request.status,
+            "initiator": request.initiator,
             "headers": [[k, redact.text(v)] for k, v in request.headers],
             "body": body(("request", i, "body"), request.body),
         }

@@ -21,6 +21,7 @@ from harness.errors import StepError
 from harness.resources import page_probe_js
 from harness.run import browsers
 from harness.run.browsers import BrowserName
+from harness.run.initiators import Initiators
 from harness.run.result import RunResult
 from harness.run.scenario import Scenario, is_path
 from harness.run.steps import StepContext, close_page, run_step
@@ -205,6 +206,7 @@ def run_scenario(
     context = new_tracked_context(worker.browser, worker.tap, scenario.viewport, snippet, timeline, base_url)
     reported: list[tuple[str, str, str]] = []
     context.on("request", lambda r: reported.append((r.method, r.url, r.resource_type)))
+    initiators = Initiators(context, enabled=worker.browser_name == "chromium")
     ctx = StepContext(context, recording, timeline, values, run_dir)
     result = RunResult(
         scenario, worker.browser_name, worker.version, run_dir, recording, timeline, ctx.storage,
@@ -245,6 +247,7 @@ def run_scenario(
             pass  # the browser is gone; what it sent is recorded
         worker.tap.end()
         _refine_channels(recording, reported)
+        initiators.apply(recording)
         attribute_errors(timeline, recording, injected=snippet is not None)
         result.duration_ms = recording.t_ms()
     return result
