@@ -28,6 +28,7 @@ import jinja2
 
 from harness.privacy.rules import RULES
 from harness.report.documents import ResultsDocument
+from harness.report.files import write_whole_text
 
 PROMISES: Final[dict[str, str]] = {
     "never-sent": "Text typed into a sensitive field (password, one-time code, card, marked sensitive) never "
@@ -210,5 +211,5 @@ def write_report(document: ResultsDocument, report_dir: Path) -> Path:
     """Write ``index.html`` for a ``results.json`` document into ``report_dir`` and return its path."""
     report_dir.mkdir(parents=True, exist_ok=True)
     index = report_dir / "index.html"
-    index.write_text(render(document), encoding="utf-8")
+    write_whole_text(index, render(document))
     return index
