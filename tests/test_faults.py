@@ -166,9 +166,9 @@ def _browsers_under(root: int) -> set[int]:
     return found
 
 
-@pytest.mark.parametrize("browser", ["chromium", "firefox"])
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
 def test_a_browser_killed_mid_run_errs_that_run_only(
-    tmp_path: Path, browser: str, thread_crashes: list[str]
+    tmp_path: Path, engine: str, thread_crashes: list[str]
 ) -> None:
     folder = _scenarios(tmp_path / "s", a_long=LONG.format(name="Long wait", ms=30_000), b_after=QUICK.format(name="After"))
     report = tmp_path / "report"
@@ -179,7 +179,7 @@ def test_a_browser_killed_mid_run_errs_that_run_only(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not killed:
             fresh = _browsers_under(os.getpid()) - before
-            if fresh and (report / "runs" / f"a_long-{browser}").is_dir():
+            if fresh and (report / "runs" / f"a_long-{engine}").is_dir():
                 time.sleep(2)  # into the 30 s wait
                 for pid in fresh:
                     os.kill(pid, signal.SIGKILL)
@@ -188,16 +188,15 @@ def test_a_browser_killed_mid_run_errs_that_run_only(
 
     killer = threading.Thread(target=kill_during_the_wait)
     killer.start()
-    started = time.monotonic()
     status, out, err = _main("run", str(folder), "--site", str(SITE), "--no-snippet", "--report", str(report),
-                             "--browser", browser)
+                             "--browser", engine)
     killer.join()
     assert killed, "no browser process was found to kill"
-    assert time.monotonic() - started < 30, "the run waited out the step instead of seeing its browser die"
     assert thread_crashes == [] and "Traceback" not in out + err
     assert status == ExitStatus.CHECK_FAILED, out + err
     long, after = json.loads((report / "results.json").read_text())["runs"]
     assert (long["status"], long["error"]) == ("error", f"{long['file']}: the browser crashed or closed during the run")
+    assert long["duration_ms"] < 25_000, "the run waited out its 30 s step instead of seeing its browser die"
     assert after["status"] == "passed", after["error"]  # a fresh browser ran it
     assert "1 passed, 0 failed, 1 errors" in out
 
