@@ -77,6 +77,7 @@ class Outcome:
     environment_errors: list[str] = field(default_factory=list)
     not_run: list[NotRun] = field(default_factory=list)  # only when interrupted
     interrupted: bool = False
+    abandoned: bool = False  # interrupted, and runs still under way were left behind (their threads still live)
 
     @property
     def complete(self) -> bool:
@@ -178,8 +179,8 @@ def execute(plan: RunPlan, on_verdict: Callable[[RunVerdict], None] = lambda v: 
     outcome = Outcome()
     if not plan.scenarios:
         return outcome
-    state = _Shared(outcome, on_verdict)
     per_browser = min(plan.jobs, len(plan.scenarios))
+    state = _Shared(outcome, on_verdict, running=per_browser * len(plan.browsers))
     proxy = CaptureProxy.shared(CA_DIR)
     threads: list[threading.Thread] = []
     for browser in plan.browsers:
@@ -191,10 +192,9 @@ def execute(plan: RunPlan, on_verdict: Callable[[RunVerdict], None] = lambda v: 
     for thread in threads:
         thread.start()
     try:
-        for thread in threads:
-            thread.join()
+        state.wait_for_workers(deadline=None)
     except KeyboardInterrupt:
-        _stop(threads, state)
+        _stop(state)
     _account_for_every_run(plan, state)
     order: dict[tuple[str, str], int] = {
         (s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)
@@ -214,13 +214,32 @@ class _Shared:
     outcome: Outcome
     on_verdict: Callable[[RunVerdict], None]
     lock: threading.Lock = field(default_factory=threading.Lock)
+    running: int = 0  # workers not yet ended
     stopping: threading.Event = field(default_factory=threading.Event)  # set by Ctrl-C: take no new scenario
+    ended: threading.Event = field(default_factory=threading.Event)  # set when the last worker ends
     worker_errors: dict[str, str] = field(default_factory=dict)  # browser → why one of its workers stopped
+
+    def worker_ended(self) -> None:
+        with self.lock:
+            self.running -= 1
+            if self.running <= 0:
+                self.ended.set()
+
+    def wait_for_workers(self, deadline: float | None) -> bool:
+        """Wait until every worker ended (or ``deadline`` passed, on the monotonic clock); whether they all did.
+
+        In short waits on an event, not ``Thread.join``: a Ctrl-C may land on any thread, only a main thread that
+        wakes up runs its handler, and a ``join`` interrupted by it can take a live thread for an ended one.
+        """
+        while not self.ended.wait(0.2):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+        return True
 
     def add(self, verdict: RunVerdict) -> None:
         with self.lock:
-            if self.stopping.is_set():
-                return  # ended after Ctrl-C: counted as not run, its files may be partial
+            if self.stopping.is_set() and verdict.status == "error":
+                return  # cut short by Ctrl-C (its browser gets the signal too): counted as not run
             self.outcome.verdicts.append(verdict)
             try:
                 self.on_verdict(verdict)
@@ -228,18 +247,16 @@ class _Shared:
                 pass
 
 
-def _stop(threads: list[threading.Thread], state: _Shared) -> None:
+def _stop(state: _Shared) -> None:
     """Ctrl-C: no new scenario; the runs under way get :data:`INTERRUPT_GRACE_S` to end (a second Ctrl-C ends
     the wait), then they are abandoned (daemon threads, their browsers closed as the process ends)."""
     with state.lock:
         state.stopping.set()
         state.outcome.interrupted = True
-    deadline = time.monotonic() + INTERRUPT_GRACE_S
     try:
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        state.outcome.abandoned = not state.wait_for_workers(deadline=time.monotonic() + INTERRUPT_GRACE_S)
     except KeyboardInterrupt:
-        pass
+        state.outcome.abandoned = not state.ended.is_set()
 
 
 def _account_for_every_run(plan: RunPlan, state: _Shared) -> None:
@@ -274,6 +291,7 @@ def _work(plan: RunPlan, browser: BrowserName, proxy: CaptureProxy, work: queue.
         tap = proxy.open_tap(plan.routing)
     except Exception as error:
         state.worker_errors.setdefault(browser, f"the capturing proxy failed: {one_line(error)}")
+        state.worker_ended()
         return
     try:
         with Worker(browser, tap) as worker:
@@ -297,3 +315,4 @@ def _work(plan: RunPlan, browser: BrowserName, proxy: CaptureProxy, work: queue.
             proxy.close_tap(tap)
         except Exception:
             pass  # the process is ending this tap anyway
+        state.worker_ended()

@@ -204,11 +204,13 @@ def test_a_browser_killed_mid_run_errs_that_run_only(
 # -- Ctrl-C -------------------------------------------------------------------------------------------------------
 
 
-def test_ctrl_c_writes_the_finished_runs_as_an_incomplete_report_and_exits_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize("to_group", [True, False], ids=["terminal", "harness-only"])
+def test_ctrl_c_writes_the_finished_runs_as_an_incomplete_report_and_exits_130(tmp_path: Path, to_group: bool) -> None:
+    """From a terminal, Ctrl-C reaches the harness, its driver and its browsers; ``kill -INT`` reaches the harness
+    alone, and the run under way is abandoned after the grace period."""
     folder = _scenarios(tmp_path / "s", a_first=QUICK.format(name="First"),
                         b_second=LONG.format(name="Second", ms=60_000), c_third=QUICK.format(name="Third"))
     report = tmp_path / "report"
-    # A new session, as a terminal's foreground job: Ctrl-C reaches the harness, its driver and its browsers.
     child = subprocess.Popen(
         [sys.executable, "-m", "harness", "run", str(folder), "--site", str(SITE), "--no-snippet",
          "--report", str(report), "--browser", "chromium"],
@@ -219,8 +221,11 @@ def test_ctrl_c_writes_the_finished_runs_as_an_incomplete_report_and_exits_130(t
         first = child.stdout.readline()
         assert first.startswith("PASS  a_first [chromium]"), first
         time.sleep(2)  # the second run is in its wait
-        os.killpg(child.pid, signal.SIGINT)
-        out, err = child.communicate(timeout=40)
+        if to_group:
+            os.killpg(child.pid, signal.SIGINT)
+        else:
+            os.kill(child.pid, signal.SIGINT)
+        out, err = child.communicate(timeout=harness.pipeline.INTERRUPT_GRACE_S + 30)
     finally:
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
