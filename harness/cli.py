@@ -225,7 +225,9 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
 def _run_status(outcome: Outcome, scenarios: list[Scenario], invalid: bool, paths: list[str], output: Output) -> ExitStatus:
     """The exit status of ``telltale run``: never OK unless scenarios were given and every one of their runs passed."""
     if not outcome.complete:
-        output.error(f"interrupted: {len(outcome.not_run)} run(s) not carried out; the report is marked incomplete")
+        abandoned = "; runs still under way were abandoned" if outcome.abandoned else ""
+        output.error(f"interrupted: {len(outcome.not_run)} run(s) not carried out{abandoned}; "
+                     "the report is marked incomplete")
         return ExitStatus.INTERRUPTED
     if outcome.environment_errors:
         return ExitStatus.ENVIRONMENT

@@ -190,7 +190,11 @@ def execute(plan: RunPlan, on_verdict: Callable[[RunVerdict], None] = lambda v: 
         for _ in range(per_browser):
             threads.append(threading.Thread(target=_work, args=(plan, browser, proxy, work, state), daemon=True))
     for thread in threads:
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError as error:  # no thread to be had: its share of the work goes to the others, or is an error
+            state.worker_errors.setdefault("", f"a worker cannot start: {one_line(error)}")
+            state.worker_ended()
     try:
         state.wait_for_workers(deadline=None)
     except KeyboardInterrupt:
@@ -217,7 +221,8 @@ class _Shared:
     running: int = 0  # workers not yet ended
     stopping: threading.Event = field(default_factory=threading.Event)  # set by Ctrl-C: take no new scenario
     ended: threading.Event = field(default_factory=threading.Event)  # set when the last worker ends
-    worker_errors: dict[str, str] = field(default_factory=dict)  # browser → why one of its workers stopped
+    worker_errors: dict[str, str] = field(default_factory=dict)  # browser ('' for any) → why a worker stopped
+    closed: bool = False  # the outcome is settled: a run abandoned after Ctrl-C that ends later is not added
 
     def worker_ended(self) -> None:
         with self.lock:
@@ -238,8 +243,8 @@ class _Shared:
 
     def add(self, verdict: RunVerdict) -> None:
         with self.lock:
-            if self.stopping.is_set() and verdict.status == "error":
-                return  # cut short by Ctrl-C (its browser gets the signal too): counted as not run
+            if self.closed or (self.stopping.is_set() and verdict.status == "error"):
+                return  # cut short by Ctrl-C (its browser gets the signal too), or too late: counted as not run
             self.outcome.verdicts.append(verdict)
             try:
                 self.on_verdict(verdict)
@@ -263,6 +268,7 @@ def _account_for_every_run(plan: RunPlan, state: _Shared) -> None:
     """Give every run of the plan without a verdict one: not run (interrupted) or ``error`` (no worker got to it)."""
     outcome = state.outcome
     with state.lock:
+        state.closed = True
         done = {(v.result.scenario.file, v.result.browser) for v in outcome.verdicts}
         for browser in plan.browsers:
             for scenario in plan.scenarios:
@@ -271,7 +277,7 @@ def _account_for_every_run(plan: RunPlan, state: _Shared) -> None:
                 if outcome.interrupted:
                     outcome.not_run.append(NotRun(scenario, browser, "interrupted (Ctrl-C) before it ended"))
                     continue
-                why = state.worker_errors.get(browser, "no worker was left to run it")
+                why = state.worker_errors.get(browser) or state.worker_errors.get("", "no worker was left to run it")
                 reason = f"{scenario.file}: not run: {why}"
                 verdict = broken_verdict(scenario, browser, run_dir_for(plan.report_dir, scenario, browser), reason)
                 outcome.verdicts.append(verdict)
