@@ -20,6 +20,7 @@ import pytest
 
 import harness.pipeline
 from harness.cli import ExitStatus, main
+from harness.errors import BrowserLaunchError
 from harness.report import files, manifest
 from harness.run.scenario import Scenario
 
@@ -199,6 +200,42 @@ def test_a_browser_killed_mid_run_errs_that_run_only(
     assert long["duration_ms"] < 25_000, "the run waited out its 30 s step instead of seeing its browser die"
     assert after["status"] == "passed", after["error"]  # a fresh browser ran it
     assert "1 passed, 0 failed, 1 errors" in out
+
+
+def test_when_no_fresh_browser_can_start_the_runs_left_are_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, thread_crashes: list[str]
+) -> None:
+    folder = _scenarios(tmp_path / "s", a_long=LONG.format(name="Long wait", ms=30_000), b_after=QUICK.format(name="After"))
+    report = tmp_path / "report"
+
+    def cannot_start(worker: Any) -> None:
+        raise BrowserLaunchError("chromium cannot start (out of memory)")
+
+    monkeypatch.setattr(harness.pipeline.Worker, "relaunch", cannot_start)
+    before = _browsers_under(os.getpid())
+
+    def kill_during_the_wait() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            fresh = _browsers_under(os.getpid()) - before
+            if fresh and (report / "runs" / "a_long-chromium").is_dir():
+                time.sleep(2)
+                for pid in fresh:
+                    os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_during_the_wait)
+    killer.start()
+    status, out, err = _main("run", str(folder), "--site", str(SITE), "--no-snippet", "--report", str(report),
+                             "--browser", "chromium")
+    killer.join()
+    assert thread_crashes == [] and "Traceback" not in out + err
+    assert status == ExitStatus.CHECK_FAILED, out + err
+    long, after = json.loads((report / "results.json").read_text())["runs"]
+    assert long["error"] == f"{long['file']}: the browser crashed or closed during the run"
+    assert (after["status"], after["error"]) == ("error", f"{after['file']}: the browser crashed and a fresh one "
+                                                          "cannot start: chromium cannot start (out of memory)")
 
 
 # -- Ctrl-C -------------------------------------------------------------------------------------------------------
