@@ -25,10 +25,11 @@ from harness.capture.site import DEFAULT_SITE_HOST, Site
 from harness.config import THIRD_PARTY_MODES, Settings, load_settings
 from harness.errors import BrowserLaunchError, EnvironmentProblem, TelltaleError, UsageError
 from harness.init import init_project
-from harness.pipeline import RunPlan, execute, origins_under_test, unreachable
+from harness.pipeline import NotRun, Outcome, RunPlan, execute, origins_under_test, unreachable
 from harness.replay import diff
 from harness.replay.baselines import approve
 from harness.replay.visual import VisualOptions, approvable
+from harness.report.documents import NotRunDocument
 from harness.report.html import write_report
 from harness.report.manifest import MANIFEST, clear_previous_report, digest, verify, write_manifest
 from harness.report.results import Invocation, write_results
@@ -47,11 +48,10 @@ class ExitStatus(enum.IntEnum):
     """What ``telltale`` exits with, whatever the command."""
 
     OK = 0  # every run passed; the images match; the report verifies
-    CHECK_FAILED = 1  # a privacy or visual check failed, a run was inconclusive or could not be carried out;
-    # the images differ
+    CHECK_FAILED = 1  # a run did not pass: a check failed, it was inconclusive, or it could not be carried out
     INVALID_INPUT = 2  # a scenario file, an image or an option is invalid
-    ENVIRONMENT = 3  # a browser cannot start
-    INTERRUPTED = 130  # Ctrl-C
+    ENVIRONMENT = 3  # a browser cannot start; no run could be carried out; the report cannot be written
+    INTERRUPTED = 130  # Ctrl-C (the report of the runs that ended is written, marked incomplete)
 
 
 @dataclass
@@ -209,26 +209,55 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     for message in outcome.environment_errors:
         output.error(message)
     invalid = [str(e) for e in found.errors]
-    document = write_results(outcome.verdicts, report_dir, invalid, invocation, outcome.environment_errors)
-    index = write_report(document, report_dir)
-    manifest = write_manifest(report_dir)  # last: it covers every file written before it
-    _summary(outcome.verdicts, output)
+    try:
+        document = write_results(outcome.verdicts, report_dir, invalid, invocation, outcome.environment_errors,
+                                 [_not_run_document(n) for n in outcome.not_run], outcome.complete)
+        index = write_report(document, report_dir)
+        manifest = write_manifest(report_dir, outcome.complete)  # last: it covers every file written before it
+    except OSError as error:  # a full disk, a folder we may not write: one line, and no manifest is left
+        raise EnvironmentProblem(f"cannot write the report in {report_dir}: {error.strerror or error}") from None
+    _summary(outcome, output)
     output.line(f"report: {index}")
     output.line(f"manifest: {manifest} (sha256 {digest(manifest).sha256})")
+    return _run_status(outcome, found.scenarios, bool(found.errors), paths, output)
+
+
+def _run_status(outcome: Outcome, scenarios: list[Scenario], invalid: bool, paths: list[str], output: Output) -> ExitStatus:
+    """The exit status of ``telltale run``: never OK unless scenarios were given and every one of their runs passed."""
+    if not outcome.complete:
+        abandoned = "; runs still under way were abandoned" if outcome.abandoned else ""
+        output.error(f"interrupted: {len(outcome.not_run)} run(s) not carried out{abandoned}; "
+                     "the report is marked incomplete")
+        return ExitStatus.INTERRUPTED
     if outcome.environment_errors:
         return ExitStatus.ENVIRONMENT
-    if found.errors or not found.scenarios:
-        if not found.scenarios and not found.errors:
+    if invalid or not scenarios:
+        if not scenarios and not invalid:
             output.error(f"no scenario files found in {', '.join(paths)}")
         return ExitStatus.INVALID_INPUT
-    if any(v.status != "passed" for v in outcome.verdicts):
+    if not outcome.verdicts:  # scenarios were given and nothing ran: never green on nothing
+        output.error("no run was carried out")
+        return ExitStatus.ENVIRONMENT
+    if any(v.status != "passed" for v in outcome.verdicts):  # failed, error, and any status added later
         return ExitStatus.CHECK_FAILED
     return ExitStatus.OK
 
 
+def _not_run_document(missed: NotRun) -> NotRunDocument:
+    scenario = missed.scenario
+    return {"scenario": scenario.name, "slug": scenario.slug, "file": scenario.file, "browser": missed.browser,
+            "reason": missed.reason}
+
+
+# How a run's status starts its progress line; a status without a mark here is written in capitals.
+_MARKS: dict[str, str] = {"passed": "PASS", "failed": "FAIL"}
+# How the summary counts each status ("2 errors"); a status without a word here is counted under its own name.
+_COUNTED: dict[str, str] = {"error": "errors"}
+
+
 def _progress_line(verdict: RunVerdict) -> str:
     result = verdict.result
-    mark = {"passed": "PASS", "failed": "FAIL", "inconclusive": "INCON", "error": "ERROR"}[verdict.status]
+    mark = _MARKS.get(verdict.status, verdict.status.upper())
     line = f"{mark:5} {result.scenario.slug} [{result.browser}] {len(result.requests)} requests, {result.duration_ms / 1000:.1f}s"
     findings = [finding.line() for finding in verdict.findings]
     if findings:
@@ -243,23 +272,24 @@ def _progress_line(verdict: RunVerdict) -> str:
     return verdict.protected.redactor.text(line)  # CI logs are kept: no typed value in clear there either
 
 
-def _summary(runs: list[RunVerdict], output: Output) -> None:
-    counts = {status: sum(v.status == status for v in runs) for status in STATUSES}
-    scenarios = sorted({v.result.scenario.slug for v in runs})
-    browsers = sorted({v.result.browser for v in runs})
-    if runs:
+def _summary(outcome: Outcome, output: Output) -> None:
+    """The matrix of scenarios × browsers, then one line counting the runs by status (every status, in order)."""
+    runs = outcome.verdicts
+    status = {(v.result.scenario.slug, v.result.browser): str(v.status) for v in runs}
+    status.update({(n.scenario.slug, n.browser): "not run" for n in outcome.not_run})
+    scenarios = sorted({slug for slug, _ in status})
+    browsers = sorted({browser for _, browser in status})
+    if status:
         width = max(len(s) for s in scenarios)
         output.line("")
         column = max(len(name) for name in (*STATUSES, *browsers))
         output.line(f"{'scenario':{width}}  " + "  ".join(f"{b:{column}}" for b in browsers))
         for slug in scenarios:
-            cells = []
-            for browser in browsers:
-                match = next((v for v in runs if v.result.scenario.slug == slug and v.result.browser == browser), None)
-                cells.append(f"{match.status if match else '-':{column}}")
-            output.line(f"{slug:{width}}  " + "  ".join(cells))
-    output.line(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['inconclusive']} inconclusive, "
-                f"{counts['error']} errors")
+            output.line(f"{slug:{width}}  " + "  ".join(f"{status.get((slug, b), '-'):{column}}" for b in browsers))
+    counts = {name: sum(v.status == name for v in runs) for name in STATUSES}
+    output.line("\n" + ", ".join(f"{counts[name]} {_COUNTED.get(name, name)}" for name in STATUSES))
+    if outcome.not_run:
+        output.line(f"{len(outcome.not_run)} not run (interrupted): the report is incomplete")
 
 
 def _web_server(settings: Settings, report_dir: Path) -> contextlib.AbstractContextManager[object]:
@@ -281,13 +311,19 @@ def command_init(args: argparse.Namespace, output: Output) -> ExitStatus:
 
 
 def command_verify(args: argparse.Namespace, output: Output) -> ExitStatus:
-    """Check a report folder against its manifest: one line per changed, missing or added file."""
+    """Check a report folder against its manifest: one line per changed, missing or added file.
+
+    The report of an interrupted run verifies (its files are exactly those the manifest sealed) with a line
+    saying it is incomplete; a folder whose run stopped before writing the manifest never verifies.
+    """
     result = verify(Path(args.dir))
     for problem in result.problems:
         output.line(str(problem))
     if not result.ok:
         return ExitStatus.CHECK_FAILED
     output.line(f"verified: {result.files} files match {Path(args.dir) / MANIFEST} (sha256 {result.manifest_sha256})")
+    if not result.complete:  # consistent, and sealed as such: the runs that ended, no more
+        output.line("incomplete: the run was interrupted; results.json lists the runs that were not carried out")
     return ExitStatus.OK
 
 

@@ -94,7 +94,8 @@ def test_verify_of_a_folder_that_is_not_a_report_exits_2_with_one_line(tmp_path:
         (folder / "index.html").write_text("hello")
     status, out, err = _verify(folder)
     assert status == ExitStatus.INVALID_INPUT and out == []
-    assert err == [f"telltale: error: {folder} is not a Telltale report: it has no manifest.json"]
+    assert err == [f"telltale: error: {folder} is not a finished Telltale report: it has no manifest.json "
+                   "(not a report, or the run that wrote it stopped before the end)"]
 
 
 def test_rewriting_the_manifest_accepts_the_folder_as_it_now_is(tmp_path: Path) -> None:

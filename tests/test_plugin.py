@@ -109,3 +109,30 @@ def test_a_snippet_that_cannot_be_read_is_a_usage_error(project: pytest.Pytester
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--telltale-snippet: cannot read snippet no-such-snippet.js: No such file*"])
     assert "passed" not in result.stdout.str()
+
+
+BREAKS_ON_A_MISSING_FILE = '''
+import harness.pipeline
+
+run_scenario = harness.pipeline.run_scenario
+
+
+def missing_file_in_broken(worker, scenario, *args):
+    if scenario.slug == "broken":
+        raise FileNotFoundError(2, "No such file or directory", "page_probe.js")
+    return run_scenario(worker, scenario, *args)
+
+
+harness.pipeline.run_scenario = missing_file_in_broken
+'''
+
+
+def test_a_harness_failure_in_a_run_fails_that_item_with_one_line(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "broken.yaml").write_text(PASSING)
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    project.makeconftest(BREAKS_ON_A_MISSING_FILE)
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["*broken.yaml [[]chromium[]]: *broken.yaml: the harness failed: FileNotFoundError: "
+                                 "[[]Errno 2[]] No such file or directory: 'page_probe.js'"])
+    assert "Traceback" not in result.stdout.str()

@@ -129,6 +129,16 @@ class InvocationDocument(TypedDict):
     started: str
 
 
+class NotRunDocument(TypedDict):
+    """A run of the plan that was never carried out (the run was interrupted)."""
+
+    scenario: str
+    slug: str
+    file: str
+    browser: str
+    reason: str
+
+
 class ResultsDocument(InvocationDocument):
     """``results.json``."""
 
@@ -141,3 +151,5 @@ class ResultsDocument(InvocationDocument):
     runs: list[RunDocument]
     invalid: list[str]
     environment_errors: list[str]
+    complete: bool  # False: interrupted (Ctrl-C); ``runs`` are the runs that ended, ``not_run`` the others
+    not_run: list[NotRunDocument]

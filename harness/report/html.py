@@ -28,6 +28,7 @@ import jinja2
 
 from harness.privacy.rules import RULES
 from harness.report.documents import ResultsDocument
+from harness.report.files import write_whole_text
 from harness.verdict import STATUSES
 
 PROMISES: Final[dict[str, str]] = {
@@ -211,5 +212,5 @@ def write_report(document: ResultsDocument, report_dir: Path) -> Path:
     """Write ``index.html`` for a ``results.json`` document into ``report_dir`` and return its path."""
     report_dir.mkdir(parents=True, exist_ok=True)
     index = report_dir / "index.html"
-    index.write_text(render(document), encoding="utf-8")
+    write_whole_text(index, render(document))
     return index

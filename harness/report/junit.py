@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from harness.report.documents import ResultsDocument
+from harness.report.files import write_whole
 
 
 def write_junit(document: ResultsDocument, path: Path) -> None:
@@ -15,7 +16,8 @@ def write_junit(document: ResultsDocument, path: Path) -> None:
     suite = ET.Element(
         "testsuite",
         name="telltale",
-        tests=str(len(runs) + len(invalid)),
+        tests=str(len(runs) + len(invalid) + len(document.get("not_run", ()))),
+        skipped=str(len(document.get("not_run", ()))),
         # An inconclusive run is no pass: CI must not read it as green.
         failures=str(sum(r["status"] in ("failed", "inconclusive") for r in runs)),
         errors=str(sum(r["status"] == "error" for r in runs) + len(invalid)),
@@ -37,8 +39,12 @@ def write_junit(document: ResultsDocument, path: Path) -> None:
             failure.text = "\n".join(reasons)
         elif run["status"] == "error":
             ET.SubElement(case, "error", message=run["error"].splitlines()[0] if run["error"] else "error")
+    for missed in document.get("not_run", ()):
+        case = ET.SubElement(suite, "testcase", classname=f"telltale.{missed['browser']}", name=missed["scenario"],
+                             file=missed["file"])
+        ET.SubElement(case, "skipped", message=f"not run: {missed['reason']}")
     for message in invalid:
         case = ET.SubElement(suite, "testcase", classname="telltale.invalid", name=message.split(":")[0])
         ET.SubElement(case, "error", message=message)
     ET.indent(suite)
-    path.write_bytes(ET.tostring(suite, encoding="utf-8", xml_declaration=True))
+    write_whole(path, ET.tostring(suite, encoding="utf-8", xml_declaration=True))

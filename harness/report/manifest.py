@@ -1,7 +1,13 @@
 """Tamper evidence for a report folder: ``manifest.json`` lists every file with its sha256 and size.
 
-A run writes the manifest last, over everything in the folder. :func:`verify` recomputes each digest and
-names every file that changed, went missing or was added since (``telltale verify DIR``).
+A run removes the old manifest before it writes anything, and writes the new one last, over everything in the
+folder, in one rename (:mod:`harness.report.files`). So a run that crashes or is killed part-way leaves a folder
+with no manifest, which never verifies: neither a partial folder nor a previous report half-overwritten by it can
+pass for a finished report. :func:`verify` recomputes each digest and names every file that changed, went
+missing or was added since (``telltale verify DIR``).
+
+A run interrupted by Ctrl-C still writes a consistent report of the runs that ended; its manifest says
+``"complete": false``, and ``verify`` says so after checking the files (see the README).
 
 A manifest proves that a folder is unchanged since it was written, not who wrote it: whoever can change a file
 can rewrite the manifest too. The manifest's own sha256, printed at the end of a run and by ``verify``, is what
@@ -20,6 +26,7 @@ from typing import Any, Final, Literal
 
 from harness import __version__
 from harness.errors import UsageError
+from harness.report.files import PARTIAL_SUFFIX, write_whole_text
 
 MANIFEST: Final = "manifest.json"
 FORMAT: Final = "telltale-manifest/1"
@@ -56,6 +63,7 @@ class Verification:
     problems: list[Problem]
     files: int
     manifest_sha256: str
+    complete: bool = True  # False: the manifest seals a report of an interrupted run
 
     @property
     def ok(self) -> bool:
@@ -83,25 +91,31 @@ def artifacts(report_dir: Path) -> dict[str, Entry]:
     return found
 
 
-def write_manifest(report_dir: Path) -> Path:
-    """Write ``manifest.json`` over everything now in ``report_dir`` (call it last) and return its path."""
+def write_manifest(report_dir: Path, complete: bool = True) -> Path:
+    """Write ``manifest.json`` over everything now in ``report_dir`` (call it last, when every file is written)
+    and return its path; ``complete=False`` marks the report of an interrupted run."""
     document = {
         "format": FORMAT,
         "algorithm": "sha256",
         "harness_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "complete": complete,
         "files": {path: entry.to_json() for path, entry in artifacts(report_dir).items()},
     }
     path = report_dir / MANIFEST
-    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_whole_text(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     return path
 
 
-def _recorded(manifest: Path) -> dict[str, Entry]:
-    """The files a manifest lists; ValueError when it is not a manifest this harness wrote (or was altered)."""
+def _recorded(manifest: Path) -> tuple[dict[str, Entry], bool]:
+    """The files a manifest lists, and whether it seals a complete report; ValueError when it is not a manifest
+    this harness wrote (or was altered)."""
     document = json.loads(manifest.read_text(encoding="utf-8"))
     if not isinstance(document, dict) or document.get("format") != FORMAT or not isinstance(document.get("files"), dict):
         raise ValueError(f"not a {FORMAT} document")
+    complete = document.get("complete", True)  # manifests from before the field sealed finished runs only
+    if not isinstance(complete, bool):
+        raise ValueError("its complete field is not true or false")
     recorded = {}
     for name, entry in document["files"].items():
         relative = PurePosixPath(name)
@@ -111,17 +125,18 @@ def _recorded(manifest: Path) -> dict[str, Entry]:
         if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or not isinstance(entry.get("size"), int):
             raise ValueError(f"its entry for {name} has no sha256 and size")
         recorded[name] = Entry(entry["sha256"], entry["size"])
-    return recorded
+    return recorded, complete
 
 
 def verify(report_dir: Path) -> Verification:
     """Compare ``report_dir`` with its manifest; raises :class:`UsageError` when the folder has no manifest."""
     manifest = report_dir / MANIFEST
     if not manifest.is_file():
-        raise UsageError(f"{report_dir} is not a Telltale report: it has no {MANIFEST}")
+        raise UsageError(f"{report_dir} is not a finished Telltale report: it has no {MANIFEST} (not a report, "
+                         f"or the run that wrote it stopped before the end)")
     manifest_sha256 = digest(manifest).sha256
     try:
-        recorded = _recorded(manifest)
+        recorded, complete = _recorded(manifest)
     except (ValueError, UnicodeDecodeError) as error:
         return Verification([Problem("changed", MANIFEST, f"unreadable: {error}")], 0, manifest_sha256)
     present = artifacts(report_dir)
@@ -133,23 +148,26 @@ def verify(report_dir: Path) -> Verification:
             problems.append(Problem("added", path))
         elif present[path] != recorded[path]:
             problems.append(Problem("changed", path))
-    return Verification(problems, len(recorded), manifest_sha256)
+    return Verification(problems, len(recorded), manifest_sha256, complete)
 
 
 __all__ = ["MANIFEST", "Entry", "Problem", "Verification", "artifacts", "digest", "verify", "write_manifest"]
 
 
-# What a run writes at the top of its report folder; nothing else there is ever removed.
+# What a run writes at the top of its report folder; nothing else there is ever removed. The manifest comes first:
+# once it is gone, a crash anywhere after leaves no manifest that could verify a half-replaced folder.
 REPORT_ARTIFACTS: tuple[str, ...] = (
-    "runs", "heatmaps", "index.html", "results.json", "junit.xml", MANIFEST, "report-screenshot.png",
+    MANIFEST, "runs", "heatmaps", "index.html", "results.json", "junit.xml", "report-screenshot.png",
 )
 
 
 def clear_previous_report(report_dir: Path) -> None:
-    """Remove an earlier run's artifacts, so the new manifest covers this run's files only."""
+    """Remove an earlier run's artifacts (its manifest first), so the new manifest covers this run's files only."""
     for name in REPORT_ARTIFACTS:
         target = report_dir / name
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)
         elif target.exists() or target.is_symlink():
             target.unlink()
+    for partial in report_dir.glob(f"*{PARTIAL_SUFFIX}"):  # left by a run that crashed while writing
+        partial.unlink()

@@ -38,12 +38,14 @@ from harness.report.documents import (
     DestinationDocument,
     HeatmapPageDocument,
     InvocationDocument,
+    NotRunDocument,
     ReplayDocument,
     ResultsDocument,
     RuleVerdictDocument,
     RunDocument,
     ValueDocument,
 )
+from harness.report.files import write_whole_text
 from harness.report.junit import write_junit
 from harness.run.result import RunResult
 from harness.run.timeline import TimelineDocument
@@ -338,9 +340,14 @@ def write_results(
     invalid: Iterable[str] = (),
     invocation: Invocation | None = None,
     environment_errors: Iterable[str] = (),
+    not_run: Iterable[NotRunDocument] = (),
+    complete: bool = True,
 ) -> ResultsDocument:
     """Write ``results.json`` and ``junit.xml`` over every run (each run's own files were written as it ended,
-    by :func:`write_run_files`); return the document."""
+    by :func:`write_run_files`); return the document.
+
+    ``complete`` is False when the run was interrupted: ``runs`` holds the runs that ended, ``not_run`` the others.
+    """
     report_dir.mkdir(parents=True, exist_ok=True)
     runs = [verdict.protected.redactor.tree(run_summary(verdict, report_dir)) for verdict in verdicts]
     document: ResultsDocument = {
@@ -354,6 +361,8 @@ def write_results(
         "runs": runs,
         "invalid": list(invalid),
         "environment_errors": list(environment_errors),
+        "complete": complete,
+        "not_run": list(not_run),
     }
     _dump(report_dir / "results.json", document)
     write_junit(document, report_dir / "junit.xml")
@@ -361,4 +370,4 @@ def write_results(
 
 
 def _dump(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_whole_text(path, json.dumps(data, indent=1, ensure_ascii=False))

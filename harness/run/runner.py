@@ -93,6 +93,25 @@ class Worker:
             self._own_playwright.__exit__(None, None, None)
             self._own_playwright = None
 
+    @property
+    def alive(self) -> bool:
+        """Whether the browser is still there (it may have crashed, or been killed, during a run)."""
+        return self.browser is not None and self.browser.is_connected()
+
+    def relaunch(self) -> None:
+        """A fresh browser in place of one that crashed, on the same Playwright and tap; raises
+        :class:`BrowserLaunchError` if it cannot start."""
+        if self.browser is not None:
+            try:
+                self.browser.close()
+            except PlaywrightError:
+                pass  # it is gone already
+            self.browser = None
+        if self.playwright is None:
+            self.start()
+        else:
+            self.browser = browsers.launch(self.playwright, self.browser_name, self.tap.host, self.tap.port)
+
     def __enter__(self) -> Worker:
         return self.start()
 
