@@ -16,8 +16,10 @@ from harness.cli import ExitStatus, main
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 
+# silent: run with no snippet, the demo page sends nothing of its own, as expected.
 SCENARIO = """
 name: Fill the login form and submit it
+silent: true
 start: https://shop.test/login.html
 secrets:
   email: "{canary:email}"
@@ -67,7 +69,7 @@ def test_run_writes_results_junit_and_per_run_files(tmp_path: Path) -> None:
     # The form's own submission carries the typed values: stored traffic keeps its shape, values fingerprinted.
     assert "⟦fp:" in form_post["body"]["text"]
     assert (run_dir / "checkpoints" / "filled-live.png").stat().st_size > 1000
-    assert "1 passed, 0 failed, 0 errors" in out and f"report: {report / 'index.html'}" in out
+    assert "1 passed, 0 failed, 0 inconclusive, 0 errors" in out and f"report: {report / 'index.html'}" in out
 
 
 def test_unload_beacon_from_a_snippet_is_in_the_run_traffic(tmp_path: Path) -> None:

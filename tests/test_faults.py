@@ -26,8 +26,10 @@ from harness.run.scenario import Scenario
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 
+# Run with no snippet on a page that tracks nothing: silence is expected, so a run that ends passes.
 QUICK = """
 name: {name}
+silent: true
 start: https://shop.test/login.html
 steps:
   - click: "#email"
@@ -36,6 +38,7 @@ steps:
 
 LONG = """
 name: {name}
+silent: true
 start: https://shop.test/login.html
 steps:
   - click: "#email"
@@ -92,7 +95,7 @@ def test_a_worker_that_dies_leaves_error_runs_and_a_failing_exit(
     status, out, err = _main("run", str(folder), "--site", str(SITE), "--no-snippet", "--report", str(report))
     assert thread_crashes == []
     assert status == ExitStatus.CHECK_FAILED, out + err
-    assert "0 passed, 0 failed, 2 errors" in out and "Traceback" not in out + err
+    assert "0 passed, 0 failed, 0 inconclusive, 2 errors" in out and "Traceback" not in out + err
     runs = json.loads((report / "results.json").read_text())["runs"]
     assert [(r["slug"], r["status"]) for r in runs] == [("first", "error"), ("second", "error")]
     for run in runs:
@@ -118,7 +121,7 @@ def test_a_run_that_breaks_is_an_error_and_the_worker_carries_on(
                              "--browser", "chromium")
     assert thread_crashes == []
     assert status == ExitStatus.CHECK_FAILED, out + err
-    assert "1 passed, 0 failed, 1 errors" in out and "Traceback" not in out + err
+    assert "1 passed, 0 failed, 0 inconclusive, 1 errors" in out and "Traceback" not in out + err
     first, second = json.loads((report / "results.json").read_text())["runs"]
     assert first["status"] == "error" and second["status"] == "passed"
     assert first["error"] == (f"{first['file']}: the harness failed: FileNotFoundError: [Errno 2] No such file or "
@@ -130,7 +133,7 @@ def test_scenarios_given_and_no_run_is_never_a_pass(tmp_path: Path, monkeypatch:
     monkeypatch.setattr("harness.cli.execute", lambda plan, on_verdict: harness.pipeline.Outcome())
     status, out, err = _main("run", str(folder), "--site", str(SITE), "--no-snippet", "--report", str(tmp_path / "r"))
     assert status == ExitStatus.ENVIRONMENT
-    assert "0 passed, 0 failed, 0 errors" in out and err == "telltale: error: no run was carried out\n"
+    assert "0 passed, 0 failed, 0 inconclusive, 0 errors" in out and err == "telltale: error: no run was carried out\n"
 
 
 # -- a browser killed mid-run -------------------------------------------------------------------------------------
@@ -199,7 +202,7 @@ def test_a_browser_killed_mid_run_errs_that_run_only(
     assert (long["status"], long["error"]) == ("error", f"{long['file']}: the browser crashed or closed during the run")
     assert long["duration_ms"] < 25_000, "the run waited out its 30 s step instead of seeing its browser die"
     assert after["status"] == "passed", after["error"]  # a fresh browser ran it
-    assert "1 passed, 0 failed, 1 errors" in out
+    assert "1 passed, 0 failed, 0 inconclusive, 1 errors" in out
 
 
 def test_when_no_fresh_browser_can_start_the_runs_left_are_errors(

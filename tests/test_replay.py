@@ -20,6 +20,7 @@ SITE = ROOT / "scenarios" / "site"
 
 OPTED_OUT = """
 name: A checkpoint after opting out has nothing to replay
+silent: true
 start: https://shop.test/privacy.html
 steps:
   - checkpoint: before

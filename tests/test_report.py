@@ -142,7 +142,7 @@ def test_run_prints_progress_per_run_a_summary_the_report_and_the_manifest(leaky
             assert any(line.startswith(f"{mark} {slug} [{browser}] ") for line in lines), leaky.out
     assert re.search(r"^leaky_login +failed +failed *$", leaky.out, re.M)
     assert re.search(r"^quiet_home +passed +passed *$", leaky.out, re.M)
-    assert "2 passed, 2 failed, 0 errors" in leaky.out
+    assert "2 passed, 2 failed, 0 inconclusive, 0 errors" in leaky.out
     assert f"report: {leaky.report / 'index.html'}" in lines
     assert re.search(rf"^manifest: {re.escape(str(leaky.report / 'manifest.json'))} \(sha256 [0-9a-f]{{64}}\)$", leaky.out, re.M)
 
