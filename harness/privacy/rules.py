@@ -336,9 +336,10 @@ def judge_evidence(evidence: Evidence) -> Judgement:
                 findings += _judge_hit(judge, hit, "websocket", frame.url, "frame", frame.t_ms, frame.party)
         findings += _fragment_findings(judge, protected, tracker_requests, sent_frames)
         findings += _at_rest_findings(judge, scanner, evidence.storage)
-        # A destination's path can carry the value itself (/collect/<value>): findings never hold it.
+        # A destination's path, or the URL of the page that sent it, can carry the value: findings never hold it.
         redactor = Redactor([g.value for g in evidence.guarded], evidence.key)
-        findings = [dataclasses.replace(f, url=redactor.text(f.url)) for f in findings]
+        findings = [dataclasses.replace(f, url=redactor.text(f.url), initiator=redactor.text(f.initiator))
+                    for f in findings]
     sent = sum(not _is_file_load(r) for r in tracker_requests) + len(sent_frames)
     return Judgement(_merge(findings), sent)
 

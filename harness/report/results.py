@@ -81,7 +81,7 @@ def _traffic(verdict: RunVerdict) -> dict[str, Any]:
             "channel": request.channel,
             "party": request.party,
             "status": request.status,
-            "initiator": request.initiator,
+            "initiator": redact.text(request.initiator),  # a page's URL may carry a value (a GET form)
             "headers": [[k, redact.text(v)] for k, v in request.headers],
             "body": body(("request", i, "body"), request.body),
         }
