@@ -110,6 +110,7 @@ class Shop:
     collector_status: Callable[[Routed], int] = lambda r: 204
     before: tuple[str, ...] = ()  # init scripts that run before the snippet
     browser_says: tuple[str, ...] = ()  # console text the browser itself logs in this test (e.g. a failed request)
+    origin: str = ORIGIN  # where open() goes: another origin serves the same pages itself (tests/fault_collector.py)
     taps: dict[str, Sent] = field(repr=False, default_factory=dict)
     checked: dict[str, Batch] = field(repr=False, default_factory=dict)  # tap key -> decoded, validated batch
     routed: list[Routed] = field(repr=False, default_factory=list)
@@ -172,7 +173,7 @@ class Shop:
     def open(self, path: str = "/") -> Page:
         """Load a page of the shop and wait until its snapshot has been handed to the network."""
         before = len(self.snapshots())
-        self.page.goto(ORIGIN + path)
+        self.page.goto(self.origin + path)
         if self.snippet and self.config is not None and not self.gpc and not self.config.get("consent"):
             self.wait_for(lambda: len(self.snapshots()) > before, what=f"the snapshot of {path}")
         return self.page
@@ -251,7 +252,7 @@ class Shop:
 
     def leave(self, to: str = "/thanks.html") -> None:
         """Leave the page (pagehide: the snippet's final synchronous flush) for another page of the shop."""
-        self.page.goto(ORIGIN + to)
+        self.page.goto(self.origin + to)
         self.settle(300)
 
     def node_id(self, selector: str) -> int:
