@@ -160,10 +160,10 @@ def _handler(collector: FaultCollector) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet: the test reads the records
+        def log_message(self, format: str, *args: object) -> None:  # quiet: the test reads the records
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             name = urlsplit(self.path).path.lstrip("/") or "index.html"
             page = PAGES / name
             if not (page.is_file() and PAGES in page.resolve().parents):
@@ -176,11 +176,11 @@ def _handler(collector: FaultCollector) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_OPTIONS(self) -> None:  # noqa: N802
+        def do_OPTIONS(self) -> None:
             collector.preflights += 1
             self._reply(204)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             try:
                 batch = decode_batch(body, self.path)
