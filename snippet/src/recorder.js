@@ -8,7 +8,7 @@ import {serRoot} from './serialize.js';
 import {emit} from './buffer.js';
 import {drain, observeMutations} from './mutations.js';
 import {attachLater, watch} from './roots.js';
-import {batches, full, hex, resume, send, sendNow, store} from './transport.js';
+import {batches, full, hex, refused, resume, send, sendNow, store} from './transport.js';
 import {flushMoves} from './observers/moves.js';
 import {offsetPx} from './observers/sampler.js';
 import {observeResize} from './observers/resize.js';
@@ -39,7 +39,8 @@ function start() {
   emit({type: 'snapshot', node: serRoot(D, PUBLIC)});
   st._stops.push(observeMutations());
   watch(D); attachLater();
-  st._stops.push(observeResize(), observeLifecycle(), observeNavigation(), observeShadows(W), observeSheets(W), on(W, 'online', resume));
+  st._stops.push(observeResize(), observeLifecycle(), observeNavigation(), observeShadows(W), observeSheets(W), on(W, 'online', resume),
+    on(D, 'securitypolicyviolation', function (e) { if (refused(e)) stop() })); // one violation report, not one per retry
   st._flushTimer = setI.call(W, guard(function () { flush(false) }), config.flushInterval);
   afterLayout(function () { flush(false) }); // the snapshot goes at once: a session starts on the collector
 }

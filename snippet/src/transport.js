@@ -5,7 +5,7 @@
 // browser coming back online, sends the next waiting batch at once, one after the other.
 // Memory: while config.maxPending batches (or MAX_BYTES of them) wait, flush() makes no new batch: events stay in the
 // bounded buffer (buffer.js), which drops and counts them, and the next batch reports the count (`dropped`).
-import {W, N, U8, CS, Resp, TE, Promise_, AC, beacon, crypto_, fetch_, rnd, stringify, clearT} from './env.js';
+import {W, N, U8, CS, Resp, TE, Promise_, AC, URL_, beacon, crypto_, fetch_, rnd, stringify, clearT} from './env.js';
 import {V, config, st} from './state.js';
 import {noop, timeout} from './util.js';
 
@@ -33,7 +33,9 @@ function attempt(body, gz) {
       .then(function (ok) { clearT.call(W, tm); done(ok) });
   });
 }
-// Waiting batches stop at full; at pagehide every one goes.
+// Whether a securitypolicyviolation refused the collector (the page's CSP connect-src): no batch can ever go.
+export function refused(e) { try { return new URL_(e.blockedURI).origin === new URL_(config.url).origin } catch (x) {} }
+// No new batch while this many wait (at pagehide every one goes).
 export function full() {
   var bytes = 0;
   st._inflight.forEach(function (b) { bytes += b.json.length });
