@@ -121,6 +121,7 @@ class Shop:
     checked: dict[str, Batch] = field(repr=False, default_factory=dict)  # tap key -> decoded, validated batch
     routed: list[Routed] = field(repr=False, default_factory=list)
     console: list[str] = field(repr=False, default_factory=list)
+    browser_said: list[str] = field(repr=False, default_factory=list)  # every console line, when some are let through
     errors: list[str] = field(repr=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -155,6 +156,8 @@ class Shop:
         return page
 
     def _on_console(self, message: ConsoleMessage) -> None:
+        if self.browser_says:
+            self.browser_said.append(message.text)
         # Chromium's own DOM hints ("[DOM] Password field is not contained in a form") come as 'verbose'.
         if message.type != "verbose" and not any(s in message.text for s in self.browser_says):
             self.console.append(f"{message.type}: {message.text}")
