@@ -1,11 +1,11 @@
 """A collector that fails on purpose, for the snippet's delivery tests: a real HTTP server on 127.0.0.1 that the test
 drives. The next posts can be answered with a status (``answer``), held past the snippet's timeout (``stall``) or
-have their connection reset without an answer (``reset``); ``down()`` fails every post until ``up()``. Every batch
+have their connection reset without an answer (``reset``); inside ``with down():`` every post fails. Every batch
 that arrives is recorded, decoded (gzip or plain) and schema-checked, whatever it was answered.
 
 It also serves the snippet test pages (tests/snippet_pages) on GET, so a page and its collector share the origin
 (:attr:`FaultCollector.origin`): a public page may not post to a loopback address in Chromium (Local Network
-Access), and the same origin needs no CORS preflight. HTTP/1.0: one connection per request, so a reset cannot be
+Access), and the same origin needs no CORS. HTTP/1.0: one connection per request, so a reset cannot be
 hidden by the browser retrying on another request's connection.
 """
 
@@ -32,12 +32,6 @@ PATH = "/telltale/collect"
 TAKEN = ("204", "stall")  # answers after which the collector holds the batch
 PAGES = Path(__file__).resolve().parent / "snippet_pages"
 TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
-CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "POST",
-    "Access-Control-Allow-Headers": "content-type",
-    "Access-Control-Max-Age": "600",
-}
 
 
 @dataclass(frozen=True)
@@ -61,18 +55,12 @@ class Received:
     def seq(self) -> int:
         return self.batch.seq
 
-    @property
-    def size(self) -> int:
-        """Bytes of the batch's JSON (what the snippet held in memory for it)."""
-        return len(str(dict(self.batch.raw)))
-
 
 class FaultCollector:
     """The server; use it as a context manager (see the module docstring)."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
-        self.preflights = 0
         self.problems: list[str] = []  # bodies that are no valid batch
         self._faults: deque[Fault] = deque()
         self._down: Fault | None = None
@@ -176,10 +164,6 @@ def _handler(collector: FaultCollector) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_OPTIONS(self) -> None:
-            collector.preflights += 1
-            self._reply(204)
-
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             try:
@@ -209,8 +193,6 @@ def _handler(collector: FaultCollector) -> type[BaseHTTPRequestHandler]:
         def _reply(self, status: int) -> None:
             try:
                 self.send_response(status)
-                for name, value in CORS.items():
-                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
             except OSError:  # the snippet gave up on a stalled post and closed the connection
