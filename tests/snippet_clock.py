@@ -5,7 +5,9 @@ listeners, MutationObserver, setTimeout, setInterval, requestAnimationFrame) wit
 the snippet keeps those it finds as it loads (snippet/src/env.js). ``AFTER`` runs right after the snippet and puts
 the originals back, so page code registers its callbacks untimed: every time recorded is the snippet's. What this
 does not see: the snippet's code run inside a page call (its patched history.pushState, attachShadow, CSSOM edits)
-and its promise callbacks (the delivery of a batch), all small by construction.
+and its promise callbacks (the delivery of a batch), all small by construction. Firefox's performance.now() ticks
+in whole milliseconds here (no cross-origin isolation): one callback reads 0 or 1 ms, but a sum over many is still
+a fair estimate (each reading is off by less than a tick, either way).
 """
 
 from __future__ import annotations
