@@ -69,6 +69,10 @@ READ_TAPS = """prefix => { const s = window.localStorage, out = [];
 
 DEFAULT_CONFIG: dict[str, Any] = {"flushInterval": 200, "debug": True}
 
+# Response headers of particular pages.
+STRICT_CSP = "default-src 'self'; script-src 'self'"
+PAGE_HEADERS: dict[str, dict[str, str]] = {"csp.html": {"content-security-policy": STRICT_CSP}}
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -109,11 +113,15 @@ class Shop:
     tap: bool = True
     collector_status: Callable[[Routed], int] = lambda r: 204
     before: tuple[str, ...] = ()  # init scripts that run before the snippet
+    after: tuple[str, ...] = ()  # init scripts that run right after it
     browser_says: tuple[str, ...] = ()  # console text the browser itself logs in this test (e.g. a failed request)
+    browser_errors: tuple[str, ...] = ()  # page errors the browser itself raises in this test (Firefox: a CSP violation)
+    origin: str = ORIGIN  # where open() goes: another origin serves the same pages itself (tests/fault_collector.py)
     taps: dict[str, Sent] = field(repr=False, default_factory=dict)
     checked: dict[str, Batch] = field(repr=False, default_factory=dict)  # tap key -> decoded, validated batch
     routed: list[Routed] = field(repr=False, default_factory=list)
     console: list[str] = field(repr=False, default_factory=list)
+    browser_said: list[str] = field(repr=False, default_factory=list)  # every console line, when some are let through
     errors: list[str] = field(repr=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -126,6 +134,8 @@ class Shop:
             self.context.add_init_script(WIRE_TAP)
         if self.snippet:
             self.context.add_init_script(path=str(SHIPPED_SNIPPET))
+        for script in self.after:
+            self.context.add_init_script(script)
         self.context.route(f"{ORIGIN}/**", self._serve)
         self.page: Page = self.new_page()
 
@@ -142,10 +152,12 @@ class Shop:
         """A page of this context whose console output and page errors are collected."""
         page = self.context.new_page()
         page.on("console", self._on_console)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("pageerror", lambda e: None if any(s in str(e) for s in self.browser_errors) else self.errors.append(str(e)))
         return page
 
     def _on_console(self, message: ConsoleMessage) -> None:
+        if self.browser_says:
+            self.browser_said.append(message.text)
         # Chromium's own DOM hints ("[DOM] Password field is not contained in a form") come as 'verbose'.
         if message.type != "verbose" and not any(s in message.text for s in self.browser_says):
             self.console.append(f"{message.type}: {message.text}")
@@ -165,14 +177,14 @@ class Shop:
         for candidate in (PAGES / name, PAGES / f"{name}.html"):
             if candidate.is_file() and PAGES in candidate.resolve().parents:
                 kind = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}.get(candidate.suffix, "text/html")
-                route.fulfill(body=candidate.read_bytes(), content_type=kind)
+                route.fulfill(body=candidate.read_bytes(), content_type=kind, headers=PAGE_HEADERS.get(candidate.name, {}))
                 return
         route.fulfill(status=404, body="not found", content_type="text/plain")
 
     def open(self, path: str = "/") -> Page:
         """Load a page of the shop and wait until its snapshot has been handed to the network."""
         before = len(self.snapshots())
-        self.page.goto(ORIGIN + path)
+        self.page.goto(self.origin + path)
         if self.snippet and self.config is not None and not self.gpc and not self.config.get("consent"):
             self.wait_for(lambda: len(self.snapshots()) > before, what=f"the snapshot of {path}")
         return self.page
@@ -251,7 +263,7 @@ class Shop:
 
     def leave(self, to: str = "/thanks.html") -> None:
         """Leave the page (pagehide: the snippet's final synchronous flush) for another page of the shop."""
-        self.page.goto(ORIGIN + to)
+        self.page.goto(self.origin + to)
         self.settle(300)
 
     def node_id(self, selector: str) -> int:

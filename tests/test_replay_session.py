@@ -58,6 +58,27 @@ def test_batches_in_sequence_order_with_retries_dropped_and_gaps_reported() -> N
     assert session.page_at(501) is None and session.page_at(502) is view
 
 
+def test_received_sequence_numbers_identical_retries_and_conflicting_repeats() -> None:
+    # The collector dedupes by (sid, seq): a repeat with the same content is a retry; with different content, the
+    # snippet gave one number to two batches (a bug: counted, reported, the first kept).
+    click = {"type": "click", "t": 40, "id": 2, "x": 5, "y": 6}
+    session = decode_session(recording(
+        request(batch(1, META, SNAPSHOT), 520.0, gz=True),
+        request(batch(1, META, SNAPSHOT), 530.0),  # the same batch, by beacon: plain JSON
+        request(batch(2, click), 600.0),
+        request(batch(2, click), 610.0, gz=True),
+        request(batch(2, {**click, "x": 6}), 620.0),
+        request(batch(4, click), 700.0),
+        request(batch(1, META, SNAPSHOT, sid="1" * 32), 800.0),  # a second tab session
+    ))
+    assert (session.received, session.duplicates, session.conflicts, session.gaps) == ([1, 2, 4], 2, 1, [3])
+    assert session.problems == ["seq 2: received again with different content"]
+    clicks = [e.event for v in session.pages for e in v.events if e.type == "click"]
+    assert [c["x"] for c in clicks] == [5, 5]  # the first seq 2 kept, and seq 4
+    document = session.to_json()
+    assert (document["received"], document["duplicates"], document["conflicts"]) == ([1, 2, 4], 2, 1)
+
+
 def test_an_event_is_never_placed_after_its_batch_arrived() -> None:
     late = {"type": "focus", "t": 30_000, "id": 2}  # the harness fast-forwards the page clock at the end of a run
     session = decode_session(recording(request(batch(1, META, SNAPSHOT, late), 900.0)))

@@ -360,6 +360,17 @@ def test_live_only_checkpoints_show_the_live_screenshot_alone() -> None:
     assert page.count("<img ") == 1 and "What the visitor saw" in page
 
 
+def test_run_page_shows_the_snippet_batches_received_gaps_and_repeats() -> None:
+    document = _document({"name": "home", "t_ms": 1.0, "live": "runs/replay-chromium/checkpoints/home-live.png"})
+    session = {"batches": 3, "received": [1, 2, 4], "duplicates": 2, "conflicts": 1, "gaps": [3], "dropped_events": 7,
+               "problems": [], "clamped_events": 0, "pages": []}
+    document["runs"][0]["replay"] = {"status": "replayed", "error": "", "session": session, "thresholds": None,
+                                     "inert": None, "video": None, "heatmaps": [], "redaction": []}
+    line = " ".join(render(document).split("<p class=delivery>")[1].split("</p>")[0].split())
+    assert line == ("Snippet batches: 3 sequence numbers received (1–4); gaps: 3; 2 identical repeats (retries), "
+                    "1 conflicting; 7 events dropped by the snippet's cap.")
+
+
 # --- autoescaping: text from results.json never becomes markup ----------------------------------------------------
 
 # Breaks out of a double- or single-quoted attribute and of element text, with an element that runs script on

@@ -39,7 +39,9 @@ class PageViewDocument(TypedDict):
 
 class SessionDocument(TypedDict):
     batches: int
+    received: list[int]
     duplicates: int
+    conflicts: int
     gaps: list[int]
     dropped_events: int
     problems: list[str]

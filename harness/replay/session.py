@@ -2,7 +2,10 @@
 
 The batches are the requests to the collector (``/telltale/collect``) in the run's capture. Each is decoded and
 checked against ``harness/resources/schema.json`` (:mod:`harness.replay.events`); they are put in sequence order per tab session,
-retries (a repeated ``seq``) are dropped and missing sequence numbers are reported as gaps.
+retries (a repeated ``seq``) are dropped and missing sequence numbers are reported as gaps. The snippet retries a
+batch with its sequence number and never gives one number to two batches, so the collector dedupes by (sid, seq):
+a repeat with the same content is a retry (``duplicates``), one with different content a snippet bug (``conflicts``,
+and a problem; the first received is kept).
 
 Times: the snippet stamps events relative to its page view's start ``t0`` (epoch milliseconds, the page's own
 clock); the harness measures milliseconds since the run started (:class:`harness.capture.Recording`). The two are
@@ -86,7 +89,9 @@ class Session:
 
     pages: list[PageView] = field(default_factory=list)
     batches: int = 0  # distinct batches used
-    duplicates: int = 0  # batches dropped because their (sid, seq) was already seen (retries)
+    received: list[int] = field(default_factory=list)  # sequence numbers received, each once (all tab sessions)
+    duplicates: int = 0  # batches dropped because their (sid, seq) was already seen with the same content (retries)
+    conflicts: int = 0  # batches dropped because their (sid, seq) was already seen with different content
     gaps: list[int] = field(default_factory=list)  # sequence numbers never received
     dropped_events: int = 0  # events the snippet's bounded buffer dropped (it says so in each batch)
     problems: list[str] = field(default_factory=list)  # undecodable batches and schema violations
@@ -109,7 +114,9 @@ class Session:
         """A summary for results (no recorded content)."""
         return {
             "batches": self.batches,
+            "received": list(self.received),
             "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
             "gaps": list(self.gaps),
             "dropped_events": self.dropped_events,
             "problems": list(self.problems),
@@ -123,7 +130,7 @@ class Session:
     def __repr__(self) -> str:
         return (
             f"<Session pages={len(self.pages)} batches={self.batches} events={self.events} "
-            f"duplicates={self.duplicates} gaps={self.gaps}>"
+            f"duplicates={self.duplicates} conflicts={self.conflicts} gaps={self.gaps}>"
         )
 
 
@@ -152,7 +159,11 @@ def decode_session(recording: Recording, path: str = COLLECTOR_PATH) -> Session:
         session.problems.extend(f"seq {batch.seq}: {p}" for p in problems(batch))
         key = (batch.sid, batch.seq)
         if key in arrived:
-            session.duplicates += 1
+            if dict(arrived[key][0].raw) == dict(batch.raw):
+                session.duplicates += 1
+            else:
+                session.conflicts += 1
+                session.problems.append(f"seq {batch.seq}: received again with different content")
             continue
         arrived[key] = (batch, request.t_ms)
     by_page: dict[str, PageView] = {}
@@ -171,6 +182,7 @@ def decode_session(recording: Recording, path: str = COLLECTOR_PATH) -> Session:
                 view.url, view.title = str(event.get("url", "")), str(event.get("title", ""))
                 view.width, view.height = int(event.get("w", 0)), int(event.get("h", 0))
                 view.dpr = float(event.get("dpr", 1.0))
+    session.received = sorted({seq for _, seq in arrived})
     for sid in {sid for sid, _ in arrived}:
         session.gaps.extend(_missing(seq for s, seq in arrived if s == sid))
     for view in by_page.values():

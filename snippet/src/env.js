@@ -9,4 +9,4 @@ export var ael = ET.addEventListener, rel = ET.removeEventListener,
   rnd = crypto_ && crypto_.getRandomValues, setT = W.setTimeout, clearT = W.clearTimeout, setI = W.setInterval,
   clearI = W.clearInterval, raf = W.requestAnimationFrame, caf = W.cancelAnimationFrame,
   pnow = perf.now.bind(perf), dnow = W.Date.now, CS = W.CompressionStream, Resp = W.Response, TE = W.TextEncoder,
-  hist = W.history, loc = W.location, script = D.currentScript, Promise_ = W.Promise, U8 = W.Uint8Array;
+  hist = W.history, AC = W.AbortController, loc = W.location, script = D.currentScript, Promise_ = W.Promise, U8 = W.Uint8Array;

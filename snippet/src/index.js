@@ -16,6 +16,7 @@ function boot() {
   c = c && typeof c === 'object' ? c : {};
   sm = c.sampling || {};
   config.flushInterval = +c.flushInterval || 5000; config.maxEvents = +c.maxEvents || 3000;
+  config.timeout = +c.timeout || 15000; config.maxPending = +c.maxPending || 20; // a post's bound (ms); batches that may wait
   config.move = +sm.move || 50; config.scroll = +sm.scroll || 100; // ms between samples
   config.consent = c.consent === 'required' || !!script && script.getAttribute('data-consent') === 'required';
   config.url = new URL_(c.endpoint || script && script.getAttribute('data-endpoint') || '/telltale/collect', loc.href).href;

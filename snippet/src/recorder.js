@@ -1,14 +1,14 @@
 // The life cycle: a session starts (a snapshot, then every observer), flushes its buffer, and stops at opt-out.
 import {W, D, N, WM, WS, Set_, Map_, setI, clearI, clearT, raf, dnow, pnow, loc} from './env.js';
 import {config, idOf, st} from './state.js';
-import {guard, timeout} from './util.js';
+import {guard, on, timeout} from './util.js';
 import {PUBLIC} from './privacy/classify.js';
 import {maskUrl} from './privacy/mask.js';
 import {serRoot} from './serialize.js';
 import {emit} from './buffer.js';
 import {drain, observeMutations} from './mutations.js';
 import {attachLater, watch} from './roots.js';
-import {batches, hex, send, sendNow, store} from './transport.js';
+import {batches, full, hex, refused, resume, send, sendNow, store} from './transport.js';
 import {flushMoves} from './observers/moves.js';
 import {offsetPx} from './observers/sampler.js';
 import {observeResize} from './observers/resize.js';
@@ -31,7 +31,7 @@ function start() {
   st._buf = []; st._dropped = 0; st._cheap = {move: 0, scroll: 0};
   st._move = null; st._pendTs = -1; st._lastTs = -1e9; st._lastV = null;
   st._mq = []; st._mLast = -1e9; st._restyled = st._sT = 0; st._dirtySheets = new Set_(); st._adopters = []; st._adoptedSeen = new WM();
-  st._dirty = new Map_(); st._fst = new WM(); st._inflight = new Set_(); st._retries = new Set_();
+  st._dirty = new Map_(); st._fst = new WM(); st._inflight = new Set_();
   st._sid = store('telltale_sid');
   if (!/^[0-9a-f]{32}$/.test(st._sid || '')) store('telltale_sid', st._sid = hex(16));
   st._page = hex(8); st._t0 = dnow(); st._p0 = pnow();
@@ -39,7 +39,8 @@ function start() {
   emit({type: 'snapshot', node: serRoot(D, PUBLIC)});
   st._stops.push(observeMutations());
   watch(D); attachLater();
-  st._stops.push(observeResize(), observeLifecycle(), observeNavigation(), observeShadows(W), observeSheets(W));
+  st._stops.push(observeResize(), observeLifecycle(), observeNavigation(), observeShadows(W), observeSheets(W), on(W, 'online', resume),
+    on(D, 'securitypolicyviolation', function (e) { if (refused(e)) stop() })); // one violation report, not one per retry
   st._flushTimer = setI.call(W, guard(function () { flush(false) }), config.flushInterval);
   afterLayout(function () { flush(false) }); // the snapshot goes at once: a session starts on the collector
 }
@@ -61,7 +62,7 @@ export function flush(sync) {
   // Adopted sheets are compared too (a push onto adoptedStyleSheets calls nothing of ours).
   measure(); st._samplers.forEach(function (f) { f() }); st._restyled = st._restyled || st._adopters.length; drain();
   flushMoves();
-  if (st._buf.length || st._dropped) {
+  if ((st._buf.length || st._dropped) && (sync || !full())) { // full: the events wait in the buffer
     var ev = st._buf; st._buf = []; st._cheap = {move: 0, scroll: 0};
     batches(ev, sync, []).forEach(function (b) { sync ? sendNow(b) : send(b) });
   }
@@ -73,6 +74,6 @@ export function stop() {
   st._running = 0; st._gen++;
   st._stops.forEach(function (f) { f() });
   clearI.call(W, st._flushTimer);
-  st._retries.forEach(function (tm) { clearT.call(W, tm) });
+  st._inflight.forEach(function (b) { clearT.call(W, b.tm) });
   st._buf = []; st._move = null; st._inflight = new Set_(); st._dirty = new Map_();
 }

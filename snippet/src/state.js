@@ -8,7 +8,7 @@ import {round, pnow} from './env.js';
 export var V = 2;
 
 // Settings from window.telltaleConfig and the script tag, set once at boot (defaults there).
-export var config = /** @type {{flushInterval: number, maxEvents: number, move: number, scroll: number, url: string, consent: boolean}} */ ({});
+export var config = /** @type {{flushInterval: number, maxEvents: number, timeout: number, maxPending: number, move: number, scroll: number, url: string, consent: boolean}} */ ({});
 
 /**
  * @typedef {object} State
@@ -61,9 +61,8 @@ export var config = /** @type {{flushInterval: number, maxEvents: number, move: 
  * Forms: the fields typed into, per form; focus time and corrections, per field
  * @property {Map<HTMLFormElement, Set<Element>>} _dirty
  * @property {WeakMap<Element, {t: number, fixes: number}>} fst
- * Transport: batches not yet acknowledged; retry timers
+ * Transport: batches not yet taken by the collector, in sequence order (each with its retry timer, tm)
  * @property {Set<object>} _inflight
- * @property {Set<number>} _retries
  */
 /** @type {State} */
 export var st = /** @type {any} */ ({_running: 0, _gen: 0, _ready: 0, _consented: 0, _seq: 0});
