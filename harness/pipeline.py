@@ -33,6 +33,7 @@ from harness.run.browsers import BrowserName
 from harness.run.result import RunResult
 from harness.run.runner import Worker, run_scenario
 from harness.run.scenario import Scenario, is_path
+from harness.run.steps import DEFAULT_WINDOW_MS
 from harness.verdict import RunVerdict
 
 CA_DIR = Path(tempfile.gettempdir()) / "telltale-ca"
@@ -51,6 +52,7 @@ class RunPlan:
     visual: VisualOptions = field(default_factory=VisualOptions)  # replay, fidelity, baselines, heatmaps, video
     base_url: str | None = None  # what scenario paths (``start: /login``) resolve against
     site_api: tuple[tuple[str, str], ...] = ()  # the app's own calls, declared once for every scenario
+    window_ms: float = DEFAULT_WINDOW_MS  # the observation window each page's pending timers get (config's seconds)
 
 
 @dataclass
@@ -80,13 +82,13 @@ def judge(result: RunResult, browser: Browser | None, visual: VisualOptions) -> 
 
 def run_one(
     worker: Worker, scenario: Scenario, snippet: str | None, report_dir: Path, visual: VisualOptions,
-    base_url: str | None = None, site_api: tuple[tuple[str, str], ...] = (),
+    base_url: str | None = None, site_api: tuple[tuple[str, str], ...] = (), window_ms: float = DEFAULT_WINDOW_MS,
 ) -> RunVerdict:
-    """Run ``scenario`` in the worker's browser and judge it."""
+    """Run ``scenario`` in the worker's browser and judge it; ``window_ms`` is the observation window."""
     run_dir = run_dir_for(report_dir, scenario, worker.browser_name)
     worker.tap.routing = worker.tap.routing.including(origins_under_test(scenario, base_url))
     try:
-        result = run_scenario(worker, scenario, snippet, run_dir, worker.tap.routing.site, base_url)
+        result = run_scenario(worker, scenario, snippet, run_dir, worker.tap.routing.site, base_url, window_ms)
     except PlaywrightError as error:
         message = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
         result = RunResult.broken(scenario, worker.browser_name, run_dir, message)
@@ -161,7 +163,7 @@ def _work(
                 except queue.Empty:
                     return
                 verdict = run_one(worker, scenario, plan.snippet, plan.report_dir, plan.visual, plan.base_url,
-                                  plan.site_api)
+                                  plan.site_api, plan.window_ms)
                 with lock:
                     outcome.verdicts.append(verdict)
                     on_verdict(verdict)

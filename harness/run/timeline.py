@@ -7,7 +7,7 @@ request can be placed before or after the submit of a field's form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 
 class StepDocument(TypedDict):
@@ -49,6 +49,29 @@ class PageLoadDocument(TypedDict):
     url: str
 
 
+class PendingTimerDocument(TypedDict):
+    kind: Literal["timeout", "interval"]
+    delay_ms: float
+    due_in_ms: float
+    outside_window: bool
+
+
+class PageEndDocument(TypedDict):
+    before: str
+    url: str
+    t_ms: float
+    anchor_ms: float
+    waited_ms: float
+    left: bool
+    pending: list[PendingTimerDocument]
+
+
+class ObservationDocument(TypedDict):
+    window_ms: float
+    waited_ms: float
+    pages: list[PageEndDocument]
+
+
 class TimelineDocument(TypedDict):
     """A run's ``timeline.json`` (and ``timeline`` in ``results.json``): no value in it, only fingerprints."""
 
@@ -58,6 +81,7 @@ class TimelineDocument(TypedDict):
     optouts: list[float]
     checkpoints: list[CheckpointDocument]
     pages: list[PageLoadDocument]
+    observation: ObservationDocument
 
 
 @dataclass(frozen=True)
@@ -138,6 +162,42 @@ class Checkpoint:
         return {"name": self.name, "t_ms": round(self.t_ms, 1), "live": self.live}
 
 
+@dataclass(frozen=True)
+class PendingTimer:
+    """A timer a page still had when the observation of it ended: ``due_in_ms`` from then until its next run;
+    ``outside_window`` when that run after the anchor fell beyond the window (so it was not waited for)."""
+
+    kind: Literal["timeout", "interval"]
+    delay_ms: float
+    due_in_ms: float
+    outside_window: bool
+
+    def to_json(self) -> PendingTimerDocument:
+        return {"kind": self.kind, "delay_ms": round(self.delay_ms, 1), "due_in_ms": round(self.due_in_ms, 1),
+                "outside_window": self.outside_window}
+
+
+@dataclass(frozen=True)
+class PageEnd:
+    """One wait of the observation window, before a step that may end the page's life (``before``: the step's
+    kind, or ``end`` for the end of the scenario). ``left`` is false when the page stayed (a submit the page
+    handled itself); ``pending`` is what it still had when the wait ended."""
+
+    before: str
+    url: str
+    t_ms: float
+    anchor_ms: float
+    waited_ms: float
+    left: bool
+    pending: tuple[PendingTimer, ...]
+
+    def to_json(self) -> PageEndDocument:
+        return {
+            "before": self.before, "url": self.url, "t_ms": round(self.t_ms, 1), "anchor_ms": round(self.anchor_ms, 1),
+            "waited_ms": round(self.waited_ms, 1), "left": self.left, "pending": [p.to_json() for p in self.pending],
+        }
+
+
 @dataclass
 class Timeline:
     """Everything that happened in one run, in order."""
@@ -148,6 +208,8 @@ class Timeline:
     optouts: list[float] = field(default_factory=list)
     checkpoints: list[Checkpoint] = field(default_factory=list)
     pages: list[tuple[float, str]] = field(default_factory=list)  # (t_ms, url) of each page load
+    window_ms: float = 0.0  # the observation window the run used
+    page_ends: list[PageEnd] = field(default_factory=list)
 
     def submit_of(self, form: str, after_ms: float) -> Submit | None:
         """The first submit of ``form`` at or after ``after_ms``, if any."""
@@ -163,4 +225,9 @@ class Timeline:
             "optouts": [round(t, 1) for t in self.optouts],
             "checkpoints": [c.to_json() for c in self.checkpoints],
             "pages": [{"t_ms": round(t, 1), "url": u} for t, u in self.pages],
+            "observation": {
+                "window_ms": round(self.window_ms, 1),
+                "waited_ms": round(sum(end.waited_ms for end in self.page_ends), 1),
+                "pages": [end.to_json() for end in self.page_ends],
+            },
         }
