@@ -15,12 +15,14 @@ from snippet_support import any_browser  # noqa: F401
 
 from harness.capture.routing import Routing
 from harness.capture.site import Site
-from harness.cli import main
+from harness.cli import ExitStatus, main
+from harness.config import Settings
 from harness.pipeline import RunPlan, execute
 from harness.replay.visual import VisualOptions
 from harness.resources import page_probe_js
 from harness.run.browsers import BrowserName
 from harness.run.loader import load_scenarios
+from harness.run.steps import DEFAULT_WINDOW_MS
 from harness.verdict import RunVerdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,6 +144,21 @@ def test_a_timer_due_after_the_window_is_not_waited_for_and_is_reported_pending_
     assert [(t["kind"], t["delay_ms"]) for t in outside] == [("timeout", 10000)], observation
     assert 4000 < outside[0]["due_in_ms"] <= 10000, outside
     assert not [f for f in run["findings"] if VENDOR in f["url"]]  # the page closed before it could send
+    page = (report / "index.html").read_text()
+    assert "Observation window" in page and "outside the window" in page
+
+
+def test_the_runner_s_default_window_is_the_config_s() -> None:
+    assert Settings().observation_window * 1000 == DEFAULT_WINDOW_MS
+
+
+def test_a_window_that_is_no_number_of_seconds_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["run", str(SCENARIOS / "search_unsubmitted.yaml"), "--report", str(tmp_path / "r"),
+                   "--observation-window=-1"], out, err)
+    assert status == ExitStatus.INVALID_INPUT
+    assert err.getvalue().strip().splitlines() == [
+        "telltale: error: flag: 'observation_window' must be a number of seconds, 0 or more, got number -1.0"]
 
 
 # -- the probe's wrappers: recorded, forwarded untouched, native-looking -------------------------------------------

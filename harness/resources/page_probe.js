@@ -1,6 +1,7 @@
 // Injected by the harness before any page script (and before the snippet under test).
-// It never sends anything: it reports form submissions to the harness through an exposed binding, and offers
-// the harness's own classification of fields, independent of whichever snippet is being tested.
+// It never sends anything: it reports form submissions to the harness through an exposed binding, offers the
+// harness's own classification of fields, independent of whichever snippet is being tested, and records the page's
+// timers (forwarded untouched) so the harness knows how long a page needs before it goes.
 (() => {
   if (window.__telltaleProbe) return;
 

@@ -91,7 +91,7 @@ def _frame_key(frame: Frame) -> int:
 def observe(page: Page, anchor_epoch_ms: float, window_ms: float) -> Observed:
     """Wait until every timer of ``page`` pending since the anchor and due within the window has run or was cleared.
 
-    Raises :class:`playwright.sync_api.Error` when the page dies meanwhile.
+    Raises :class:`playwright.sync_api.Error` when the browser dies meanwhile.
     """
     deadline = anchor_epoch_ms + window_ms
     started = time.time() * 1000.0
@@ -103,7 +103,12 @@ def observe(page: Page, anchor_epoch_ms: float, window_ms: float) -> Observed:
         waiting = {key: run for key, run in waiting.items() if run + LATE_MS > now}
         if not waiting:
             break
-        page.wait_for_timeout(min(SLICE_MS, max(waiting.values()) + LATE_MS - now))
+        try:
+            page.wait_for_timeout(min(SLICE_MS, max(waiting.values()) + LATE_MS - now))
+        except PlaywrightError:
+            if page.is_closed():
+                break  # the page closed itself meanwhile (window.close()): its timers went with it
+            raise
         slept = True
         still = _pending(page, anchor_epoch_ms)
         waiting = {key: run for key, run in waiting.items() if key in still}  # cleared, or its frame went
