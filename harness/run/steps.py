@@ -98,12 +98,14 @@ class StepContext:
         page = self.page
         if page is None or page.is_closed():
             return None
-        anchor_ms = max(self.loaded_ms, self.typed_ms)
+        typed = self.typed_ms > self.loaded_ms  # on this page: nothing typed, nothing to wait for (see window.py)
+        anchor_ms = self.typed_ms if typed else self.loaded_ms
         t_ms = self.recording.t_ms()
-        observed = observe(page, self.recording.wall_started * 1000.0 + anchor_ms, self.window_ms)
+        observed = observe(page, self.recording.wall_started * 1000.0 + anchor_ms, self.window_ms, wait=typed)
         if observed.waited_ms > 0:
             wait_for_quiet(self.recording)
-        return PageEnd(before, page.url, t_ms, anchor_ms, observed.waited_ms, True, observed.pending)
+        return PageEnd(before, page.url, t_ms, "typed" if typed else "load", anchor_ms, observed.waited_ms, True,
+                       observed.pending)
 
     def end_page(self, before: str) -> None:
         """Before a step that ends the page's life: its window observed and recorded in the timeline."""

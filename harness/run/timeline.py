@@ -60,6 +60,7 @@ class PageEndDocument(TypedDict):
     before: str
     url: str
     t_ms: float
+    anchor: Literal["typed", "load"]
     anchor_ms: float
     waited_ms: float
     left: bool
@@ -180,12 +181,14 @@ class PendingTimer:
 @dataclass(frozen=True)
 class PageEnd:
     """One wait of the observation window, before a step that may end the page's life (``before``: the step's
-    kind, or ``end`` for the end of the scenario). ``left`` is false when the page stayed (a submit the page
-    handled itself); ``pending`` is what it still had when the wait ended."""
+    kind, or ``end`` for the end of the scenario). The anchor is the end of the last value typed on the page, or
+    its load when nothing was typed on it (then nothing is waited for). ``left`` is false when the page stayed (a
+    submit the page handled itself); ``pending`` is what it still had when the wait ended."""
 
     before: str
     url: str
     t_ms: float
+    anchor: Literal["typed", "load"]
     anchor_ms: float
     waited_ms: float
     left: bool
@@ -193,7 +196,8 @@ class PageEnd:
 
     def to_json(self) -> PageEndDocument:
         return {
-            "before": self.before, "url": self.url, "t_ms": round(self.t_ms, 1), "anchor_ms": round(self.anchor_ms, 1),
+            "before": self.before, "url": self.url, "t_ms": round(self.t_ms, 1), "anchor": self.anchor,
+            "anchor_ms": round(self.anchor_ms, 1),
             "waited_ms": round(self.waited_ms, 1), "left": self.left, "pending": [p.to_json() for p in self.pending],
         }
 

@@ -1,14 +1,18 @@
-"""The observation window: before a page goes, the timers it had pending since the last typed value get to run.
+"""The observation window: before a page goes, the timers it had pending since the last value typed on it get to run.
 
 A visitor who pauses gives a tracker's timers their chance, so a verdict must cover them. The page probe records
-every ``setTimeout``/``setInterval`` (id, kind, delay, due time) and forwards it untouched; nothing here changes the
-page's clock. Before a step that may end the page's life, :func:`observe` asks every frame which timers are pending
-and waits, in real time, until each one whose next run after the **anchor** falls within ``window_ms`` of it has run
-(its due time passed) or was cleared. The anchor is the end of the last value typed on this page, or the page's
-load when nothing was typed on it since: an interval the tracker set at load (a batch flush) must tick once after the
-value is complete, and a page nothing was typed on still gets its tracker's first send (what it carried over from
-earlier pages, what it shows). Timers due later are not waited for; they, and whatever else is pending when the wait
-ends, are reported as pending at close.
+every ``setTimeout``/``setInterval`` (id, kind, delay, due time) in every frame and forwards it untouched; nothing
+here changes the page's clock. Before a step that may end the page's life, :func:`observe` asks every frame which
+timers are pending and waits, in real time, until each one whose next run after the **anchor** (the end of the last
+value typed on the page) falls within ``window_ms`` of it has run (its due time passed) or was cleared. An interval
+the tracker set at load (a batch flush) thus ticks once after the value is complete. Timers due later are not waited
+for; they, and whatever else is pending when the wait ends, are reported as pending at close.
+
+A page nothing was typed on is not waited for (its pending timers are still reported, against a window counted from
+its load): the values the rules guard were typed on earlier pages, whose timers had their window before those pages
+went, and a tracker can only hold them on this page by carrying them over in storage or the URL, which the at-rest
+rule and the capture of the navigation see. Waiting for every fresh page's first batch (our snippet's flush interval
+is 5 s) would add seconds to every page a scenario passes through for no typed value.
 
 Timers set while waiting (a callback that sets the next) are not waited for: a timer that re-arms itself would
 otherwise hold every page for the whole window.
@@ -88,16 +92,16 @@ def _frame_key(frame: Frame) -> int:
     return id(frame)  # Playwright keeps one object per frame for as long as it lives
 
 
-def observe(page: Page, anchor_epoch_ms: float, window_ms: float) -> Observed:
-    """Wait until every timer of ``page`` pending since the anchor and due within the window has run or was cleared.
-
-    Raises :class:`playwright.sync_api.Error` when the browser dies meanwhile.
+def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = True) -> Observed:
+    """Wait until every timer of ``page`` pending since the anchor and due within the window has run or was cleared
+    (with ``wait`` false, only report what is pending). Raises :class:`playwright.sync_api.Error` when the browser
+    dies meanwhile.
     """
     deadline = anchor_epoch_ms + window_ms
     started = time.time() * 1000.0
     slept = False
     waiting = {key: timer.next_run(anchor_epoch_ms) for key, timer in _pending(page, anchor_epoch_ms).items()}
-    waiting = {key: run for key, run in waiting.items() if run <= deadline}
+    waiting = {key: run for key, run in waiting.items() if run <= deadline and wait}
     while True:
         now = time.time() * 1000.0
         waiting = {key: run for key, run in waiting.items() if run + LATE_MS > now}
