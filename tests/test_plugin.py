@@ -3,6 +3,7 @@ terms, and the fixtures give Python tests a tracked page and its capture."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -109,3 +110,21 @@ def test_a_snippet_that_cannot_be_read_is_a_usage_error(project: pytest.Pytester
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--telltale-snippet: cannot read snippet no-such-snippet.js: No such file*"])
     assert "passed" not in result.stdout.str()
+
+
+def test_the_observation_window_option_reaches_the_run(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
+                                          "--telltale-observation-window", "2.5")
+    result.assert_outcomes(passed=1)
+    timeline = json.loads((project.path / "telltale-report" / "runs" / "login-chromium" / "timeline.json").read_text())
+    assert timeline["observation"]["window_ms"] == 2500
+    assert [end["before"] for end in timeline["observation"]["pages"]] == ["end"]
+
+
+def test_an_observation_window_that_is_no_number_is_a_usage_error(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
+                                          "--telltale-observation-window", "soon")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--telltale-observation-window must be a number of seconds, 0 or more, got 'soon'*"])

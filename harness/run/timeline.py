@@ -1,4 +1,5 @@
-"""What happened during a run, in order: steps, typed values, form submissions, opt-outs and checkpoints.
+"""What happened during a run, in order: steps, typed values, form submissions, opt-outs, checkpoints, and the
+observation window's waits (how long each page's pending timers were given, what was left when it went).
 
 Times are milliseconds on the same clock as the capture (monotonic, from the start of the run), so a captured
 request can be placed before or after the submit of a field's form.

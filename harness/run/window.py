@@ -49,7 +49,6 @@ class _TimerReport(TypedDict):
 class _Timer:
     kind: Literal["timeout", "interval"]
     delay_ms: float
-    set_at: float
     first_run: float
 
     def next_run(self, after: float) -> float:
@@ -82,9 +81,7 @@ def _pending(page: Page, since: float) -> dict[_Key, _Timer]:
         if not isinstance(report, dict):
             continue
         for item in cast(list[_TimerReport], report.get("timers", [])):
-            found[(_frame_key(frame), int(item["id"]))] = _Timer(
-                item["kind"], float(item["delay"]), float(item["at"]), float(item["due"])
-            )
+            found[(_frame_key(frame), int(item["id"]))] = _Timer(item["kind"], float(item["delay"]), float(item["due"]))
     return found
 
 
