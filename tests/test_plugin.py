@@ -112,7 +112,13 @@ def test_a_snippet_that_cannot_be_read_is_a_usage_error(project: pytest.Pytester
     assert "passed" not in result.stdout.str()
 
 
-def test_the_observation_window_option_reaches_the_run(project: pytest.Pytester) -> None:
+@pytest.fixture
+def this_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest subprocess imports the plugin from this source tree, not from wherever harness is installed."""
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+
+
+def test_the_observation_window_option_reaches_the_run(project: pytest.Pytester, this_tree: None) -> None:
     (project.path / "scenarios" / "login.yaml").write_text(PASSING)
     result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
                                           "--telltale-observation-window", "2.5")
@@ -122,7 +128,7 @@ def test_the_observation_window_option_reaches_the_run(project: pytest.Pytester)
     assert [end["before"] for end in timeline["observation"]["pages"]] == ["end"]
 
 
-def test_an_observation_window_that_is_no_number_is_a_usage_error(project: pytest.Pytester) -> None:
+def test_an_observation_window_that_is_no_number_is_a_usage_error(project: pytest.Pytester, this_tree: None) -> None:
     (project.path / "scenarios" / "login.yaml").write_text(PASSING)
     result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
                                           "--telltale-observation-window", "soon")
