@@ -10,9 +10,10 @@ for; they, and whatever else is pending when the wait ends, are reported as pend
 
 A page nothing was typed on is not waited for (its pending timers are still reported, against a window counted from
 its load): the values the rules guard were typed on earlier pages, whose timers had their window before those pages
-went, and a tracker can only hold them on this page by carrying them over in storage or the URL, which the at-rest
-rule and the capture of the navigation see. Waiting for every fresh page's first batch (our snippet's flush interval
-is 5 s) would add seconds to every page a scenario passes through for no typed value.
+went; a tracker can only hold them on this page by carrying them over in storage or the URL, which the storage
+snapshots and the capture of the navigation record (a plain value carried over and sent from a later page's timer is
+not waited for). Waiting for every fresh page's first batch (our snippet's flush interval is 5 s) would add seconds to
+every page a scenario passes through for no typed value.
 
 Timers set while waiting (a callback that sets the next) are not waited for: a timer that re-arms itself would
 otherwise hold every page for the whole window.
