@@ -78,6 +78,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _seconds_flag(text: str) -> float:
+    """A flag's number, checked as a number here and as a window by the config (one message for every layer)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="telltale", description="Prove that trackers keep their privacy promises.")
     parser.add_argument("--traceback", action="store_true", help="show a full traceback on errors")
@@ -104,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--site", metavar="DIR",
                      help=f"the demo site's folder, served as https://{DEFAULT_SITE_HOST}/ (default: site/ next to "
                           "the scenarios, when a scenario starts there)")
+    run.add_argument("--observation-window", type=_seconds_flag, metavar="SECONDS",
+                     help="seconds a page's pending timers get before it goes, from the last value typed on it "
+                          "(default: 30; 0 waits for none)")
     run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="browsers to run at once per browser type")
     run.add_argument("--update-baselines", action="store_true",
                      help="write every checkpoint's replay frame as its baseline (scenarios/baselines/<browser>/...)")
@@ -170,6 +181,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
         "base_url": args.base_url, "browsers": args.browsers, "third_party": args.third_party,
         "snippet": "none" if args.no_snippet else args.snippet, "report": args.report,
         "trust_upstream": args.trust_upstream, "site": args.site,
+        "observation_window": args.observation_window,
     }
     start = Path(args.config) if args.config else Path.cwd()
     return load_settings(start, flags, os.environ)
@@ -196,7 +208,8 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     browsers: list[BrowserName] = list(settings.browsers)
     report_dir = settings.report
     plan = RunPlan(found.scenarios, browsers, routing, snippet, report_dir, args.jobs,
-                   VisualOptions(update_baselines=args.update_baselines), settings.base_url, settings.site_api)
+                   VisualOptions(update_baselines=args.update_baselines), settings.base_url, settings.site_api,
+                   settings.observation_window * 1000.0)
     shown_path = None if snippet_path is None else str(snippet_path)
     invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown_path, snippet)
     clear_previous_report(report_dir)

@@ -55,6 +55,7 @@ KEYS: Final[dict[str, EnvForm]] = {
     "report": "text",
     "trust_upstream": "bool",
     "site": "text",
+    "observation_window": "number",
 }
 WEB_SERVER_KEYS: Final[dict[str, EnvForm]] = {
     "command": "text",
@@ -114,6 +115,7 @@ class Settings:
     report: Path = Path(DEFAULT_REPORT)
     trust_upstream: bool = False
     site: Path | None = None  # None: the demo site next to the scenarios
+    observation_window: float = 30.0  # seconds each page's pending timers get before it goes (harness.run.window)
     root: Path = Path(".")  # the config file's folder, else the folder the search started from
     config_file: Path | None = None
     source: dict[str, str] = field(default_factory=dict)
@@ -277,6 +279,12 @@ def _seconds(raw: object, place: _Place, key: str) -> float:
     return float(raw)
 
 
+def _window(raw: object, place: _Place, key: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw < float("inf"):
+        raise _wrong(place, key, "a number of seconds, 0 or more", raw)
+    return float(raw)
+
+
 def _browsers(raw: object, place: _Place, key: str) -> tuple[BrowserName, ...]:
     expected = f"a non-empty list of {', '.join(BROWSER_NAMES)}"
     if not isinstance(raw, list | tuple) or not raw:
@@ -350,7 +358,7 @@ def _from_env(text: str, form: EnvForm, place: _Place, key: str) -> object:
         try:
             return float(text)
         except ValueError:
-            raise _wrong(place, key, "a number of seconds greater than 0", text) from None
+            return text  # the key's converter says what it expected
     if form == "pairs":
         pairs: dict[str, str] = {}
         for item in (item.strip() for item in text.split(",")):
@@ -589,6 +597,7 @@ def load_settings(start: Path, flags: Mapping[str, object], environ: Mapping[str
         report=resolve.get("report", _path, root / DEFAULT_REPORT),
         trust_upstream=resolve.get("trust_upstream", _bool, False),
         site=resolve.get("site", _path, None),
+        observation_window=resolve.get("observation_window", _window, Settings.observation_window),
         root=root,
         config_file=config.path if config is not None else None,
         source=resolve.source,

@@ -37,6 +37,7 @@ from harness.run.browsers import BrowserName
 from harness.run.result import RunResult
 from harness.run.runner import Worker, run_scenario
 from harness.run.scenario import Scenario, is_path
+from harness.run.steps import DEFAULT_WINDOW_MS
 from harness.verdict import RunVerdict
 
 CA_DIR = Path(tempfile.gettempdir()) / "telltale-ca"
@@ -55,6 +56,7 @@ class RunPlan:
     visual: VisualOptions = field(default_factory=VisualOptions)  # replay, fidelity, baselines, heatmaps, video
     base_url: str | None = None  # what scenario paths (``start: /login``) resolve against
     site_api: tuple[tuple[str, str], ...] = ()  # the app's own calls, declared once for every scenario
+    window_ms: float = DEFAULT_WINDOW_MS  # the observation window each page's pending timers get (config's seconds)
 
 
 INTERRUPT_GRACE_S = 10.0  # after Ctrl-C, how long the runs under way get to end before they are abandoned
@@ -107,15 +109,15 @@ def judge(result: RunResult, browser: Browser | None, visual: VisualOptions) -> 
 
 def run_one(
     worker: Worker, scenario: Scenario, snippet: str | None, report_dir: Path, visual: VisualOptions,
-    base_url: str | None = None, site_api: tuple[tuple[str, str], ...] = (),
+    base_url: str | None = None, site_api: tuple[tuple[str, str], ...] = (), window_ms: float = DEFAULT_WINDOW_MS,
 ) -> RunVerdict:
-    """Run ``scenario`` in the worker's browser and judge it; whatever goes wrong, a verdict (``error`` with
-    its reason in one line), never an exception."""
+    """Run ``scenario`` in the worker's browser and judge it; ``window_ms`` is the observation window. Whatever
+    goes wrong, a verdict (``error`` with its reason in one line), never an exception."""
     run_dir = run_dir_for(report_dir, scenario, worker.browser_name)
     try:
         if not worker.alive:
             worker.relaunch()  # the browser crashed during an earlier run
-        return _run_and_judge(worker, scenario, snippet, run_dir, visual, base_url, site_api)
+        return _run_and_judge(worker, scenario, snippet, run_dir, visual, base_url, site_api, window_ms)
     except BrowserLaunchError as error:
         reason = f"{scenario.file}: the browser crashed and a fresh one cannot start: {error}"
     except Exception as error:  # a missing file, a bug: the run is an error with its reason, never lost
@@ -125,11 +127,11 @@ def run_one(
 
 def _run_and_judge(
     worker: Worker, scenario: Scenario, snippet: str | None, run_dir: Path, visual: VisualOptions,
-    base_url: str | None, site_api: tuple[tuple[str, str], ...],
+    base_url: str | None, site_api: tuple[tuple[str, str], ...], window_ms: float,
 ) -> RunVerdict:
     worker.tap.routing = worker.tap.routing.including(origins_under_test(scenario, base_url))
     try:
-        result = run_scenario(worker, scenario, snippet, run_dir, worker.tap.routing.site, base_url)
+        result = run_scenario(worker, scenario, snippet, run_dir, worker.tap.routing.site, base_url, window_ms)
     except PlaywrightError as error:
         message = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
         result = RunResult.broken(scenario, worker.browser_name, run_dir, message)
@@ -308,7 +310,7 @@ def _work(plan: RunPlan, browser: BrowserName, proxy: CaptureProxy, work: queue.
                 except queue.Empty:
                     return
                 state.add(run_one(worker, scenario, plan.snippet, plan.report_dir, plan.visual, plan.base_url,
-                                  plan.site_api))
+                                  plan.site_api, plan.window_ms))
     except BrowserLaunchError as error:
         with state.lock:
             if str(error) not in state.outcome.environment_errors:

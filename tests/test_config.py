@@ -17,7 +17,7 @@ from harness.resources import SHIPPED_SNIPPET
 from harness.run import browsers
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "config.md"
-ALLOWED = "allowed: base_url, browsers, snippet, third_party, map, site_api, web_server, report, trust_upstream, site"
+ALLOWED = "allowed: base_url, browsers, snippet, third_party, map, site_api, web_server, report, trust_upstream, site, observation_window"
 
 
 @pytest.fixture
@@ -87,6 +87,7 @@ def test_every_key_is_read_from_its_environment_variable(project: Path) -> None:
         "TELLTALE_REPORT": "out",
         "TELLTALE_TRUST_UPSTREAM": "TRUE",
         "TELLTALE_SITE": "demo",
+        "TELLTALE_OBSERVATION_WINDOW": "12.5",
     }
     settings = load(project, environ=environ)
     assert settings == Settings(
@@ -100,6 +101,7 @@ def test_every_key_is_read_from_its_environment_variable(project: Path) -> None:
         report=project / "out",
         trust_upstream=True,
         site=project / "demo",
+        observation_window=12.5,
         root=project,
         source=settings.source,
     )
@@ -126,6 +128,7 @@ def test_every_key_is_read_from_flags(project: Path) -> None:
         "report": "r",
         "trust_upstream": True,
         "site": None,
+        "observation_window": 0,
     }
     settings = load(project, flags)
     assert settings.snippet == project / "tracker.js"
@@ -135,6 +138,7 @@ def test_every_key_is_read_from_flags(project: Path) -> None:
     assert settings.report == project / "r" and settings.trust_upstream and settings.site is None
     assert settings.source["site"] == "default" and settings.source["web_server.reuse_existing"] == "default"
     assert settings.source["web_server.timeout"] == "flag"
+    assert settings.observation_window == 0.0 and settings.source["observation_window"] == "flag"
 
 
 def test_a_flag_naming_no_setting_is_a_programming_error(project: Path) -> None:
@@ -292,6 +296,10 @@ MALFORMED: list[tuple[str, str, str, str]] = [
      "telltale.toml:1: 'third_party' must be stub or live, got string 'block'"),
     ("snippet a number", "telltale.toml", "snippet = 3\n",
      "telltale.toml:1: 'snippet' must be a path to a .js file or \"none\", got number 3"),
+    ("observation_window negative", "telltale.toml", "observation_window = -1\n",
+     "telltale.toml:1: 'observation_window' must be a number of seconds, 0 or more, got number -1"),
+    ("observation_window a string", "telltale.toml", 'observation_window = "30s"\n',
+     "telltale.toml:1: 'observation_window' must be a number of seconds, 0 or more, got string '30s'"),
     ("report empty", "telltale.toml", 'report = ""\n', "telltale.toml:1: 'report' must be a path, got string ''"),
     ("site a date", "telltale.toml", "site = 2024-01-01\n", "telltale.toml:1: 'site' must be a path, got date datetime.date(2024, 1, 1)"),
     ("site_api without a method", "telltale.toml", 'site_api = ["https://a.test/api"]\n',
@@ -353,6 +361,10 @@ MALFORMED_ENV_AND_FLAGS: list[tuple[str, dict[str, object], dict[str, str], str]
      "env TELLTALE_TRUST_UPSTREAM: 'trust_upstream' must be 1, 0, true or false, got string 'yes'"),
     ("env number", {}, {"TELLTALE_WEB_SERVER_TIMEOUT": "soon"},
      "env TELLTALE_WEB_SERVER_TIMEOUT: 'web_server.timeout' must be a number of seconds greater than 0, got string 'soon'"),
+    ("env window", {}, {"TELLTALE_OBSERVATION_WINDOW": "soon"},
+     "env TELLTALE_OBSERVATION_WINDOW: 'observation_window' must be a number of seconds, 0 or more, got string 'soon'"),
+    ("flag window", {"observation_window": -2.0}, {},
+     "flag: 'observation_window' must be a number of seconds, 0 or more, got number -2.0"),
     ("env map", {}, {"TELLTALE_MAP": "https://cdn.test/a.js"},
      "env TELLTALE_MAP: 'map' must be comma-separated PATTERN=FILE pairs, got string 'https://cdn.test/a.js'"),
     ("env web server without url", {}, {"TELLTALE_WEB_SERVER_COMMAND": "npm start"},

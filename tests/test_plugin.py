@@ -3,6 +3,7 @@ terms, and the fixtures give Python tests a tracked page and its capture."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -136,3 +137,27 @@ def test_a_harness_failure_in_a_run_fails_that_item_with_one_line(project: pytes
     result.stdout.fnmatch_lines(["*broken.yaml [[]chromium[]]: *broken.yaml: the harness failed: FileNotFoundError: "
                                  "[[]Errno 2[]] No such file or directory: 'page_probe.js'"])
     assert "Traceback" not in result.stdout.str()
+
+
+@pytest.fixture
+def this_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest subprocess imports the plugin from this source tree, not from wherever harness is installed."""
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+
+
+def test_the_observation_window_option_reaches_the_run(project: pytest.Pytester, this_tree: None) -> None:
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
+                                          "--telltale-observation-window", "2.5")
+    result.assert_outcomes(passed=1)
+    timeline = json.loads((project.path / "telltale-report" / "runs" / "login-chromium" / "timeline.json").read_text())
+    assert timeline["observation"]["window_ms"] == 2500
+    assert [end["before"] for end in timeline["observation"]["pages"]] == ["end"]
+
+
+def test_an_observation_window_that_is_no_number_is_a_usage_error(project: pytest.Pytester, this_tree: None) -> None:
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
+                                          "--telltale-observation-window", "soon")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--telltale-observation-window must be a number of seconds, 0 or more, got 'soon'*"])

@@ -80,7 +80,7 @@ def test_received_sequence_numbers_identical_retries_and_conflicting_repeats() -
 
 
 def test_an_event_is_never_placed_after_its_batch_arrived() -> None:
-    late = {"type": "focus", "t": 30_000, "id": 2}  # the harness fast-forwards the page clock at the end of a run
+    late = {"type": "focus", "t": 30_000, "id": 2}  # a page clock ahead of the harness's (a skewed or mocked clock)
     session = decode_session(recording(request(batch(1, META, SNAPSHOT, late), 900.0)))
     assert session.clamped == 1
     assert session.pages[0].events[-1].at_ms == 900.0

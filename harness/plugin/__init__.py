@@ -32,12 +32,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="hosts other than the app under test: stub (answered locally, the default) or live")
     group.addoption("--telltale-trust-upstream", dest="telltale_trust_upstream", action="store_true",
                     help="accept a self-signed TLS certificate from the app under test")
+    group.addoption("--telltale-observation-window", dest="telltale_observation_window", metavar="SECONDS",
+                    help="seconds a page's pending timers get before it goes, from the last value typed on it "
+                         "(default: 30; 0 waits for none)")
     group.addoption("--telltale-update-baselines", dest="telltale_update_baselines", action="store_true",
                     help="write every checkpoint's replay frame as its baseline")
     parser.addini("telltale_snippet", "tracking snippet to inject", default="")
     parser.addini("telltale_site", "demo site folder", default="")
     parser.addini("telltale_report", "where scenario runs write their files", default="telltale-report")
     parser.addini("telltale_third_party", "hosts other than the app under test: stub or live", default="stub")
+    parser.addini("telltale_observation_window", "seconds a page's pending timers get before it goes", default="30")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,6 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--telltale-snippet: {error}") from None
     try:
         session.routing()
+        session.window_ms()
     except UsageError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SESSION] = session

@@ -58,7 +58,8 @@ class ScenarioItem(pytest.Item):
             pytest.skip(str(error))  # like pytest-playwright's fixtures here: the line says how to install it
         report_dir = Path(setting(self.config, "telltale_report") or "telltale-report")
         visual = VisualOptions(update_baselines=bool(self.config.getoption("telltale_update_baselines", False)))
-        verdict = run_one(worker, self.scenario, session.snippet(), report_dir, visual, session.base_url())
+        verdict = run_one(worker, self.scenario, session.snippet(), report_dir, visual, session.base_url(),
+                          window_ms=session.window_ms())
         if verdict.status != "passed":
             raise ScenarioFailed(verdict)
 

@@ -63,6 +63,17 @@ class PluginSession:
         base_url = self.base_url()
         return routing.including([base_url]) if base_url else routing
 
+    def window_ms(self) -> float:
+        """The observation window (``--telltale-observation-window`` seconds, else the ini key, else 30), in ms."""
+        text = setting(self.config, "telltale_observation_window") or "30"
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds < float("inf"):
+            raise UsageError(f"--telltale-observation-window must be a number of seconds, 0 or more, got {text!r}")
+        return seconds * 1000.0
+
     def snippet(self) -> str | None:
         """The snippet under test; a file that cannot be read is a usage error (checked at configure time)."""
         return read_snippet(Path(setting(self.config, "telltale_snippet") or SHIPPED_SNIPPET))

@@ -10,8 +10,8 @@ and a problem; the first received is kept).
 Times: the snippet stamps events relative to its page view's start ``t0`` (epoch milliseconds, the page's own
 clock); the harness measures milliseconds since the run started (:class:`harness.capture.Recording`). The two are
 the same machine's wall clock, so an event's harness time is ``t0 + t - wall_started``. A page cannot send an event
-before it happened, so an event is never placed after its batch arrived at the proxy: this bounds any skew (and the
-jump of the clock the harness fast-forwards at the end of a run).
+before it happened, so an event is never placed after its batch arrived at the proxy: this bounds any skew between
+the two readings (the harness never changes the page's clock: its timers run in real time).
 
 Sampled events carry the time of the browser event they were taken from: a pointer path's points their pointer
 events', a scroll or resize sample the scroll or resize event that brought the page there (schema v2), although the

@@ -3,7 +3,7 @@
 - ``telltale.min.js``: the snippet sites add with one script tag and the harness injects by default, built from
   ``snippet/src/`` (``npm --prefix snippet run build``) and committed; a test checks that it is current.
 - ``schema.json``: the wire format the snippet sends and :mod:`harness.replay.events` validates.
-- ``page_probe.js``: injected before any page script; reports form submissions to the harness. Injected as
+- ``page_probe.js``: injected before any page script; reports form submissions and records timers. Injected as
   :func:`page_probe_js` makes it, with the marker list put in.
 - ``replayer.js``: rebuilds a recorded page inside the inert replay page.
 - ``init/``: the files ``telltale init`` writes into a new project (:mod:`harness.init`).

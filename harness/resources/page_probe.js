@@ -1,6 +1,7 @@
 // Injected by the harness before any page script (and before the snippet under test).
-// It never sends anything: it reports form submissions to the harness through an exposed binding, and offers
-// the harness's own classification of fields, independent of whichever snippet is being tested.
+// It never sends anything: it reports form submissions to the harness through an exposed binding, offers the
+// harness's own classification of fields, independent of whichever snippet is being tested, and records the page's
+// timers (forwarded untouched) so the harness knows how long a page needs before it goes.
 (() => {
   if (window.__telltaleProbe) return;
 
@@ -95,7 +96,68 @@
     };
   };
 
-  window.__telltaleProbe = { classify: describe };
+  // Timers, recorded and never changed: each wrapper notes the id, kind and due time, then calls the browser's own
+  // function with the same this, arguments and return value (callbacks are not wrapped). The harness asks which are
+  // pending before a page goes, and waits for those due within its observation window (harness/run/window.py).
+  // The wrappers look native (name, length, toString): a recorder that finds patched timers (Sentry's
+  // isNativeFunction) takes pristine ones from a fresh iframe instead, and they would escape the record.
+  const timers = new Map(); // id -> {kind, delay, at, due}; a timeout's entry goes once due or cleared
+  const epochNow = Date.now; // the page may replace Date.now; its timers still run on the real clock
+  const toSource = Function.prototype.toString;
+  const looksNative = (wrapper, original) => {
+    for (const key of ["name", "length"]) {
+      Object.defineProperty(wrapper, key, { value: original[key], configurable: true });
+    }
+    Object.defineProperty(wrapper, "toString", {
+      value: toSource.bind(original), writable: true, configurable: true, enumerable: false,
+    });
+    return wrapper;
+  };
+  const forget = (now) => {
+    for (const [id, timer] of timers) if (timer.kind === "timeout" && timer.due < now) timers.delete(id);
+  };
+  const recordSet = (kind, original) => looksNative({
+    wrapper(handler, timeout) {
+      const id = Reflect.apply(original, this, arguments);
+      try {
+        const at = epochNow();
+        const delay = Math.max(0, Number(timeout) || 0);
+        if (timers.size > 500) forget(at);
+        timers.set(id, { kind, delay, at, due: at + delay });
+      } catch (e) {
+        /* the page must never notice the probe */
+      }
+      return id;
+    },
+  }.wrapper, original);
+  const recordClear = (original) => looksNative({
+    wrapper(id) {
+      timers.delete(id); // the HTML spec: either clear function clears a timer of either kind
+      return Reflect.apply(original, this, arguments);
+    },
+  }.wrapper, original);
+  const originals = {
+    setTimeout: window.setTimeout, setInterval: window.setInterval,
+    clearTimeout: window.clearTimeout, clearInterval: window.clearInterval,
+  };
+  window.setTimeout = recordSet("timeout", originals.setTimeout);
+  window.setInterval = recordSet("interval", originals.setInterval);
+  window.clearTimeout = recordClear(originals.clearTimeout);
+  window.clearInterval = recordClear(originals.clearInterval);
+
+  // The timers not cleared whose next run may come at or after ``since`` (epoch ms): timeouts not yet due then,
+  // every interval. ``now`` is this frame's clock at the answer.
+  const pendingTimers = (since) => {
+    const now = epochNow();
+    forget(Math.min(since, now));
+    const pending = [];
+    for (const [id, t] of timers) {
+      if (t.kind === "interval" || t.due >= since) pending.push({ id, kind: t.kind, delay: t.delay, at: t.at, due: t.due });
+    }
+    return { now, timers: pending };
+  };
+
+  window.__telltaleProbe = { classify: describe, timers: pendingTimers };
 
   window.addEventListener(
     "submit",

@@ -1,5 +1,6 @@
 """Runs one scenario in one browser: a fresh context, the snippet injected before any page script, every step
-timed, and at the end the last page closed with its unload handlers run and the network left to go quiet.
+timed, and at the end the last page given its observation window, closed with its unload handlers run, and the
+network left to go quiet. The page's clock is never touched: its timers run in real time.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from harness.run.browsers import BrowserName
 from harness.run.initiators import Initiators
 from harness.run.result import RunResult
 from harness.run.scenario import Scenario, is_path
-from harness.run.steps import StepContext, close_page, run_step
+from harness.run.steps import DEFAULT_WINDOW_MS, StepContext, close_page, run_step
 from harness.run.timeline import PageError, StepRecord, Submit, Timeline
 
 PROBE_JS = page_probe_js()
@@ -36,7 +37,6 @@ _SNIPPET_RAN = "\n;Object.defineProperty(window, '__telltaleSnippetRan', {value:
 _SNIPPET_CHECK = "if (!window.__telltaleSnippetRan && window.__telltaleSnippetFailed) window.__telltaleSnippetFailed();"
 _TLS_FAILURE = re.compile(r"certificate|TLS|SSL", re.IGNORECASE)
 _STACK_SOURCE = re.compile(r"^\s*at (?:.*? \()?(.+?):\d+:\d+\)?$", re.MULTILINE)
-PENDING_TIMERS_MS = 30_000  # how far the clock is fast-forwarded to flush timers the snippet left pending
 
 # Playwright's resource types, as channels; unreported requests fall back to Fetch Metadata (capture.py).
 _RESOURCE_CHANNELS: dict[str, Channel] = {
@@ -211,28 +211,28 @@ def _refine_channels(recording: Recording, reported: list[tuple[str, str, str]])
 
 def run_scenario(
     worker: Worker, scenario: Scenario, snippet: str | None, run_dir: Path, site: Site | None = None,
-    base_url: str | None = None,
+    base_url: str | None = None, window_ms: float = DEFAULT_WINDOW_MS,
 ) -> RunResult:
     """Run ``scenario`` in the worker's browser and return everything it produced (rules not yet applied).
 
-    Paths in the scenario (``start: /login``) are resolved against ``base_url``.
+    Paths in the scenario (``start: /login``) are resolved against ``base_url``; ``window_ms`` is the observation
+    window each page's pending timers get before it goes (:mod:`harness.run.window`).
     """
     assert worker.browser is not None
     run_dir.mkdir(parents=True, exist_ok=True)
-    timeline = Timeline()
+    timeline = Timeline(window_ms=window_ms)
     values = scenario.resolve_secrets()
     recording = worker.tap.begin()
     context = new_tracked_context(worker.browser, worker.tap, scenario.viewport, snippet, timeline, base_url)
     reported: list[tuple[str, str, str]] = []
     context.on("request", lambda r: reported.append((r.method, r.url, r.resource_type)))
     initiators = Initiators(context, enabled=worker.browser_name == "chromium")
-    ctx = StepContext(context, recording, timeline, values, run_dir)
+    ctx = StepContext(context, recording, timeline, values, run_dir, window_ms=window_ms)
     result = RunResult(
         scenario, worker.browser_name, worker.version, run_dir, recording, timeline, ctx.storage,
         values, _random.token_bytes(16), site=site, base_url=base_url or "",
     )
     try:
-        context.clock.install()
         page = ctx.live_page()
         page.on("load", lambda p: timeline.pages.append((recording.t_ms(), p.url)))
         if is_path(scenario.start) and not base_url:
@@ -273,12 +273,11 @@ def run_scenario(
 
 
 def _finish(ctx: StepContext) -> None:
-    """Flush what the snippet left pending, close the last page with unload handlers, let the network settle."""
+    """Give the last page its observation window, close it with unload handlers, let the network settle."""
     page = ctx.page
     if page is not None and not page.is_closed():
         try:
-            page.clock.fast_forward(PENDING_TIMERS_MS)
-            page.wait_for_timeout(50)
+            ctx.end_page("end")
             ctx.snapshot_storage()
             close_page(page)
         except PlaywrightError:

@@ -3,14 +3,15 @@
 :data:`STEPS` is the one table of step names: the loader validates scenario files against its schemas and the
 runner carries steps out with its executors. Each executor takes the run's :class:`StepContext` and the step's
 validated arguments (secrets already
-substituted). Steps that leave a page take a storage snapshot first, so what a page kept at rest is recorded
-before it goes.
+substituted). Steps that may end a page's life (a submit, Enter in a field, ``goto``, ``leave``, ``reload``,
+``back``) first give the page's pending timers their observation window (:mod:`harness.run.window`), then take a
+storage snapshot, so what a page sent after a pause and what it kept at rest are recorded before it goes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,11 @@ from harness.capture.proxy import Recording, wait_for_quiet
 from harness.errors import StepError
 from harness.run.scenario import Step, substitute
 from harness.run.storage import StorageSnapshot, snapshot
-from harness.run.timeline import Checkpoint, Timeline, TypedValue
+from harness.run.timeline import Checkpoint, PageEnd, Timeline, TypedValue
+from harness.run.window import observe
 
 STEP_TIMEOUT_MS = 10_000
+DEFAULT_WINDOW_MS = 30_000.0  # = config.Settings.observation_window (tested)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ _SUBMIT = """(form) => {
   // The browser would only show its validation bubble: no submit event would ever come.
   if (!form.noValidate && !form.checkValidity()) return "invalid";
   window.__telltaleBeforeSubmit = true;
+  window.__telltaleSubmitPrevented = false;  // a page that handled an earlier submit itself is still this one
   // A bubbling window listener runs after the page's own handlers, so it learns whether they prevented navigation.
   window.addEventListener("submit", (e) => {
     if (e.defaultPrevented) window.__telltaleSubmitPrevented = true;
@@ -87,13 +91,39 @@ class StepContext:
     run_dir: Path
     page: Page | None = None
     storage: list[StorageSnapshot] = field(default_factory=list)
+    window_ms: float = DEFAULT_WINDOW_MS
+    loaded_ms: float = 0.0  # the current page's last load (harness clock)
+    typed_ms: float = 0.0  # the end of the last typing step
 
     def live_page(self) -> Page:
         if self.page is None or self.page.is_closed():
             self.page = self.context.new_page()
+            self.loaded_ms = self.recording.t_ms()
             # A visitor leaving confirms "leave this page?"; Playwright would dismiss it and keep the page open.
             self.page.on("dialog", lambda dialog: dialog.accept())
+            self.page.on("load", lambda _: setattr(self, "loaded_ms", self.recording.t_ms()))
         return self.page
+
+    def observe_window(self, before: str) -> PageEnd | None:
+        """Give the current page's pending timers their window (:func:`harness.run.window.observe`), let what they
+        sent arrive, and return the wait as a :class:`PageEnd` that assumes the page goes (None: no live page)."""
+        page = self.page
+        if page is None or page.is_closed():
+            return None
+        typed = self.typed_ms > self.loaded_ms  # on this page: nothing typed, nothing to wait for (see window.py)
+        anchor_ms = self.typed_ms if typed else self.loaded_ms
+        t_ms = self.recording.t_ms()
+        observed = observe(page, self.recording.wall_started * 1000.0 + anchor_ms, self.window_ms, wait=typed)
+        if observed.waited_ms > 0:
+            wait_for_quiet(self.recording)
+        return PageEnd(before, page.url, t_ms, "typed" if typed else "load", anchor_ms, observed.waited_ms, True,
+                       observed.pending)
+
+    def end_page(self, before: str) -> None:
+        """Before a step that ends the page's life: its window observed and recorded in the timeline."""
+        end = self.observe_window(before)
+        if end is not None:
+            self.timeline.page_ends.append(end)
 
     def locate(self, selector: str) -> Locator:
         return self.live_page().locator(selector).first
@@ -132,6 +162,7 @@ def _classify(ctx: StepContext, step: Step, locator: Locator, value: str) -> Non
 
 def _goto(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     if ctx.page is not None and not ctx.page.is_closed():
+        ctx.end_page("goto")
         ctx.snapshot_storage()
     ctx.live_page().goto(args["url"], wait_until="load")
 
@@ -166,19 +197,35 @@ def _type(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     _classify(ctx, step, locator, args["text"])
     locator.click(timeout=STEP_TIMEOUT_MS)
     locator.press_sequentially(args["text"], delay=int(args.get("delay", 50)), timeout=60_000)
+    ctx.typed_ms = ctx.recording.t_ms()
 
 
 def _fill(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     locator = ctx.locate(args["selector"])
     _classify(ctx, step, locator, args["value"])
     locator.fill(args["value"], timeout=STEP_TIMEOUT_MS)
+    ctx.typed_ms = ctx.recording.t_ms()
 
 
 def _press(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    # Enter may submit the field's form (implicit submission) and so end the page: its window comes first.
+    end = ctx.observe_window("press") if args["key"] == "Enter" else None
+    if end is not None:
+        ctx.live_page().evaluate("() => { window.__telltaleBeforePress = true; }")
     if "selector" in args:
         ctx.locate(args["selector"]).press(args["key"], timeout=STEP_TIMEOUT_MS)
     else:
         ctx.live_page().keyboard.press(args["key"])
+    if end is not None:
+        ctx.timeline.page_ends.append(replace(end, left=_left(ctx.live_page(), "__telltaleBeforePress")))
+
+
+def _left(page: Page, marker: str) -> bool:
+    """Whether ``page`` left the document ``marker`` was set on (Playwright waits for a navigation to start)."""
+    try:
+        return not page.evaluate(f"() => !!window.{marker}")
+    except PlaywrightError:
+        return True  # its document went while we asked
 
 
 def _select(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
@@ -204,13 +251,18 @@ def _scroll(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
 
 def _submit(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     page = ctx.live_page()
+    end = ctx.observe_window("submit")  # before every submit: whether it navigates is known only after
     ctx.snapshot_storage()
     started = ctx.locate(args["selector"]).evaluate(_SUBMIT)
+    if started != "started" and end is not None:
+        ctx.timeline.page_ends.append(replace(end, left=False))
     if started == "not a form":
         raise StepError(f"{args['selector']} is not a <form>")
     if started == "invalid":
         raise StepError(f"{args['selector']} did not submit: the browser finds a field invalid (a required one empty?)")
     settled = page.wait_for_function(_SUBMIT_SETTLED, timeout=STEP_TIMEOUT_MS).json_value()
+    if end is not None:
+        ctx.timeline.page_ends.append(replace(end, left=settled == "navigated"))
     if settled == "navigated":
         page.wait_for_load_state("load", timeout=STEP_TIMEOUT_MS)
 
@@ -234,16 +286,19 @@ def _optout(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
 
 
 def _reload(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.end_page("reload")
     ctx.snapshot_storage()
     ctx.live_page().reload(wait_until="load")
 
 
 def _back(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.end_page("back")
     ctx.snapshot_storage()
     ctx.live_page().go_back(wait_until="load")
 
 
 def _leave(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
+    ctx.end_page("leave")
     ctx.snapshot_storage()
     if "url" in args:
         ctx.live_page().goto(args["url"], wait_until="load")

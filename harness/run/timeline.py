@@ -1,4 +1,5 @@
-"""What happened during a run, in order: steps, typed values, form submissions, opt-outs and checkpoints.
+"""What happened during a run, in order: steps, typed values, form submissions, opt-outs, checkpoints, and the
+observation window's waits (how long each page's pending timers were given, what was left when it went).
 
 Times are milliseconds on the same clock as the capture (monotonic, from the start of the run), so a captured
 request can be placed before or after the submit of a field's form.
@@ -60,6 +61,30 @@ class PageErrorDocument(TypedDict):
     tracker: bool
 
 
+class PendingTimerDocument(TypedDict):
+    kind: Literal["timeout", "interval"]
+    delay_ms: float
+    due_in_ms: float
+    outside_window: bool
+
+
+class PageEndDocument(TypedDict):
+    before: str
+    url: str
+    t_ms: float
+    anchor: Literal["typed", "load"]
+    anchor_ms: float
+    waited_ms: float
+    left: bool
+    pending: list[PendingTimerDocument]
+
+
+class ObservationDocument(TypedDict):
+    window_ms: float
+    waited_ms: float
+    pages: list[PageEndDocument]
+
+
 class TimelineDocument(TypedDict):
     """A run's ``timeline.json`` (and ``timeline`` in ``results.json``): no value in it, only fingerprints."""
 
@@ -70,6 +95,7 @@ class TimelineDocument(TypedDict):
     checkpoints: list[CheckpointDocument]
     pages: list[PageLoadDocument]
     errors: list[PageErrorDocument]
+    observation: ObservationDocument
 
 
 @dataclass(frozen=True)
@@ -169,6 +195,45 @@ class PageError:
                 "tracker": self.tracker}
 
 
+@dataclass(frozen=True)
+class PendingTimer:
+    """A timer a page still had when the observation of it ended: ``due_in_ms`` from then until its next run;
+    ``outside_window`` when that run after the anchor fell beyond the window (so it was not waited for)."""
+
+    kind: Literal["timeout", "interval"]
+    delay_ms: float
+    due_in_ms: float
+    outside_window: bool
+
+    def to_json(self) -> PendingTimerDocument:
+        return {"kind": self.kind, "delay_ms": round(self.delay_ms, 1), "due_in_ms": round(self.due_in_ms, 1),
+                "outside_window": self.outside_window}
+
+
+@dataclass(frozen=True)
+class PageEnd:
+    """One wait of the observation window, before a step that may end the page's life (``before``: the step's
+    kind, or ``end`` for the end of the scenario). The anchor is the end of the last value typed on the page, or
+    its load when nothing was typed on it (then nothing is waited for). ``left`` is false when the page stayed (a
+    submit the page handled itself); ``pending`` is what it still had when the wait ended."""
+
+    before: str
+    url: str
+    t_ms: float
+    anchor: Literal["typed", "load"]
+    anchor_ms: float
+    waited_ms: float
+    left: bool
+    pending: tuple[PendingTimer, ...]
+
+    def to_json(self) -> PageEndDocument:
+        return {
+            "before": self.before, "url": self.url, "t_ms": round(self.t_ms, 1), "anchor": self.anchor,
+            "anchor_ms": round(self.anchor_ms, 1),
+            "waited_ms": round(self.waited_ms, 1), "left": self.left, "pending": [p.to_json() for p in self.pending],
+        }
+
+
 @dataclass
 class Timeline:
     """Everything that happened in one run, in order."""
@@ -180,6 +245,8 @@ class Timeline:
     checkpoints: list[Checkpoint] = field(default_factory=list)
     pages: list[tuple[float, str]] = field(default_factory=list)  # (t_ms, url) of each page load
     errors: list[PageError] = field(default_factory=list)
+    window_ms: float = 0.0  # the observation window the run used
+    page_ends: list[PageEnd] = field(default_factory=list)
 
     @property
     def tracker_errors(self) -> list[PageError]:
@@ -200,4 +267,9 @@ class Timeline:
             "checkpoints": [c.to_json() for c in self.checkpoints],
             "pages": [{"t_ms": round(t, 1), "url": u} for t, u in self.pages],
             "errors": [e.to_json() for e in self.errors],
+            "observation": {
+                "window_ms": round(self.window_ms, 1),
+                "waited_ms": round(sum(end.waited_ms for end in self.page_ends), 1),
+                "pages": [end.to_json() for end in self.page_ends],
+            },
         }
