@@ -134,8 +134,8 @@ def masked_screenshot(page: Page, target: Path, values: Iterable[str]) -> tuple[
     """
     wanted = tuple(values)
     before = hidden_boxes(page, wanted)
-    # No caret="hide": Playwright would set a style attribute on every field, a change the page can observe.
-    png = page.screenshot(animations="disabled")
+    # caret="initial": Playwright's default (hide) sets a style attribute on every field, which a page observes.
+    png = page.screenshot(animations="disabled", caret="initial")
     after = hidden_boxes(page, wanted)
     boxes = tuple(dict.fromkeys(before + after))
     size = page.viewport_size
