@@ -127,6 +127,7 @@
     const found = new Set();
     for (const child of parent.childNodes) {
       if (child.nodeType === 3) {
+        if (!wanted.length) continue;
         const text = folded(child.data);
         const hits = wanted.filter((v) => text.includes(v));
         if (hits.length) rectsOf(child, "shows a protected value", out);
@@ -141,8 +142,9 @@
           continue;
         }
         const inner = walk(child, wanted, out);
-        const text = folded(child.textContent);
-        const split = wanted.filter((v) => !inner.has(v) && text.includes(v)); // a value split over its children
+        const left = wanted.filter((v) => !inner.has(v));
+        const text = left.length ? folded(child.textContent) : "";
+        const split = left.filter((v) => text.includes(v)); // a value split over its children
         if (split.length) rectsOf(child, "shows a protected value", out);
         inner.forEach((v) => found.add(v));
         split.forEach((v) => found.add(v));
