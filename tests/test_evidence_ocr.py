@@ -116,20 +116,30 @@ def _run(mode: Mode, folder: Path, judged: _Judged) -> Report:
 
 
 def _pictures(folder: Path) -> Iterator[tuple[str, Image.Image, int]]:
-    """Every picture in ``folder``: each PNG, and each distinct frame of each animated WebP or GIF, with its scale."""
+    """Every distinct picture in ``folder`` with the scale to read it at: each PNG and each frame of each animated
+    WebP or GIF (video frames are half size: read at 3×). A picture whose pixels another one already had (a still
+    moment's repeated frame, a report-wide heatmap of a page one run visited) is read once."""
+    seen: set[bytes] = set()
+
+    def fresh(picture: Image.Image) -> bool:
+        digest = hashlib.sha1(repr(picture.size).encode() + picture.tobytes()).digest()
+        new = digest not in seen
+        seen.add(digest)
+        return new
+
     for path in sorted(folder.rglob("*")):
+        name = str(path.relative_to(folder))
         if path.suffix.lower() == ".png":
             with Image.open(path) as image:
-                yield str(path.relative_to(folder)), image.convert("RGB"), 2
+                picture = image.convert("RGB")
+            if fresh(picture):
+                yield name, picture, 2
         elif path.suffix.lower() in (".webp", ".gif"):
-            seen: set[bytes] = set()
             with Image.open(path) as video:
                 for index, frame in enumerate(ImageSequence.Iterator(video)):
                     picture = frame.convert("RGB")
-                    digest = hashlib.sha1(picture.tobytes()).digest()
-                    if digest not in seen:  # a still moment repeats its frame: read it once
-                        seen.add(digest)
-                        yield f"{path.relative_to(folder)}#{index}", picture, 3
+                    if fresh(picture):
+                        yield f"{name}#{index}", picture, 3
 
 
 def ocr(image: Image.Image, scale: int) -> str:
