@@ -371,6 +371,15 @@ def test_run_page_shows_the_snippet_batches_received_gaps_and_repeats() -> None:
                     "1 conflicting; 7 events dropped by the snippet's cap.")
 
 
+def test_the_live_screenshot_says_how_many_boxes_the_harness_hid() -> None:
+    live = "runs/replay-chromium/checkpoints/pay-live.png"
+    page = render(_document({"name": "pay", "t_ms": 1.0, "live": live, "hidden_boxes": 3}))
+    assert "<figcaption>What the visitor saw (3 boxes hidden by the harness)</figcaption>" in page
+    assert "hidden_boxes:" not in page  # said once, under the picture
+    plain = render(_document({"name": "home", "t_ms": 1.0, "live": live, "hidden_boxes": 0}))
+    assert "<figcaption>What the visitor saw</figcaption>" in plain
+
+
 # --- autoescaping: text from results.json never becomes markup ----------------------------------------------------
 
 # Breaks out of a double- or single-quoted attribute and of element text, with an element that runs script on

@@ -15,10 +15,11 @@ from typing import Final
 from harness.privacy.leaks import Protected, fingerprint
 from harness.privacy.redact import Redactor
 from harness.run.result import RunResult
+from harness.run.screenshot import MIN_HIDDEN_LENGTH, hidden_values
 from harness.run.timeline import TypedValue
 
 MIN_VALUE_LENGTH: Final = 4  # shorter typed text cannot be told apart from coincidence: no rule judges it
-MIN_STORED_LENGTH: Final = 3  # from this length a value is still replaced in stored evidence (the safe side)
+MIN_STORED_LENGTH: Final = MIN_HIDDEN_LENGTH  # from this length a value is still replaced in stored evidence
 SHOWN_REASON: Final = "shown inside a sensitive element"
 
 
@@ -64,6 +65,7 @@ class ProtectedValues:
     stored: tuple[str, ...] = field(repr=False)  # never written in clear anywhere, longest first
     kinds: Mapping[str, str] = field(repr=False)  # value → kind (``card`` adds digit groupings)
     names: Mapping[str, str] = field(repr=False)  # value → the name a report may use for it
+    hidden: tuple[str, ...] = field(default=(), repr=False)  # no picture may show these (secrets, sensitive typing)
 
     @classmethod
     def of(cls, result: RunResult) -> ProtectedValues:
@@ -79,7 +81,8 @@ class ProtectedValues:
         everything = {entry.value for entry in typed} | set(result.values.values())
         stored = sorted((v for v in everything if len(v) >= MIN_STORED_LENGTH), key=len, reverse=True)
         guarded = guarded_values(typed, result.values, shown, secret_kinds)
-        return cls(result.fingerprint_key, tuple(guarded), tuple(stored), kinds, names)
+        hidden = hidden_values(typed, result.values)  # what the checkpoint step painted over, the same call
+        return cls(result.fingerprint_key, tuple(guarded), tuple(stored), kinds, names, hidden)
 
     @cached_property
     def redactor(self) -> Redactor:

@@ -55,7 +55,7 @@ _MAX_INLINE_BYTES = 2_000_000  # an asset larger than this is left out rather th
 class MaskRegion:
     """A part of the replay the snippet hid: a form field, an element marked sensitive, or masked text."""
 
-    kind: str  # field | sensitive | masked-text
+    kind: str  # field | sensitive | masked-text (harness: painted over in the live screenshot, see visual.py)
     what: str  # e.g. input#password[type=text]
     x: float
     y: float

@@ -135,7 +135,9 @@ class _RunChecks:
         if live.shape != shown.shape:
             return [f"replay is {shown.shape[1]}x{shown.shape[0]}, live {live.shape[1]}x{live.shape[0]}"]
         problems = []
-        fidelity = compare(live, shown, regions)
+        # What the harness painted over in the live screenshot cannot be compared: it joins the replay's masks.
+        painted = [MaskRegion("harness", box.why, box.x, box.y, box.w, box.h) for box in checkpoint.hidden]
+        fidelity = compare(live, shown, regions + painted)
         diff = self.run_dir / "checkpoints" / f"{checkpoint.name}-diff.png"
         save_png(diff, fidelity.image)
         entry.update({"diff": self.rel(diff), "fidelity": round(fidelity.score, 6),

@@ -110,7 +110,7 @@ def _evidence_parts(text: object) -> list[tuple[bool, str]]:
 
 def _checkpoint_details(checkpoint: Mapping[str, Any]) -> list[tuple[str, str]]:
     """A checkpoint's facts other than its name, time and images (fidelity, redaction, baseline, ...)."""
-    shown = {"name", "t_ms", *(key for key, _ in CHECKPOINT_VIEWS)}
+    shown = {"name", "t_ms", "hidden_boxes", *(key for key, _ in CHECKPOINT_VIEWS)}  # hidden: the live caption
     return [(key, ", ".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value))
             for key, value in checkpoint.items() if key not in shown]
 

@@ -292,9 +292,11 @@ def run_summary(verdict: RunVerdict, report_dir: Path) -> RunDocument:
 def _visual_entries(verdict: RunVerdict, base: Path, report_dir: Path) -> RunDocument:
     """The ``checkpoints`` and ``replay`` entries of a run in ``results.json`` (paths relative to the report)."""
     result = verdict.result
+    hidden = {c.name: len(c.hidden) for c in result.timeline.checkpoints}  # boxes the harness painted over
     if verdict.visual is None:
         return {"checkpoints": [
-            {"name": c.name, "t_ms": round(c.t_ms, 1), "live": (base / c.live).as_posix(), "status": "captured"}
+            {"name": c.name, "t_ms": round(c.t_ms, 1), "live": (base / c.live).as_posix(), "status": "captured",
+             "hidden_boxes": len(c.hidden)}
             for c in result.timeline.checkpoints
         ]}
     doc = verdict.visual.document
@@ -304,6 +306,7 @@ def _visual_entries(verdict: RunVerdict, base: Path, report_dir: Path) -> RunDoc
     for c in doc.get("checkpoints", []):
         entry: dict[str, object] = {k: ((base / v).as_posix() if k in images and isinstance(v, str) and v else v)
                                  for k, v in c.items() if k != "redaction_evidence"}
+        entry["hidden_boxes"] = hidden.get(c.get("name", ""), 0)
         page = heat.get(c.get("page", ""))
         if page:
             entry["heatmap"] = (base / page["moves"]).as_posix()

@@ -48,9 +48,8 @@
     return sum % 10 === 0;
   };
 
-  const classify = (el, typed) => {
-    const known = sticky.get(el);
-    if (known) return known;
+  // Why a field is sensitive, or null; pure (classify() below keeps the answer).
+  const reasonOf = (el, typed) => {
     const type = (el.getAttribute("type") || "").toLowerCase();
     const autocomplete = (el.getAttribute("autocomplete") || "").toLowerCase().trim();
     const names = [el.id, el.getAttribute("name")].filter(Boolean);
@@ -67,6 +66,13 @@
       if (marker) reason = `sensitive: ${marker}`;
     }
     if (!reason && typed && luhn(typed)) reason = "card: Luhn-valid card number";
+    return reason;
+  };
+
+  const classify = (el, typed) => {
+    const known = sticky.get(el);
+    if (known) return known;
+    const reason = reasonOf(el, typed);
     const result = { sensitive: !!reason, reason: reason || "plain: typed text" };
     if (reason) sticky.set(el, result);
     return result;
@@ -157,7 +163,69 @@
     return { now, timers: pending };
   };
 
-  window.__telltaleProbe = { classify: describe, timers: pendingTimers };
+
+  // --- what a live screenshot must not show (read-only: nothing here changes the page) ---------------------
+
+  // Values are compared with case, spaces, dashes and dots ignored, so "4111-1111…" and "GB29 NWBK…" still match.
+  const folded = (text) => String(text).toLowerCase().replace(/[\s\-.]+/g, "");
+  const SKIPPED = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE"]);
+  const FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+
+  const shownValue = (el) => {
+    if (el.tagName !== "SELECT") return el.value || "";
+    return Array.from(el.selectedOptions || [], (o) => o.text).join(" ");
+  };
+
+  const rectsOf = (node, why, out) => {
+    const range = node.ownerDocument.createRange(); // a detached Range: no mutation, nothing a page can observe
+    range.selectNodeContents(node);
+    const rects = node.nodeType === 1 && FIELDS.has(node.tagName) ? [node.getBoundingClientRect()] : range.getClientRects();
+    for (const r of rects) {
+      if (r.width > 0 && r.height > 0) out.push({ x: r.left, y: r.top, w: r.width, h: r.height, why });
+    }
+  };
+
+  // Values of ``wanted`` found in the subtree; each node that holds one where none of its children does is boxed.
+  const walk = (parent, wanted, out) => {
+    const found = new Set();
+    for (const child of parent.childNodes) {
+      if (child.nodeType === 3) {
+        if (!wanted.length) continue;
+        const text = folded(child.data);
+        const hits = wanted.filter((v) => text.includes(v));
+        if (hits.length) rectsOf(child, "shows a protected value", out);
+        hits.forEach((v) => found.add(v));
+      } else if (child.nodeType === 1 && !SKIPPED.has(child.tagName)) {
+        if (child.shadowRoot) walk(child.shadowRoot, wanted, out); // open shadow roots only: closed ones are not ours
+        if (FIELDS.has(child.tagName)) {
+          const reason = (sticky.get(child) || {}).reason || reasonOf(child, child.value);
+          const value = folded(shownValue(child));
+          if (reason) rectsOf(child, reason, out);
+          else if (wanted.some((v) => value.includes(v))) rectsOf(child, "holds a protected value", out);
+          continue;
+        }
+        const inner = walk(child, wanted, out);
+        const left = wanted.filter((v) => !inner.has(v));
+        const text = left.length ? folded(child.textContent) : "";
+        const split = left.filter((v) => text.includes(v)); // a value split over its children
+        if (split.length) rectsOf(child, "shows a protected value", out);
+        inner.forEach((v) => found.add(v));
+        split.forEach((v) => found.add(v));
+      }
+    }
+    return found;
+  };
+
+  // The boxes, in this frame's viewport pixels, of every sensitive field and every node that holds one of
+  // ``values``; frames are not entered (the harness asks each frame's own probe).
+  const hidden = (values) => {
+    const wanted = Array.from(new Set((values || []).map(folded).filter((v) => v.length > 0)));
+    const out = [];
+    if (document.documentElement) walk(document, wanted, out);
+    return { width: window.innerWidth, height: window.innerHeight, boxes: out };
+  };
+
+  window.__telltaleProbe = { classify: describe, timers: pendingTimers, hidden };
 
   window.addEventListener(
     "submit",

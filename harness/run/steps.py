@@ -22,6 +22,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from harness.capture.proxy import Recording, wait_for_quiet
 from harness.errors import StepError
 from harness.run.scenario import Step, substitute
+from harness.run.screenshot import hidden_values, masked_screenshot
 from harness.run.storage import StorageSnapshot, snapshot
 from harness.run.timeline import Checkpoint, PageEnd, Timeline, TypedValue
 from harness.run.window import observe
@@ -320,8 +321,8 @@ def _checkpoint(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     target = ctx.run_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     t_ms = ctx.recording.t_ms()
-    ctx.live_page().screenshot(path=str(target), animations="disabled", caret="hide")
-    ctx.timeline.checkpoints.append(Checkpoint(args["name"], t_ms, relative))
+    hidden = masked_screenshot(ctx.live_page(), target, hidden_values(ctx.timeline.typed, ctx.values))
+    ctx.timeline.checkpoints.append(Checkpoint(args["name"], t_ms, relative, hidden))
 
 
 def _expect(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:

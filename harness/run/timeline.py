@@ -39,10 +39,17 @@ class SubmitDocument(TypedDict):
     t_ms: float
 
 
+class HiddenBoxDocument(TypedDict):
+    box: list[float]  # x, y, width, height in CSS pixels of the viewport
+    why: str
+    frame: str
+
+
 class CheckpointDocument(TypedDict):
     name: str
     t_ms: float
     live: str
+    hidden: list[HiddenBoxDocument]  # what the harness painted over in the live screenshot
 
 
 class PageLoadDocument(TypedDict):
@@ -165,15 +172,40 @@ class Submit:
 
 
 @dataclass(frozen=True)
+class HiddenBox:
+    """A part of the viewport the harness painted over, in CSS pixels, and why."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    why: str  # the probe's reason: "password: type=password", "shows a protected value", ...
+    frame: str = ""  # the frame's URL ('' for the top document)
+
+    def clipped(self, x0: float, y0: float, x1: float, y1: float) -> HiddenBox | None:
+        """This box inside the rectangle ``(x0, y0)–(x1, y1)``, or None when none of it is."""
+        left, top = max(self.x, x0), max(self.y, y0)
+        right, bottom = min(self.x + self.w, x1), min(self.y + self.h, y1)
+        if right <= left or bottom <= top:
+            return None
+        return HiddenBox(left, top, right - left, bottom - top, self.why, self.frame)
+
+    def to_json(self) -> HiddenBoxDocument:
+        return {"box": [round(v, 1) for v in (self.x, self.y, self.w, self.h)], "why": self.why, "frame": self.frame}
+
+
+@dataclass(frozen=True)
 class Checkpoint:
-    """A named moment with its live screenshot."""
+    """A named moment with its live screenshot, and what the harness painted over in it."""
 
     name: str
     t_ms: float
     live: str  # path of the live screenshot, relative to the run folder
+    hidden: tuple[HiddenBox, ...] = ()
 
     def to_json(self) -> CheckpointDocument:
-        return {"name": self.name, "t_ms": round(self.t_ms, 1), "live": self.live}
+        return {"name": self.name, "t_ms": round(self.t_ms, 1), "live": self.live,
+                "hidden": [box.to_json() for box in self.hidden]}
 
 
 @dataclass(frozen=True)
