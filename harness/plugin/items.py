@@ -11,7 +11,7 @@ import pytest
 
 from harness.errors import BrowserLaunchError, ScenarioError
 from harness.pipeline import run_one
-from harness.plugin.session import session_of, setting
+from harness.plugin.session import session_of
 from harness.replay.visual import VisualOptions
 from harness.run.browsers import BrowserName
 from harness.run.loader import load_scenario
@@ -56,10 +56,9 @@ class ScenarioItem(pytest.Item):
             worker = session.worker(self.browser_name)
         except BrowserLaunchError as error:
             pytest.skip(str(error))  # like pytest-playwright's fixtures here: the line says how to install it
-        report_dir = Path(setting(self.config, "telltale_report") or "telltale-report")
         visual = VisualOptions(update_baselines=bool(self.config.getoption("telltale_update_baselines", False)))
-        verdict = run_one(worker, self.scenario, session.snippet(), report_dir, visual, session.base_url(),
-                          window_ms=session.window_ms())
+        verdict = run_one(worker, self.scenario, session.snippet(), session.report_dir(), visual, session.base_url(),
+                          session.settings.site_api, session.window_ms())
         if verdict.status != "passed":
             raise ScenarioFailed(verdict)
 
