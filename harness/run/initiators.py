@@ -1,18 +1,25 @@
 """Which script sent each request, where the browser can say: Chromium names a request's initiator over CDP.
 
 Listening changes nothing the page sees: the DevTools protocol's Network domain only reports. Other browsers say
-nothing, and their requests keep an empty initiator.
+nothing, and their requests keep an empty initiator. What Chromium reports also tells the runner which requests a
+closing page started (its goodbye beacons), so it can wait for them to reach the proxy.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections import Counter
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.capture.proxy import Recording
+from harness.capture.site import is_background_host
+
+# Request types a page sends data with (CDP's ResourceType); loads a closing page starts are not waited for.
+_SENDS = frozenset({"Ping", "Fetch", "XHR", "Other"})
 
 
 def describe(initiator: dict[str, Any]) -> str:
@@ -36,6 +43,7 @@ class Initiators:
 
     def __init__(self, context: BrowserContext, enabled: bool) -> None:
         self.seen: list[tuple[str, str, str]] = []  # (method, url, initiator), in the order requests started
+        self.sends: list[tuple[float, str, str]] = []  # (monotonic time, method, url) of each send it started
         self._context = context
         if enabled:
             context.on("page", self._attach)
@@ -50,8 +58,17 @@ class Initiators:
 
     def _on_request(self, event: dict[str, Any]) -> None:
         request = event.get("request", {})
-        self.seen.append((str(request.get("method", "")), str(request.get("url", "")),
-                          describe(event.get("initiator", {}))))
+        method, url = str(request.get("method", "")), str(request.get("url", ""))
+        self.seen.append((method, url, describe(event.get("initiator", {}))))
+        if event.get("type") in _SENDS and url.startswith(("http://", "https://")):
+            self.sends.append((time.monotonic(), method, url))
+
+    def unsent(self, recording: Recording, since: float) -> list[str]:
+        """Sends the browser started at or after ``since`` (monotonic) that have not reached the proxy yet."""
+        arrived = Counter((r.method, r.url) for r in recording.requests)
+        started = Counter((m, u) for t, m, u in self.sends if t >= since and not is_background_host(_host(u)))
+        before = Counter((m, u) for t, m, u in self.sends if t < since)
+        return [f"{m} {u}" for (m, u), n in started.items() if arrived[(m, u)] < before[(m, u)] + n]
 
     def apply(self, recording: Recording) -> None:
         """Give each captured request the initiator of the same method and URL, first come first served."""
@@ -60,3 +77,7 @@ class Initiators:
             match = next((j for j, (m, u, _) in enumerate(pending) if m == request.method and u == request.url), None)
             if match is not None:
                 recording.requests[i] = dataclasses.replace(request, initiator=pending.pop(match)[2])
+
+
+def _host(url: str) -> str:
+    return url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets as _random
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from harness.run.steps import DEFAULT_WINDOW_MS, StepContext, close_page, run_st
 from harness.run.timeline import PageError, StepRecord, Submit, Timeline
 
 PROBE_JS = page_probe_js()
+GOODBYE_LIMIT_S = 15.0  # how long a closed page's sends may take to reach the proxy before the run ends anyway
 # The name the injected snippet's script goes by in stack traces and console locations, so its errors are its own.
 SNIPPET_SOURCE = "telltale-snippet-under-test.js"
 # Appended to the snippet: marks that its script ran to the end; a script injected after it reports when it did not
@@ -259,7 +261,7 @@ def run_scenario(
     except PlaywrightError as error:  # the browser or context died outside any step
         result.error = f"{scenario.file}: the browser failed: {str(error).splitlines()[0]}"
     finally:
-        _finish(ctx)
+        _finish(ctx, initiators)
         try:
             context.close()
         except PlaywrightError:
@@ -272,14 +274,21 @@ def run_scenario(
     return result
 
 
-def _finish(ctx: StepContext) -> None:
+def _finish(ctx: StepContext, initiators: Initiators) -> None:
     """Give the last page its observation window, close it with unload handlers, let the network settle."""
     page = ctx.page
+    closing = time.monotonic()
     if page is not None and not page.is_closed():
         try:
             ctx.end_page("end")
+            closing = time.monotonic()
             ctx.snapshot_storage()
             close_page(page)
         except PlaywrightError:
             pass  # the page died on its own; what it sent is already captured
+    # A goodbye beacon can reach the proxy well after the page is gone (a loaded machine): where the browser says
+    # what the closing page sent (Chromium), wait for exactly that; then for the network to go quiet.
+    deadline = time.monotonic() + GOODBYE_LIMIT_S
+    while initiators.unsent(ctx.recording, closing) and time.monotonic() < deadline:
+        time.sleep(0.05)
     wait_for_quiet(ctx.recording)
