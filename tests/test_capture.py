@@ -35,6 +35,8 @@ def test_fetch_xhr_beacon_and_image_are_captured_with_channel_and_body(tracked_p
                                          img.src = 'https://collector.test/pixel.gif?v=image-query-4'; });
         }"""
     )
+    # sendBeacon returns before its request leaves: it may reach the wire after the image the page awaited.
+    capture.wait_for(lambda c: _bodies(c, "collector.test/beacon"), "the beacon")
     capture.settle()
     channels = {r.url.split("/")[-1].split("?")[0]: r for r in capture.requests if "collector.test" in r.url}
     assert channels["fetch"].body == b"fetch-body-1" and channels["fetch"].channel == "fetch"
@@ -71,7 +73,9 @@ def test_beacon_and_keepalive_fetch_sent_while_the_page_closes_are_captured(trac
         })"""
     )
     close_page(tracked_page)
-    capture.settle()
+    # The page is gone; what it sent on the way out may still be on its way through a loaded browser.
+    capture.wait_for(lambda c: _bodies(c, "unload-beacon") and _bodies(c, "unload-fetch"), "the unload beacon and fetch")
+    capture.settle()  # and nothing sent twice
     assert _bodies(capture, "unload-beacon") == [b"bye-6"]
     assert _bodies(capture, "unload-fetch") == [b"bye-7"]
 

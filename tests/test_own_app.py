@@ -22,6 +22,7 @@ from tests.apps.fixtures import shop_app  # noqa: F401 - the fixture, by name
 from tests.apps.shop_app import ShopApp
 
 SCENARIOS = Path(__file__).resolve().parent / "apps" / "scenarios"
+TREE = Path(__file__).resolve().parent.parent
 BROWSERS = ["chromium", "firefox"]
 
 
@@ -115,12 +116,15 @@ def test_the_pytest_plugin_runs_app_scenarios_against_the_base_url(pytester: pyt
     result.stdout.fnmatch_lines(["*not-before-submit: #signup-email*beacon*collect.tracker.example/k (third party)*"])
 
 
-def test_the_tracked_page_fixture_reaches_the_app(pytester: pytest.Pytester, shop_app: ShopApp) -> None:  # noqa: F811
+def test_the_tracked_page_fixture_reaches_the_app(
+    pytester: pytest.Pytester, shop_app: ShopApp, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(TREE))  # the plugin (Capture.wait_for) from this tree, not the installed one
     pytester.makepyfile(test_app="""
         def test_leaky_page(tracked_page, capture, privacy):
             tracked_page.goto("/leaky")
             tracked_page.type("#signup-email", "ada.lovelace@example.org", delay=20)
-            tracked_page.wait_for_timeout(300)
+            capture.wait_for(lambda c: any(b"ada.lovelace@example.org" in r.body for r in c.requests), "the last keyup's beacon")
             capture.settle()
             found = privacy.findings(sensitive=["ada.lovelace@example.org"])
             assert {(f.channel, f.party) for f in found} == {("beacon", "third")}

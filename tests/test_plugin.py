@@ -58,13 +58,13 @@ def test_malformed_scenario_is_a_one_line_collection_error(project: pytest.Pytes
     result.stdout.fnmatch_lines(["*bad.yaml:4:5: step 1 'clik': unknown step; allowed steps: goto, click*"])
 
 
-def test_python_scenario_uses_tracked_page_and_capture(project: pytest.Pytester) -> None:
+def test_python_scenario_uses_tracked_page_and_capture(project: pytest.Pytester, this_tree: None) -> None:  # Capture.wait_for
     project.makepyfile(
         test_tracked="""
         def test_beacon_is_captured(tracked_page, capture):
             tracked_page.goto("https://shop.test/index.html")
             tracked_page.evaluate("navigator.sendBeacon('https://c.test/b', 'payload-1')")
-            capture.settle()
+            capture.wait_for(lambda c: any(r.url == "https://c.test/b" for r in c.requests), "the beacon").settle()
             assert [r.body for r in capture.requests if r.url == "https://c.test/b"] == [b"payload-1"]
         """
     )
@@ -74,7 +74,7 @@ def test_python_scenario_uses_tracked_page_and_capture(project: pytest.Pytester)
     result.assert_outcomes(passed=1)
 
 
-def test_privacy_fixture_fails_a_test_whose_page_leaks(project: pytest.Pytester) -> None:
+def test_privacy_fixture_fails_a_test_whose_page_leaks(project: pytest.Pytester, this_tree: None) -> None:  # Capture.wait_for
     project.makepyfile(
         test_leak="""
         import base64
@@ -90,7 +90,7 @@ def test_privacy_fixture_fails_a_test_whose_page_leaks(project: pytest.Pytester)
         def test_leaking_page_fails(tracked_page, capture, privacy):
             tracked_page.goto("https://shop.test/login.html")
             tracked_page.evaluate("v => navigator.sendBeacon('https://t.test/c', btoa(JSON.stringify({v})))", SECRET)
-            capture.settle()
+            capture.wait_for(lambda c: any(r.url == "https://t.test/c" for r in c.requests), "the beacon").settle()
             privacy.check(sensitive=[SECRET])
         """
     )

@@ -22,6 +22,7 @@ from harness.capture.proxy import CapturedRequest, Recording
 from harness.plugin.fixtures import Capture
 from harness.replay.page import AssetResolver, Replay
 from harness.replay.session import Session, decode_session
+from harness.run.steps import close_page
 
 CALL = "top.__ttPwned && top.__ttPwned('{}'); top.name='pwned'; top.document.title='pwned'"
 EVIL = "https://evil.test"
@@ -90,6 +91,12 @@ def _replay_all(browser: Browser, session: Session) -> tuple[Replay, list[str]]:
     return replay, calls
 
 
+def _recorded_text(capture: Capture) -> str:
+    """Every event the snippet's batches carried so far, as JSON (a batch still arriving is not decoded yet)."""
+    session = decode_session(capture.recording)
+    return json.dumps([dict(e.event.data) for page in session.pages for e in page.events])
+
+
 def test_a_recorded_page_full_of_payloads_replays_inert(
     browser: Browser, context: BrowserContext, tracked_page: Page, capture: Capture
 ) -> None:
@@ -98,8 +105,9 @@ def test_a_recorded_page_full_of_payloads_replays_inert(
     context.route(f"{EVIL}/**", lambda route: route.fulfill(status=204))
     tracked_page.goto("https://shop.test/payloads.html", wait_until="load")
     tracked_page.wait_for_function("() => document.getElementById('late')")
-    tracked_page.wait_for_timeout(300)  # the snippet batches mutations per frame
-    tracked_page.close(run_before_unload=True)  # pagehide: the snippet sends what it holds
+    # The page as the script left it, at the wire: a quiet spell alone may end before a loaded browser sends it.
+    capture.wait_for(lambda c: "added by script" in _recorded_text(c), "the recorded page")
+    close_page(tracked_page)  # pagehide: the snippet sends what it holds; waits until the page is gone
     session = decode_session(capture.settle().recording)
     assert session.pages and session.pages[0].snapshot, session
     replay, calls = _replay_all(browser, session)

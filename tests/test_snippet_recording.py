@@ -94,9 +94,13 @@ def test_pointer_moves_are_sampled_and_coalesced(shop: Shop) -> None:
         page.mouse.move(15 * i, 10 * i)
         page.wait_for_timeout(8)
     elapsed_ms = (time.monotonic() - started) * 1000
-    shop.settle(400)
-    moves = shop.events("move")
-    points = [(m.t + dt, x, y) for m in moves for dt, x, y in m["path"]]
+
+    def recorded() -> list[tuple[float, int, int]]:
+        return [(m.t + dt, x, y) for m in shop.events("move") for dt, x, y in m["path"]]
+
+    # The move that ended the path is recorded at the next flush, whenever a loaded page's timer gets to it.
+    shop.wait_for(lambda: recorded()[-1:] and recorded()[-1][1:] == (600, 400), what="the last move at a flush")
+    points = recorded()
     # At most one sample per 50 ms, plus the first and the last: a loaded machine that moves slowly gets more.
     assert 3 <= len(points) <= elapsed_ms / 50 + 2, (points, elapsed_ms)
     assert points[-1][1:] == (600, 400)  # the move that ended the path is recorded (at the next flush)

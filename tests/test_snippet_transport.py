@@ -32,6 +32,8 @@ def test_interval_batches_are_gzip_on_the_wire_without_cookies(chromium: Browser
 def test_without_compression_stream_batches_are_plain_json(chromium: Browser) -> None:  # noqa: F811
     with Shop(chromium, before=("delete window.CompressionStream;",)) as shop:
         shop.open("/")
+        # The page handed the batch over (open waits for that); the route's callback reaches Python after it.
+        shop.wait_for(lambda: shop.routed, what="the batch at the collector route")
         request = shop.routed[0]
         assert request.url == f"{ORIGIN}/telltale/collect" and request.headers["content-type"].startswith("text/plain")
         assert request.body is not None and json.loads(request.body)["seq"] == 1

@@ -7,7 +7,8 @@ the overrides of ``playwright``, ``browser_type_launch_args`` and ``browser_cont
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,9 @@ from harness.privacy.rules import Evidence, Finding, evaluate_evidence
 from harness.run import browsers
 from harness.run.runner import instrument
 from harness.run.timeline import Timeline
+
+ARRIVAL_LIMIT_S = 30.0  # a generous bound: only a broken page or proxy takes this long
+ARRIVAL_POLL_S = 0.05
 
 
 @dataclass
@@ -46,6 +50,18 @@ class Capture:
     def settle(self) -> Capture:
         """Wait until the network is quiet (bounded), then return self."""
         wait_for_quiet(self.recording)
+        return self
+
+    def wait_for(self, arrived: Callable[[Capture], object], what: str, timeout_s: float = ARRIVAL_LIMIT_S) -> Capture:
+        """Wait until ``arrived(self)`` holds, then return self; fail naming ``what`` after ``timeout_s``.
+
+        For what a test expects to reach the wire: a quiet spell (:meth:`settle`) ends early when the browser is
+        slow to send, as it is on a loaded machine."""
+        deadline = time.monotonic() + timeout_s
+        while not arrived(self):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what} at the wire: {self!r}")
+            time.sleep(ARRIVAL_POLL_S)  # the proxy records in its own thread
         return self
 
 
