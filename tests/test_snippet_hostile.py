@@ -145,5 +145,5 @@ def test_changes_while_the_snapshot_is_sliced_replay_to_the_live_dom(any_browser
         assert player.outline(player.find("big"), "data-n") == live
         # The changes did happen while the snapshot was taken (else this proves nothing about slicing).
         done_at = shop.batches()[0].raw["t0"] + events[0]["t"]
-        assert sum(t < done_at for t in page.evaluate("() => window.opTimes")) >= 3
+        assert sum(t < done_at for t in page.evaluate("() => window.opTimes")) >= 2
         assert "vault-secret" not in shop.wire_text()
