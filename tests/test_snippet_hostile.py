@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import snippet_clock
 from playwright.sync_api import Browser
-from snippet_support import Shop, any_browser  # noqa: F401
+from snippet_support import OUTLINE, Replay, Shop, any_browser  # noqa: F401
 
 LONG_TASK_MS = 50.0
 CLOCKED = {"before": (snippet_clock.BEFORE,), "after": (snippet_clock.AFTER,)}
@@ -102,11 +102,14 @@ def test_50000_nodes(any_browser: Browser) -> None:  # noqa: F811
         assert snippet_clock.summary(after_load)["longest_ms"] < LONG_TASK_MS  # changes and flushes, once loaded
 
 
-@pytest.mark.xfail(reason="the snapshot of 50,000 nodes is one task: 180-400 ms in Chromium, 70-110 ms in Firefox here")
 def test_50000_nodes_snapshot_is_no_long_task(any_browser: Browser) -> None:  # noqa: F811
+    # The snapshot is taken in slices (snippet/src/snapshot.js); open() waits until it has been sent, so every slice
+    # has run and been timed.
     with Shop(any_browser, **CLOCKED) as shop:
         shop.open("/big.html")
-        assert longest_callback(shop) < LONG_TASK_MS
+        spans = shop.page.evaluate(snippet_clock.SPANS)
+        assert snippet_clock.summary(spans)["longest_ms"] < LONG_TASK_MS, snippet_clock.summary(spans)
+        assert len(shop.snapshots()) == 1 and "'r5555c3'" in str(shop.snapshots()[0].data)  # the last cell: whole
 
 
 def test_10000_pointer_moves_a_second(any_browser: Browser) -> None:  # noqa: F811
@@ -122,3 +125,25 @@ def test_10000_pointer_moves_a_second(any_browser: Browser) -> None:  # noqa: F8
         assert snippet_clock.busiest(spans, bursts) < LONG_TASK_MS  # the snippet's share of each page task
         assert longest_callback(shop) < LONG_TASK_MS
         shop.wait_event("move")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_changes_while_the_snapshot_is_sliced_replay_to_the_live_dom(any_browser: Browser, seed: int) -> None:  # noqa: F811
+    # big_changing.html edits texts and attributes, adds, removes and moves rows all over its 50,000 nodes, every
+    # few ms from DOMContentLoaded: before and behind the walk of the sliced snapshot. The snapshot and the mutations
+    # after it must replay to the page as it is at the end.
+    with Shop(any_browser) as shop:
+        page = shop.open(f"/big_changing.html?seed={seed}")
+        shop.wait_for(lambda: any(a["name"] == "data-done" for e in shop.events("mutation") for a in e.get("attrs", [])),
+                      timeout=15, what="the last change recorded")
+        live = page.eval_on_selector("#big", OUTLINE, "data-n")
+        events = shop.events("snapshot", "mutation", "attach")
+        assert events[0].type == "snapshot"
+        player = Replay(events[0]["node"])
+        for event in events[1:]:
+            player.apply(event)
+        assert player.outline(player.find("big"), "data-n") == live
+        # The changes did happen while the snapshot was taken (else this proves nothing about slicing).
+        done_at = shop.batches()[0].raw["t0"] + events[0]["t"]
+        assert sum(t < done_at for t in page.evaluate("() => window.opTimes")) >= 2
+        assert "vault-secret" not in shop.wire_text()

@@ -54,11 +54,11 @@ export function observeMutations() {
   };
 }
 
-// Job 1: what the records say. Removed ids; added nodes (a node added and removed again cancels out); changed
-// attribute names and texts of nodes the replay has. fresh: no list was checked for stale levels yet (else only the
-// records taken now).
-function read(lists, fresh, more) {
-  var removes = [], added, attrs, texts, bump = 0;
+// Job 1: what the records say, added to c (Changes). Removed ids; added nodes (a node added and removed again cancels
+// out); changed attribute names and texts of nodes the replay has. fresh: no list was checked for stale levels yet
+// (else only the records taken now).
+export function read(lists, fresh, more, c) {
+  var removes = c.removes, added = c.added, attrs = c.attrs, texts = c.texts, bump = 0;
   each(lists, function (recs) {
     var check = fresh || recs === more;
     for (var i = 0, r, j, n, s, l; i < recs.length; i++) {
@@ -77,7 +77,8 @@ function read(lists, fresh, more) {
       } else (texts || (texts = new Set_())).add(n);
     }
   });
-  return {removes: removes, added: added, attrs: attrs, texts: texts, bump: bump};
+  c.added = added; c.attrs = attrs; c.texts = texts; c.bump = bump;
+  return c;
 }
 
 // Job 2: the added subtrees, serialised from their roots. Nodes serialised in this drain have ids from start on.
@@ -123,20 +124,22 @@ function textsOf(texts, start) {
 }
 
 // Every pending change as one mutation event (stylesheets changed by script too), before anything emitted later.
-export function drain(fresh) {
+// held: changes read while the first snapshot was taken in slices (snapshot.js); until then, nothing is drained.
+export function drain(fresh, held) {
+  if (st._snap) return;
   if (st._mFrame) { caf.call(W, st._mFrame); st._mFrame = 0 }
   var lists = st._mq, more = st._mo && st._mo.takeRecords(), start = st._nextId + 1, c, parts, css = [], adopted = [], ev, i, any = 0;
   st._mq = [];
   if (more && more.length) lists.push(more);
-  if (!lists.length && !st._restyled) return;
+  if (!lists.length && !st._restyled && !held) return;
   st._mLast = now();
   st._draining = 1;
   try {
-    c = read(lists, fresh, more);
+    c = read(lists, fresh, more, held || {removes: []});
     if (c.bump) stale();
     parts = [c.removes, c.added ? addsOf(c.added, start) : [], c.attrs ? attrsOf(c.attrs, start) : [],
       c.texts ? textsOf(c.texts, start) : [], css, adopted];
-    ev = {type: 'mutation', t: lists.length ? st._mT : st._sT || now()};
+    ev = {type: 'mutation', t: held ? now() : lists.length ? st._mT : st._sT || now()};
     if (st._restyled) restyle(css, adopted);
     for (i = 0; i < KINDS.length; i++) if (parts[i].length) { ev[KINDS[i]] = parts[i]; any = 1 }
     if (any) push(ev);

@@ -1,13 +1,12 @@
 // The life cycle: a session starts (a snapshot, then every observer), flushes its buffer, and stops at opt-out.
 import {W, D, N, WM, WS, Set_, Map_, setI, clearI, clearT, raf, dnow, pnow, loc} from './env.js';
 import {config, idOf, st} from './state.js';
-import {guard, on, timeout} from './util.js';
-import {PUBLIC} from './privacy/classify.js';
+import {each, guard, on, timeout} from './util.js';
 import {maskUrl} from './privacy/mask.js';
-import {serRoot} from './serialize.js';
+import {snapshot} from './snapshot.js';
 import {emit} from './buffer.js';
-import {drain, observeMutations} from './mutations.js';
-import {attachLater, watch} from './roots.js';
+import {MO_OPTS, drain, observeMutations} from './mutations.js';
+import {shadow, watch} from './roots.js';
 import {batches, full, hex, refused, resume, send, sendNow, store} from './transport.js';
 import {flushMoves} from './observers/moves.js';
 import {offsetPx} from './observers/sampler.js';
@@ -36,13 +35,20 @@ function start() {
   if (!/^[0-9a-f]{32}$/.test(st._sid || '')) store('telltale_sid', st._sid = hex(16));
   st._page = hex(8); st._t0 = dnow(); st._p0 = pnow();
   emit(st._meta = {type: 'meta', url: maskUrl(loc.href), title: String(D.title), w: 0, h: 0, dpr: W.devicePixelRatio || 1});
-  emit({type: 'snapshot', node: serRoot(D, PUBLIC)});
-  st._stops.push(observeMutations());
-  watch(D); attachLater();
-  st._stops.push(observeResize(), observeLifecycle(), observeNavigation(), observeShadows(W), observeSheets(W), on(W, 'online', resume),
+  // Changes, shadow roots and stylesheets are followed while the snapshot is taken (snapshot.js).
+  st._stops.push(observeMutations(), observeShadows(W), observeSheets(W));
+  st._mo.observe(D, MO_OPTS);
+  snapshot(recorded);
+}
+// The snapshot has been emitted: the changes held while it was taken follow it, then every observer starts.
+function recorded(held, leaving) {
+  watch(D); drain(1, held);
+  each(held.hosts, function (h) { shadow(h[0], h[1]) });
+  st._stops.push(observeResize(), observeLifecycle(), observeNavigation(), on(W, 'online', resume),
     on(D, 'securitypolicyviolation', function (e) { if (refused(e)) stop() })); // one violation report, not one per retry
   st._flushTimer = setI.call(W, guard(function () { flush(false) }), config.flushInterval);
-  afterLayout(function () { flush(false) }); // the snapshot goes at once: a session starts on the collector
+  if (leaving) flush(true);
+  else afterLayout(function () { flush(false) }); // the snapshot goes at once: a session starts on the collector
 }
 // Viewport and scroll are read once the browser has laid the page out: read while it loads, they would force a
 // layout of their own (a flush before then reads them, a page leaving may).
@@ -71,7 +77,7 @@ export function flush(sync) {
 // Opt-out: all torn down, buffers dropped, no goodbye.
 export function stop() {
   if (!st._running) return;
-  st._running = 0; st._gen++;
+  st._running = 0; st._gen++; st._snap = 0;
   st._stops.forEach(function (f) { f() });
   clearI.call(W, st._flushTimer);
   st._inflight.forEach(function (b) { clearT.call(W, b.tm) });

@@ -31,7 +31,9 @@ export function watch(root) {
 // Shadow roots and frames met while serialising, once the node that holds them is sent.
 export function attachLater() { var l = st._later; st._later = []; l.forEach(function (x) { x.nodeType === 11 ? watch(x) : frame(x) }) }
 // A shadow root attached after its host was recorded (custom elements).
+// While the first snapshot is taken, held for after it (snapshot.js).
 export function shadow(host, r) {
+  if (st._running && st._snap) return st._snap.hosts.push([host, r]);
   if (!st._running || r.mode !== 'open' || !st._ids.has(host) || st._watched.has(r)) return;
   emit({type: 'attach', host: idOf(host), node: serRoot(r, classify(host, 1))});
   watch(r); attachLater();

@@ -52,6 +52,7 @@ export var config = /** @type {{flushInterval: number, maxEvents: number, timeou
  * @property {number} _mFrame
  * @property {number} _mLast
  * @property {number} _draining
+ * @property {object|0} _snap while the first snapshot is taken in slices: the changes held for after it (snapshot.js)
  * Stylesheets changed by script since the last drain: something to compare (restyled) since sT
  * @property {number} _restyled
  * @property {number} _sT

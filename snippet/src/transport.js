@@ -70,8 +70,11 @@ export function send(b) {
   }).catch(noop);
 }
 // Events as batches; at exit (sync) each must fit a beacon: split.
+// An event written in advance (the snapshot) has its text in _j.
 export function batches(events, sync, out) {
-  var h = events.length >> 1, json = stringify({v: V, sid: st._sid, seq: 0, page: st._page, t0: st._t0, dropped: st._dropped, events: events});
+  var h = events.length >> 1, json = stringify({v: V, sid: st._sid, seq: 0, page: st._page, t0: st._t0, dropped: st._dropped, events: 0}), t = '', i;
+  for (i = 0; i < events.length; i++) t += (i ? ',' : '') + (events[i]._j || stringify(events[i]));
+  json = json.slice(0, -2) + '[' + t + ']}';
   if (sync && h && json.length > 6e4) { batches(events.slice(0, h), sync, out); batches(events.slice(h), sync, out) }
   else { st._dropped = 0; out.push({json: json.replace('"seq":0', '"seq":' + nextSeq()), tries: 0}) }
   return out;
