@@ -50,6 +50,10 @@ TYPED_AND_SHOWN = ["checkout_unmarked_card", "login_show_password", "account_sho
 FRAGMENT = 6  # a piece of a value this long is already a leak
 NUMERIC = re.compile(r"\D")
 TEXTUAL = re.compile(r"[^0-9a-z@]")
+# Glyphs OCR mistakes for one another in a hex-and-letters canary ("0"/"o", "1"/"l"/"i", "5"/"s"...): folded the
+# same way on both sides, so a secret misread by a glyph still counts as read (in the control and in the proof).
+CONFUSABLE = str.maketrans({"o": "0", "q": "0", "d": "0", "l": "1", "i": "1", "|": "1", "s": "5", "z": "2", "b": "8",
+                            "g": "9"})
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,7 @@ def _pieces(value: str) -> tuple[Callable[[str], str], list[str]]:
     if len(digits) >= FRAGMENT and len(digits) * 2 >= len(letters):
         norm, whole = (lambda text: NUMERIC.sub("", text)), digits  # card, code, phone, IBAN: digits only
     else:
-        norm, whole = (lambda text: TEXTUAL.sub("", text.casefold())), letters
+        norm, whole = (lambda text: TEXTUAL.sub("", text.casefold()).translate(CONFUSABLE)), letters.translate(CONFUSABLE)
     pieces = [whole] + [whole[i:i + FRAGMENT] for i in range(len(whole) - FRAGMENT + 1)]
     return norm, list(dict.fromkeys(p for p in pieces if p))
 
@@ -230,10 +234,14 @@ def test_ocr_reads_the_card_and_the_revealed_password_when_the_harness_paints_no
         patch.setattr(harness.pipeline, "judge", judged)
         report = _run(UNMASKED, tmp_path / "report", judged)
     read = {}
+    # What each field shows: the card; the revealed password field holds the password and the text typed after it,
+    # scrolled to its end (so the password's first characters may be out of view): either is the field's secret.
+    shown = {"card": ("card",), "password": ("password", "password_rest")}
     for run, secrets in report.secrets.items():
         for name, shot in (("card", "payment-filled"), ("password", "password-revealed")):
             if name in secrets:
                 with Image.open(run / "checkpoints" / f"{shot}-live.png") as image:
-                    read[name] = readable(ocr(image.convert("RGB"), 2), (secrets[name],))
+                    values = tuple(secrets[key] for key in shown[name] if key in secrets)
+                    read[name] = readable(ocr(image.convert("RGB"), 2), values)
     assert set(read) == {"card", "password"}
     assert all(read.values()), f"OCR could not read an unmasked secret, so a clean result proves nothing: {read}"

@@ -157,7 +157,8 @@ def decode_session(recording: Recording, path: str = COLLECTOR_PATH) -> Session:
             session.problems.append(f"request at {request.t_ms:.0f} ms: {error}")
             continue
         session.problems.extend(f"seq {batch.seq}: {p}" for p in problems(batch))
-        key = (batch.sid, batch.seq)
+        # A batch without a sequence number (a problem already) cannot be a retry of another: each is kept.
+        key = (batch.sid, batch.seq) if batch.seq > 0 else (batch.sid, -len(arrived) - 1)
         if key in arrived:
             if dict(arrived[key][0].raw) == dict(batch.raw):
                 session.duplicates += 1
@@ -182,9 +183,9 @@ def decode_session(recording: Recording, path: str = COLLECTOR_PATH) -> Session:
                 view.url, view.title = str(event.get("url", "")), str(event.get("title", ""))
                 view.width, view.height = int(event.get("w", 0)), int(event.get("h", 0))
                 view.dpr = float(event.get("dpr", 1.0))
-    session.received = sorted({seq for _, seq in arrived})
+    session.received = sorted({seq for _, seq in arrived if seq > 0})
     for sid in {sid for sid, _ in arrived}:
-        session.gaps.extend(_missing(seq for s, seq in arrived if s == sid))
+        session.gaps.extend(_missing(seq for s, seq in arrived if s == sid and seq > 0))
     for view in by_page.values():
         view.events.sort(key=lambda e: e.at_ms)  # stable: events of one batch keep their order
     session.pages = sorted(by_page.values(), key=lambda v: v.start_ms)
