@@ -55,8 +55,6 @@ CHECKPOINT_VIEWS: Final[tuple[tuple[str, str], ...]] = (
 TEMPLATE: Final = "report.html"
 """The page's template in ``harness.resources``' ``templates/`` folder."""
 
-_STATUSES: Final = STATUSES
-
 _VALUE_RULES: Final = tuple(rule for rule in RULES if rule != "opt-out")  # opt-out is about the run, not a value
 
 _MARKER: Final = re.compile(r"⟦[^⟧]{1,200}⟧")
@@ -77,7 +75,7 @@ def _plural(n: int, noun: str) -> str:
 def _status(run: Mapping[str, Any]) -> str:
     """A run's status as a word and a CSS class; anything unexpected reads as an error."""
     status = run["status"]
-    return status if status in _STATUSES else "error"
+    return status if status in STATUSES else "error"
 
 
 def _anchor(run: Mapping[str, Any]) -> str:
@@ -130,7 +128,7 @@ class _Summary:
 
 
 def _counts(runs: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    return {status: sum(r["status"] == status for r in runs) for status in _STATUSES}
+    return {status: sum(r["status"] == status for r in runs) for status in STATUSES}
 
 
 def _summary(runs: Sequence[Mapping[str, Any]]) -> _Summary:

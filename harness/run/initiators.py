@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
@@ -66,7 +67,7 @@ class Initiators:
     def unsent(self, recording: Recording, since: float) -> list[str]:
         """Sends the browser started at or after ``since`` (monotonic) that have not reached the proxy yet."""
         arrived = Counter((r.method, r.url) for r in recording.requests)
-        started = Counter((m, u) for t, m, u in self.sends if t >= since and not is_background_host(_host(u)))
+        started = Counter((m, u) for t, m, u in self.sends if t >= since and not is_background_host(urlsplit(u).hostname or ""))
         before = Counter((m, u) for t, m, u in self.sends if t < since)
         return [f"{m} {u}" for (m, u), n in started.items() if arrived[(m, u)] < before[(m, u)] + n]
 
@@ -78,6 +79,3 @@ class Initiators:
             if match is not None:
                 recording.requests[i] = dataclasses.replace(request, initiator=pending.pop(match)[2])
 
-
-def _host(url: str) -> str:
-    return url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
