@@ -45,13 +45,65 @@ DEFAULT_REPORT = "telltale-report"
 
 
 class ExitStatus(enum.IntEnum):
-    """What ``telltale`` exits with, whatever the command."""
+    """What ``telltale`` exits with, whatever the command (their meanings are in :data:`EXIT_MEANINGS`)."""
 
-    OK = 0  # every run passed; the images match; the report verifies
-    CHECK_FAILED = 1  # a run did not pass: a check failed, it was inconclusive, or it could not be carried out
-    INVALID_INPUT = 2  # a scenario file, an image or an option is invalid
-    ENVIRONMENT = 3  # a browser cannot start; no run could be carried out; the report cannot be written
-    INTERRUPTED = 130  # Ctrl-C (the report of the runs that ended is written, marked incomplete)
+    OK = 0
+    CHECK_FAILED = 1
+    INVALID_INPUT = 2
+    ENVIRONMENT = 3
+    INTERRUPTED = 130
+
+
+# What `run` exits with, in the words its --help gives; the other commands say theirs in _OWN_EXITS.
+EXIT_MEANINGS: dict[ExitStatus, str] = {
+    ExitStatus.OK: "every run passed",
+    ExitStatus.CHECK_FAILED: "a run did not pass: a check failed, it was inconclusive, or it errored",
+    ExitStatus.INVALID_INPUT: "a scenario file, an image, a config file or an option is invalid",
+    ExitStatus.ENVIRONMENT: "a browser cannot start; no run could be carried out; the report cannot be written",
+    ExitStatus.INTERRUPTED: "Ctrl-C (the runs that ended are reported, marked incomplete)",
+}
+
+_EXAMPLES: dict[str, list[tuple[str, str]]] = {
+    "telltale": [
+        ("telltale init && telltale run", "start a project, then run its scenarios"),
+        ("telltale run --help", "every option of a command"),
+    ],
+    "run": [
+        ("telltale run", "every scenario in scenarios/, in Chromium, with our snippet"),
+        ("telltale run scenarios/login.yaml --browser chromium --browser firefox -j 2", "one file, two browsers"),
+        ("telltale run --snippet vendor.js --report out/", "a third-party snippet; the report in out/"),
+        ("telltale run --no-snippet --base-url http://127.0.0.1:8000", "your own app as it ships its trackers"),
+    ],
+    "diff": [
+        ("telltale diff expected.png actual.png --out diff.png", "count differing pixels; write where they are"),
+    ],
+    "verify": [("telltale verify telltale-report", "check that no file of a report changed since it was written")],
+    "init": [("telltale init --base-url http://127.0.0.1:8000", "a config, an example scenario and a CI workflow")],
+    "approve": [("telltale approve telltale-report", "accept its new or changed replay frames as baselines")],
+}
+
+_OWN_EXITS: dict[str, dict[ExitStatus, str]] = {
+    "diff": {ExitStatus.OK: "the images match", ExitStatus.CHECK_FAILED: "the images differ",
+             ExitStatus.INVALID_INPUT: "an image is missing or not a PNG, or an option is invalid"},
+    "verify": {ExitStatus.OK: "every file is as the manifest says",
+               ExitStatus.CHECK_FAILED: "a file changed, is missing or was added",
+               ExitStatus.INVALID_INPUT: "not a finished report: no manifest.json (or its run stopped before the end)"},
+    "init": {ExitStatus.OK: "the files were written (existing ones are kept)",
+             ExitStatus.INVALID_INPUT: "an option is invalid"},
+    "approve": {ExitStatus.OK: "the frames were approved", ExitStatus.INVALID_INPUT: "the folder holds no report"},
+}
+"""The statuses of the commands that do not run scenarios, in their own words; the others can give every status."""
+
+
+def _epilog(command: str) -> str:
+    """The end of a command's --help: examples, then the exit statuses it can give."""
+    lines = ["examples:"]
+    for example, what in _EXAMPLES[command]:
+        lines += [f"  # {what}", f"  {example}"]
+    lines += ["", "exit status:"]
+    exits = _OWN_EXITS.get(command, EXIT_MEANINGS)
+    lines += [f"  {status.value:<3}  {meaning}" for status, meaning in exits.items()]
+    return "\n".join(lines)
 
 
 @dataclass
@@ -87,12 +139,18 @@ def _seconds_flag(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="telltale", description="Prove that trackers keep their privacy promises.")
+    parser = _Parser(prog="telltale", description="Prove that trackers keep their privacy promises.",
+                     epilog=_epilog("telltale"), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--traceback", action="store_true", help="show a full traceback on errors")
     parser.add_argument("--version", action="version", version=f"telltale {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = commands.add_parser("run", help="run scenarios in real browsers and check every privacy rule")
+    def command(name: str, **kwargs: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, epilog=_epilog(name), formatter_class=argparse.RawDescriptionHelpFormatter,
+                                   **kwargs)
+
+
+    run = command("run", help="run scenarios in real browsers and check every privacy rule")
     run.add_argument("paths", nargs="*", metavar="PATH", help=f"scenario files or folders (default: {DEFAULT_SCENARIOS}/)")
     run.add_argument("--browser", action="append", choices=BROWSER_NAMES, dest="browsers",
                      help="browser to run in; repeat for several (default: chromium)")
@@ -120,10 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write every checkpoint's replay frame as its baseline (scenarios/baselines/<browser>/...)")
     run.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
-    compare = commands.add_parser(
+    compare = command(
         "diff", help="compare two PNG images (pixelmatch 7.2.0 semantics)",
-        description="Count the pixels that differ between two PNG images. The last line of output is the count. "
-                    "Exit 0: the images match; 1: they differ; 2: bad input.",
+        description="Count the pixels that differ between two PNG images. The last line of output is the count.",
     )
     compare.add_argument("a", metavar="A.png", help="first image (the expected one)")
     compare.add_argument("b", metavar="B.png", help="second image (the actual one)")
@@ -133,16 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", metavar="DIFF.png", help="write the diff image here")
     compare.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
-    verify = commands.add_parser("verify", help="check a report folder against its manifest.json")
+    verify = command("verify", help="check a report folder against its manifest.json")
     verify.add_argument("dir", metavar="DIR", help="the report folder (the one holding manifest.json)")
     verify.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
-    init = commands.add_parser("init", help="start from nothing: a config, an example scenario and a CI workflow")
+    init = command("init", help="start from nothing: a config, an example scenario and a CI workflow")
     init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the folder to write into (default: here)")
     init.add_argument("--base-url", metavar="URL", help="your app's origin (default: http://127.0.0.1:8000)")
     init.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
-    approve = commands.add_parser("approve", help="accept a report's new or changed replay frames as baselines")
+    approve = command("approve", help="accept a report's new or changed replay frames as baselines")
     approve.add_argument("dir", nargs="?", default=DEFAULT_REPORT, metavar="DIR",
                          help=f"the report folder (default: {DEFAULT_REPORT}/)")
     approve.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)

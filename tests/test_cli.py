@@ -170,3 +170,41 @@ def test_an_app_that_does_not_answer_is_an_environment_error(tmp_path: Path) -> 
     assert main(argv, out, err) == ExitStatus.ENVIRONMENT
     (line,) = err.getvalue().splitlines()
     assert line.startswith(f"telltale: error: http://127.0.0.1:{port} is unreachable: ") and f"127.0.0.1:{port}" in line
+
+
+@pytest.mark.parametrize("command", ["run", "diff", "verify", "init", "approve"])
+def test_every_command_helps_with_examples_and_exit_statuses(command: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main([command, "--help"], out, err) == ExitStatus.OK
+    text = out.getvalue()
+    examples = text.split("examples:\n", 1)[1].split("\n\n", 1)[0]
+    assert f"telltale {command}" in examples
+    exits = text.split("exit status:\n", 1)[1]
+    statuses = [int(line.split()[0]) for line in exits.splitlines() if line.strip()]
+    assert statuses[0] == ExitStatus.OK and ExitStatus.INVALID_INPUT in statuses
+    assert set(statuses) <= set(ExitStatus)
+    if command == "run":
+        assert statuses == list(ExitStatus)
+    assert err.getvalue() == ""
+
+
+def test_bare_telltale_prints_usage_and_version_works() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main([], out, err) == ExitStatus.INVALID_INPUT
+    assert out.getvalue().startswith("usage: telltale") and "exit status:" in out.getvalue()
+    out = io.StringIO()
+    assert main(["--version"], out, err) == ExitStatus.OK
+    assert out.getvalue().startswith("telltale ")
+
+
+def test_a_step_that_times_out_names_its_selector_and_the_page(tmp_path: Path) -> None:
+    scenario = tmp_path / "missing.yaml"
+    scenario.write_text("name: Click what is not there\nsilent: true\nstart: https://shop.test/login.html?next=x\n"
+                        "steps:\n  - click: '#no-such-button'\n")
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["run", str(scenario), "--no-snippet", "--site", str(SITE), "--report", str(tmp_path / "r"),
+                   "--browser", "chromium"], out, err)
+    assert status == ExitStatus.CHECK_FAILED
+    (run,) = json.loads((tmp_path / "r" / "results.json").read_text())["runs"]
+    assert f"{scenario}:5: step 1 'click': timed out waiting for '#no-such-button' on https://shop.test/login.html " \
+        in run["error"]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 from playwright.sync_api import Error as PlaywrightError
@@ -369,6 +370,17 @@ STEPS: dict[str, StepType] = {
 }
 
 
+def _waiting_for(ctx: StepContext, args: dict[str, Any]) -> str:
+    """What a timed-out step waited for, and on which page (its URL without query or fragment: they may carry a
+    typed value)."""
+    selector = args.get("selector")
+    page = ""
+    if ctx.page is not None and not ctx.page.is_closed():
+        url = urlsplit(ctx.page.url)
+        page = f" on {urlunsplit((url.scheme, url.netloc, url.path, '', ''))}"
+    return (f" waiting for {selector!r}" if isinstance(selector, str) else "") + page
+
+
 def run_step(ctx: StepContext, step: Step) -> None:
     """Carry out one step; failures become :class:`StepError` naming the step and its line."""
     args = {k: substitute(v, ctx.values) if isinstance(v, str) else v for k, v in step.args.items()}
@@ -379,7 +391,7 @@ def run_step(ctx: StepContext, step: Step) -> None:
         raise StepError(f"{where}: {error}") from None
     except PlaywrightTimeout as error:
         first = str(error).splitlines()[0]
-        raise StepError(f"{where}: timed out ({first})") from None
+        raise StepError(f"{where}: timed out{_waiting_for(ctx, args)} ({first})") from None
     except PlaywrightError as error:
         first = str(error).splitlines()[0]
         raise StepError(f"{where}: {first}") from None
