@@ -145,9 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"telltale {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def command(name: str, **kwargs: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, epilog=_epilog(name), formatter_class=argparse.RawDescriptionHelpFormatter,
-                                   **kwargs)
+    def command(name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=description, epilog=_epilog(name),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
     run = command("run", help="run scenarios in real browsers and check every privacy rule")
