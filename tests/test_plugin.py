@@ -51,11 +51,50 @@ def test_failure_reads_in_scenario_terms(project: pytest.Pytester) -> None:
     assert "Traceback" not in result.stdout.str()
 
 
-def test_malformed_scenario_is_a_one_line_collection_error(project: pytest.Pytester) -> None:
+def test_malformed_scenario_is_one_failed_item_and_the_rest_run(project: pytest.Pytester) -> None:
     (project.path / "scenarios" / "bad.yaml").write_text("name: x\nstart: https://shop.test/\nsteps:\n  - clik: '#a'\n")
+    (project.path / "scenarios" / "broken.yaml").write_text(FAILING)
     result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*bad.yaml:4:5: step 1 'clik': unknown step; allowed steps: goto, click*"])
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*bad.yaml:4:5: step 1 'clik': unknown step; allowed steps: goto, click*",
+                                 "*broken.yaml:5: step 1 'expect': expected text 'No such heading' to be visible*"])
+    assert "Traceback" not in result.stdout.str() and "Interrupted" not in result.stdout.str()
+
+
+def _collected(result: pytest.RunResult) -> list[str]:
+    return sorted(line.split("/")[-1] for line in result.stdout.lines if "::" in line)
+
+
+def test_scenarios_are_collected_from_any_folder_given(pytester: pytest.Pytester) -> None:
+    folder = pytester.path / "mystatic" / "flows"
+    folder.mkdir(parents=True)
+    (folder / "login.yaml").write_text(PASSING)
+    (folder / "ci.yml").write_text("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n")  # not a scenario
+    result = pytester.runpytest_subprocess("mystatic", "--collect-only", "-q", "--browser", "chromium",
+                                           "-p", "no:cacheprovider")
+    assert _collected(result) == ["login.yaml::login[chromium]"]
+    # A file named on the command line is a scenario whatever its folder.
+    result = pytester.runpytest_subprocess("mystatic/flows/login.yaml", "--collect-only", "-q",
+                                           "--browser", "chromium", "-p", "no:cacheprovider")
+    assert _collected(result) == ["login.yaml::login[chromium]"]
+
+
+def test_a_bare_pytest_adds_the_scenarios_of_the_ini_globs(pytester: pytest.Pytester) -> None:
+    (pytester.path / "e2e" / "deep").mkdir(parents=True)
+    (pytester.path / "e2e" / "deep" / "signup.yaml").write_text(PASSING.replace("Login page loads", "Signup"))
+    (pytester.path / "e2e" / "other.yaml").write_text(PASSING)
+    pytester.makepyfile(test_unit="def test_unit():\n    pass\n")
+    pytester.makeini("[pytest]\ntestpaths = test_unit.py\ntelltale_scenarios = e2e/**/signup.yaml\n")
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "--browser", "chromium", "-p", "no:cacheprovider")
+    assert _collected(result) == ["signup.yaml::signup[chromium]", "test_unit.py::test_unit"]
+
+
+def test_a_browser_given_twice_runs_once(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "login.yaml").write_text(PASSING)
+    project.makeini("[pytest]\naddopts = --browser chromium --browser firefox\n")
+    result = project.runpytest_subprocess("scenarios", "--collect-only", "-q", "--browser", "chromium",
+                                          "--browser", "firefox", "-p", "no:cacheprovider")
+    assert _collected(result) == ["login.yaml::login[chromium]", "login.yaml::login[firefox]"]
 
 
 def test_python_scenario_uses_tracked_page_and_capture(project: pytest.Pytester, this_tree: None) -> None:  # Capture.wait_for

@@ -17,7 +17,7 @@ import pytest
 
 from harness.errors import UsageError
 from harness.plugin import fixtures
-from harness.plugin.items import ScenarioFile, ScenarioItem
+from harness.plugin.items import ScenarioFile, ScenarioItem, is_scenario_file
 from harness.plugin.session import SESSION, PluginSession, plugin_settings, session_of
 
 
@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("telltale_report", "where scenario runs write their files", default="")
     parser.addini("telltale_third_party", "hosts other than the app under test: stub or live", default="")
     parser.addini("telltale_observation_window", "seconds a page's pending timers get before it goes", default="")
+    parser.addini("telltale_scenarios", "glob patterns (from the rootdir) of more scenario files to collect",
+                  type="args", default=[])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,6 +59,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageError as error:
         raise pytest.UsageError(f"--telltale-snippet: {error}") from None
     config.stash[SESSION] = session
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        # A bare `pytest` runs its testpaths and the scenarios the ini's telltale_scenarios globs name.
+        root = Path(config.rootpath)
+        config.args += sorted({str(path) for glob in config.getini("telltale_scenarios") for path in root.glob(glob)})
     # Registered after every entry-point plugin, so these fixtures take precedence over pytest-playwright's.
     config.pluginmanager.register(fixtures, "telltale.fixtures")
 
@@ -71,8 +77,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    """Scenario files are the ``*.yaml`` files of a ``scenarios`` folder."""
-    if file_path.suffix in (".yaml", ".yml") and file_path.parent.name == "scenarios":
+    """Scenario files: see :func:`is_scenario_file`."""
+    if file_path.suffix in (".yaml", ".yml") and is_scenario_file(file_path, parent.config):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 

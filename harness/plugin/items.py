@@ -3,6 +3,8 @@ the scenario's own terms (which field leaked, where, in what encoding), never wi
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,19 +21,64 @@ from harness.run.scenario import Scenario
 from harness.verdict import RunVerdict
 
 
+# A YAML file found in a folder given on the command line is a scenario when it has top-level steps; any other
+# YAML there (a CI workflow, a config) is not ours to collect.
+_SCENARIO_SHAPE = re.compile(rb"^steps[ \t]*:", re.MULTILINE)
+
+
+def is_scenario_file(path: Path, config: pytest.Config) -> bool:
+    """A ``*.yaml`` file is a scenario when it is in a folder named ``scenarios``, was named on the command line,
+    matches a ``telltale_scenarios`` ini glob, or lies in a folder named on the command line and has top-level
+    ``steps``."""
+    if path.parent.name == "scenarios":
+        return True
+    root = Path(config.rootpath)
+    relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
+    if relative is not None and any(fnmatch.fnmatchcase(relative, glob) for glob in config.getini("telltale_scenarios")):
+        return True
+    given = [Path(config.invocation_params.dir, arg.split("::", 1)[0]).resolve() for arg in config.args]
+    resolved = path.resolve()
+    if resolved in given:
+        return True
+    if not any(resolved.is_relative_to(folder) for folder in given if folder.is_dir()):
+        return False
+    try:
+        with path.open("rb") as file:
+            return _SCENARIO_SHAPE.search(file.read(1 << 16)) is not None
+    except OSError:
+        return False
+
+
 class ScenarioFile(pytest.File):
-    """One scenario file: one item per browser."""
+    """One scenario file: one item per browser; a file that is not a valid scenario is one failed item."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        scenario = load_scenario(self.path)
-        names = self.config.getoption("browser", None) or ["chromium"]
+        try:
+            scenario = load_scenario(self.path)
+        except ScenarioError as error:
+            yield InvalidScenario.from_parent(self, name=self.path.name, error=error)
+            return
+        # pytest-playwright's --browser may be given twice (an ini's addopts and the command line): once each.
+        names = dict.fromkeys(self.config.getoption("browser", None) or ["chromium"])
         for name in names:
             yield ScenarioItem.from_parent(self, name=f"{scenario.slug}[{name}]", scenario=scenario, browser_name=name)
 
+
+class InvalidScenario(pytest.Item):
+    """A scenario file that does not load: it fails alone, with its one line, and the other files still run."""
+
+    def __init__(self, *, error: ScenarioError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise self.error
+
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ScenarioError):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
+        return str(self.error)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.error.line - 1, f"invalid scenario: {self.path.name}"
 
 
 class ScenarioFailed(Exception):
