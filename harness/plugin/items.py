@@ -20,7 +20,6 @@ from harness.run.loader import load_scenario
 from harness.run.scenario import Scenario
 from harness.verdict import RunVerdict
 
-
 # A YAML file found in a folder given on the command line is a scenario when it has top-level steps; any other
 # YAML there (a CI workflow, a config) is not ours to collect.
 _SCENARIO_SHAPE = re.compile(rb"^steps[ \t]*:", re.MULTILINE)
