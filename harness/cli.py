@@ -25,13 +25,14 @@ from harness.capture.site import DEFAULT_SITE_HOST, Site
 from harness.config import THIRD_PARTY_MODES, Settings, load_settings
 from harness.errors import BrowserLaunchError, EnvironmentProblem, TelltaleError, UsageError
 from harness.init import init_project
-from harness.pipeline import NotRun, Outcome, RunPlan, execute, origins_under_test, unreachable
+from harness.pipeline import NotRun, Outcome, RunPlan, Shard, execute, origins_under_test, unreachable
 from harness.replay import diff
 from harness.replay.baselines import approve
 from harness.replay.visual import VisualOptions, approvable
 from harness.report.documents import NotRunDocument
 from harness.report.html import write_report
 from harness.report.manifest import MANIFEST, clear_previous_report, digest, verify, write_manifest
+from harness.report.merge import merge_reports
 from harness.report.results import Invocation, write_results
 from harness.run.browsers import BROWSER_NAMES, BrowserName
 from harness.run.loader import load_scenarios
@@ -77,6 +78,8 @@ _EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "diff": [
         ("telltale diff expected.png actual.png --out diff.png", "count differing pixels; write where they are"),
     ],
+    "merge": [("telltale merge shard-1 shard-2 shard-3 --report telltale-report",
+               "the reports of `telltale run --shard 1/3` (2/3, 3/3), joined")],
     "verify": [("telltale verify telltale-report", "check that no file of a report changed since it was written")],
     "init": [("telltale init --base-url http://127.0.0.1:8000", "a config, an example scenario and a CI workflow")],
     "approve": [("telltale approve telltale-report", "accept its new or changed replay frames as baselines")],
@@ -88,6 +91,12 @@ _OWN_EXITS: dict[str, dict[ExitStatus, str]] = {
     "verify": {ExitStatus.OK: "every file is as the manifest says",
                ExitStatus.CHECK_FAILED: "a file changed, is missing or was added",
                ExitStatus.INVALID_INPUT: "not a finished report: no manifest.json (or its run stopped before the end)"},
+    "merge": {ExitStatus.OK: "every run of every shard passed",
+              ExitStatus.CHECK_FAILED: "a run did not pass",
+              ExitStatus.INVALID_INPUT: "a folder is not a finished report, does not verify, or a shard is missing, "
+                                        "given twice or of another plan",
+              ExitStatus.ENVIRONMENT: "the merged report cannot be written; the shards hold no run",
+              ExitStatus.INTERRUPTED: "a shard was interrupted (the merged report is marked incomplete)"},
     "init": {ExitStatus.OK: "the files were written (existing ones are kept)",
              ExitStatus.INVALID_INPUT: "an option is invalid"},
     "approve": {ExitStatus.OK: "the frames were approved", ExitStatus.INVALID_INPUT: "the folder holds no report"},
@@ -138,6 +147,13 @@ def _seconds_flag(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
 
 
+def _shard_flag(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--shard ")) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="telltale", description="Prove that trackers keep their privacy promises.",
                      epilog=_epilog("telltale"), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -174,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds a page's pending timers get before it goes, from the last value typed on it "
                           "(default: 30; 0 waits for none)")
     run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="browsers to run at once per browser type")
+    run.add_argument("--shard", metavar="I/N", type=_shard_flag,
+                     help="run only share I of N of the plan (scenarios x browsers), for N parallel CI jobs; "
+                          "join their reports with telltale merge")
     run.add_argument("--update-baselines", action="store_true",
                      help="write every checkpoint's replay frame as its baseline (scenarios/baselines/<browser>/...)")
     run.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
@@ -198,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the folder to write into (default: here)")
     init.add_argument("--base-url", metavar="URL", help="your app's origin (default: http://127.0.0.1:8000)")
     init.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+
+    merge = command("merge", help="join the reports of the shards of one plan (run --shard I/N) into one report",
+                    description="Join shard report folders into one: results.json, junit.xml, index.html and a "
+                                "manifest over them all. Each shard must verify, and every share of the plan be there.")
+    merge.add_argument("dirs", nargs="+", metavar="DIR", help="the shards' report folders")
+    merge.add_argument("--report", metavar="DIR", default=DEFAULT_REPORT,
+                       help=f"where the merged report goes (default: {DEFAULT_REPORT}/)")
+    merge.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
     approve = command("approve", help="accept a report's new or changed replay frames as baselines")
     approve.add_argument("dir", nargs="?", default=DEFAULT_REPORT, metavar="DIR",
@@ -264,11 +291,13 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
                       trust_upstream=settings.trust_upstream)
     browsers: list[BrowserName] = list(settings.browsers)
     report_dir = settings.report
+    shard: Shard | None = args.shard
     plan = RunPlan(found.scenarios, browsers, routing, snippet, report_dir, args.jobs,
                    VisualOptions(update_baselines=args.update_baselines), settings.base_url, settings.site_api,
-                   settings.observation_window * 1000.0)
+                   settings.observation_window * 1000.0, shard)
     shown_path = None if snippet_path is None else str(snippet_path)
-    invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown_path, snippet)
+    invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown_path, snippet,
+                                None if shard is None else (shard.index, shard.count))
     clear_previous_report(report_dir)
     with _web_server(settings, report_dir):
         origins = {origin_of(url) for s in found.scenarios for url in origins_under_test(s, settings.base_url)}
@@ -289,6 +318,10 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     _summary(outcome, output)
     output.line(f"report: {index}")
     output.line(f"manifest: {manifest} (sha256 {digest(manifest).sha256})")
+    if shard is not None and not plan.runs() and found.scenarios:
+        output.line(f"shard {shard}: no run of the plan falls to this shard ({len(found.scenarios) * len(browsers)} "
+                    f"runs over {shard.count} shards)")
+        return ExitStatus.OK  # `telltale merge` judges the whole plan
     return _run_status(outcome, found.scenarios, bool(found.errors), paths, output)
 
 
@@ -372,6 +405,33 @@ def _web_server(settings: Settings, report_dir: Path) -> contextlib.AbstractCont
                      log=report_dir / "web-server.log")
 
 
+def command_merge(args: argparse.Namespace, output: Output) -> ExitStatus:
+    """Join shard reports into one, with its own results, JUnit, page and manifest."""
+    report_dir = Path(args.report)
+    try:
+        document = merge_reports([Path(d) for d in args.dirs], report_dir)
+        index = write_report(document, report_dir)
+        manifest = write_manifest(report_dir, document["complete"])
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot write the merged report in {report_dir}: {error.strerror or error}") from None
+    statuses = [run["status"] for run in document["runs"]]
+    counts = ", ".join(f"{statuses.count(status)} {_COUNTED.get(status, status)}" for status in STATUSES)
+    output.line(f"merged {len(args.dirs)} report(s): {len(statuses)} runs: {counts}")
+    output.line(f"report: {index}")
+    output.line(f"manifest: {manifest} (sha256 {digest(manifest).sha256})")
+    if not document["complete"]:
+        output.error("a shard was interrupted: the merged report is marked incomplete")
+        return ExitStatus.INTERRUPTED
+    if document["environment_errors"] and not statuses:
+        return ExitStatus.ENVIRONMENT
+    if document["invalid"]:
+        return ExitStatus.INVALID_INPUT
+    if not statuses:
+        output.error("the shards hold no run")
+        return ExitStatus.ENVIRONMENT
+    return ExitStatus.OK if all(status == "passed" for status in statuses) else ExitStatus.CHECK_FAILED
+
+
 def command_init(args: argparse.Namespace, output: Output) -> ExitStatus:
     """Write a commented telltale.toml, an example scenario and a CI workflow into a folder."""
     for path in init_project(Path(args.dir), args.base_url):
@@ -432,6 +492,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], ExitStatus]] = {
     "verify": command_verify,
     "approve": command_approve,
     "init": command_init,
+    "merge": command_merge,
 }
 
 

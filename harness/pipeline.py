@@ -28,7 +28,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from harness.capture.proxy import CaptureProxy
 from harness.capture.routing import Routing, endpoint
-from harness.errors import BrowserLaunchError
+from harness.errors import BrowserLaunchError, UsageError
 from harness.privacy.protected import ProtectedValues
 from harness.privacy.rules import judge as apply_rules
 from harness.replay.visual import VisualOptions, aggregate_heatmaps, check_run
@@ -41,6 +41,28 @@ from harness.run.steps import DEFAULT_WINDOW_MS
 from harness.verdict import RunVerdict
 
 CA_DIR = Path(tempfile.gettempdir()) / "telltale-ca"
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One of ``count`` CI jobs sharing a plan: runs ``index`` (1-based), ``index + count``, ... of its order."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``i/n``, as ``--shard`` takes it; a :class:`UsageError` otherwise."""
+        index, _, count = text.partition("/")
+        if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+            raise UsageError(f"--shard expects i/n with 1 <= i <= n (e.g. 2/3), got {text!r}")
+        return cls(int(index), int(count))
+
+    def takes(self, position: int) -> bool:
+        return position % self.count == self.index - 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
 
 
 @dataclass
@@ -57,6 +79,15 @@ class RunPlan:
     base_url: str | None = None  # what scenario paths (``start: /login``) resolve against
     site_api: tuple[tuple[str, str], ...] = ()  # the app's own calls, declared once for every scenario
     window_ms: float = DEFAULT_WINDOW_MS  # the observation window each page's pending timers get (config's seconds)
+    shard: Shard | None = None  # this job's share of the runs, when CI splits the plan over several jobs
+
+    def runs(self) -> list[tuple[Scenario, BrowserName]]:
+        """The runs of the plan, in order: browser by browser, each scenario in the order given; only this
+        shard's when sharded. Dealt round-robin, so shards differ by one run at most and every job computes the
+        same split from the same command."""
+        every = [(scenario, browser) for browser in self.browsers for scenario in self.scenarios]
+        shard = self.shard
+        return every if shard is None else [run for position, run in enumerate(every) if shard.takes(position)]
 
 
 INTERRUPT_GRACE_S = 10.0  # after Ctrl-C, how long the runs under way get to end before they are abandoned
@@ -180,17 +211,18 @@ def execute(plan: RunPlan, on_verdict: Callable[[RunVerdict], None] = lambda v: 
     it out, or (after Ctrl-C in the calling thread) in ``not_run``.
     """
     outcome = Outcome()
-    if not plan.scenarios:
+    runs = plan.runs()
+    if not runs:
         return outcome
-    per_browser = min(plan.jobs, len(plan.scenarios))
-    state = _Shared(outcome, on_verdict, running=per_browser * len(plan.browsers))
+    queues: dict[BrowserName, queue.Queue[Scenario]] = {}
+    for scenario, browser in runs:
+        queues.setdefault(browser, queue.Queue()).put(scenario)
+    workers = {browser: min(plan.jobs, work.qsize()) for browser, work in queues.items()}
+    state = _Shared(outcome, on_verdict, running=sum(workers.values()))
     proxy = CaptureProxy.shared(CA_DIR)
     threads: list[threading.Thread] = []
-    for browser in plan.browsers:
-        work: queue.Queue[Scenario] = queue.Queue()
-        for scenario in plan.scenarios:
-            work.put(scenario)
-        for _ in range(per_browser):
+    for browser, work in queues.items():
+        for _ in range(workers[browser]):
             threads.append(threading.Thread(target=_work, args=(plan, browser, proxy, work, state), daemon=True))
     for thread in threads:
         try:
@@ -203,9 +235,7 @@ def execute(plan: RunPlan, on_verdict: Callable[[RunVerdict], None] = lambda v: 
     except KeyboardInterrupt:
         _stop(state)
     _account_for_every_run(plan, state)
-    order: dict[tuple[str, str], int] = {
-        (s.file, b): i for i, (s, b) in enumerate((s, b) for b in plan.browsers for s in plan.scenarios)
-    }
+    order: dict[tuple[str, str], int] = {(s.file, b): i for i, (s, b) in enumerate(runs)}
     outcome.verdicts.sort(key=lambda v: order.get((v.result.scenario.file, v.result.browser), 0))
     outcome.not_run.sort(key=lambda n: order.get((n.scenario.file, n.browser), 0))
     if plan.visual.heatmaps and not outcome.interrupted:
@@ -273,21 +303,20 @@ def _account_for_every_run(plan: RunPlan, state: _Shared) -> None:
     with state.lock:
         state.closed = True
         done = {(v.result.scenario.file, v.result.browser) for v in outcome.verdicts}
-        for browser in plan.browsers:
-            for scenario in plan.scenarios:
-                if (scenario.file, browser) in done:
-                    continue
-                if outcome.interrupted:
-                    outcome.not_run.append(NotRun(scenario, browser, "interrupted (Ctrl-C) before it ended"))
-                    continue
-                why = state.worker_errors.get(browser) or state.worker_errors.get("", "no worker was left to run it")
-                reason = f"{scenario.file}: not run: {why}"
-                verdict = broken_verdict(scenario, browser, run_dir_for(plan.report_dir, scenario, browser), reason)
-                outcome.verdicts.append(verdict)
-                try:
-                    state.on_verdict(verdict)
-                except Exception:
-                    pass
+        for scenario, browser in plan.runs():
+            if (scenario.file, browser) in done:
+                continue
+            if outcome.interrupted:
+                outcome.not_run.append(NotRun(scenario, browser, "interrupted (Ctrl-C) before it ended"))
+                continue
+            why = state.worker_errors.get(browser) or state.worker_errors.get("", "no worker was left to run it")
+            reason = f"{scenario.file}: not run: {why}"
+            verdict = broken_verdict(scenario, browser, run_dir_for(plan.report_dir, scenario, browser), reason)
+            outcome.verdicts.append(verdict)
+            try:
+                state.on_verdict(verdict)
+            except Exception:
+                pass
 
 
 def _work(plan: RunPlan, browser: BrowserName, proxy: CaptureProxy, work: queue.Queue[Scenario], state: _Shared) -> None:

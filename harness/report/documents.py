@@ -121,12 +121,20 @@ class SnippetDocument(TypedDict):
     sha256: str | None
 
 
+class ShardDocument(TypedDict):
+    """Which share of the plan a sharded run carried out (``--shard index/count``)."""
+
+    index: int
+    count: int
+
+
 class InvocationDocument(TypedDict):
     command: str
     argv: list[str]
     cwd: str
     snippet: SnippetDocument | None
     started: str
+    shard: ShardDocument | None  # None: the whole plan (or a merge of its shards)
 
 
 class NotRunDocument(TypedDict):

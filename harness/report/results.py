@@ -121,15 +121,17 @@ class Invocation:
     snippet: str | None  # the injected snippet's path; None with --no-snippet
     snippet_sha256: str | None
     started: str  # ISO 8601, UTC
+    shard: tuple[int, int] | None = None  # (index, count) of --shard
 
     @property
     def command(self) -> str:
         return "telltale " + shlex.join(self.argv) if self.argv else ""
 
     @classmethod
-    def now(cls, argv: Sequence[str], snippet: str | None, snippet_text: str | None) -> Invocation:
+    def now(cls, argv: Sequence[str], snippet: str | None, snippet_text: str | None,
+            shard: tuple[int, int] | None = None) -> Invocation:
         digest = hashlib.sha256(snippet_text.encode("utf-8")).hexdigest() if snippet_text is not None else None
-        return cls(tuple(argv), os.getcwd(), snippet, digest, _utc_now())
+        return cls(tuple(argv), os.getcwd(), snippet, digest, _utc_now(), shard)
 
     def to_json(self) -> InvocationDocument:
         return {
@@ -138,6 +140,7 @@ class Invocation:
             "cwd": self.cwd,
             "snippet": None if self.snippet is None else {"path": self.snippet, "sha256": self.snippet_sha256},
             "started": self.started,
+            "shard": None if self.shard is None else {"index": self.shard[0], "count": self.shard[1]},
         }
 
 
@@ -337,6 +340,11 @@ def run_slug_dir(result: RunResult, report_dir: Path) -> str:
     return str(run_dir.relative_to(report_dir)) if run_dir.is_relative_to(report_dir) else str(run_dir)
 
 
+def run_document(verdict: RunVerdict, report_dir: Path) -> RunDocument:
+    """A run's entry in ``results.json``, redacted: what a pytest-xdist worker hands to the controller."""
+    return verdict.protected.redactor.tree(run_summary(verdict, report_dir))
+
+
 def write_results(
     verdicts: list[RunVerdict],
     report_dir: Path,
@@ -351,15 +359,28 @@ def write_results(
 
     ``complete`` is False when the run was interrupted: ``runs`` holds the runs that ended, ``not_run`` the others.
     """
+    runs = [run_document(verdict, report_dir) for verdict in verdicts]
+    return write_run_documents(runs, report_dir, invalid, invocation, environment_errors, not_run, complete)
+
+
+def write_run_documents(
+    runs: list[RunDocument],
+    report_dir: Path,
+    invalid: Iterable[str] = (),
+    invocation: Invocation | None = None,
+    environment_errors: Iterable[str] = (),
+    not_run: Iterable[NotRunDocument] = (),
+    complete: bool = True,
+) -> ResultsDocument:
+    """:func:`write_results` from the runs' documents (made where the runs ended, maybe in another process)."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    runs = [verdict.protected.redactor.tree(run_summary(verdict, report_dir)) for verdict in verdicts]
     document: ResultsDocument = {
         "harness_version": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
         **(invocation or Invocation((), "", None, None, "")).to_json(),
         "finished": _utc_now(),
-        "browsers": {v.result.browser: v.result.browser_version for v in verdicts},
+        "browsers": {run["browser"]: run["browser_version"] for run in runs},
         "encodings_searched": list(ENCODINGS_SEARCHED),
         "runs": runs,
         "invalid": list(invalid),
