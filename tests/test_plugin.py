@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,28 @@ def test_an_unknown_key_in_the_config_file_is_a_usage_error_naming_its_line(proj
     result = project.runpytest_subprocess("scenarios", "--browser", "chromium", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*telltale.toml:2: unknown key 'browser'; allowed: *"])
+
+
+def test_pytest_n_2_writes_the_report_folder_of_the_cli(project: pytest.Pytester) -> None:
+    """pytest-xdist workers each run scenarios with their own proxy; the controller writes one report folder
+    (results.json, junit.xml, index.html, manifest) over every worker's runs, and `telltale verify` accepts it."""
+    for name in ("login", "second", "third"):
+        (project.path / "scenarios" / f"{name}.yaml").write_text(PASSING.replace("Login page loads", f"{name} page"))
+    (project.path / "scenarios" / "bad.yaml").write_text("name: x\nstart: https://shop.test/\nsteps:\n  - clik: '#a'\n")
+    stale = project.path / "telltale-report" / "runs" / "old-chromium"
+    stale.mkdir(parents=True)
+    (stale / "traffic.json").write_text("{}")
+    result = project.runpytest_subprocess("scenarios", "-n", "2", "--browser", "chromium",
+                                          "--telltale-observation-window", "1", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1)
+    report = project.path / "telltale-report"
+    result.stdout.fnmatch_lines([f"telltale report: {report / 'index.html'}*"])
+    document = json.loads((report / "results.json").read_text())
+    assert sorted(run["slug"] for run in document["runs"]) == ["login", "second", "third"]
+    assert {run["status"] for run in document["runs"]} == {"passed"} and document["complete"] is True
+    assert len(document["invalid"]) == 1 and "bad.yaml:4:5" in document["invalid"][0]
+    assert document["command"].startswith("pytest ") and " scenarios -n 2 " in document["command"]
+    assert not stale.exists()  # an earlier session's run is not this report's
+    assert (report / "index.html").is_file() and "<testcase" in (report / "junit.xml").read_text()
+    verified = project.run(sys.executable, "-m", "harness", "verify", str(report))
+    assert verified.ret == 0, verified.stdout.str() + verified.stderr.str()

@@ -11,14 +11,17 @@ only points them at the capturing proxy. Scenario items share the same Playwrigh
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 
 from harness.errors import UsageError
 from harness.plugin import fixtures
-from harness.plugin.items import ScenarioFile, ScenarioItem, is_scenario_file
+from harness.plugin.items import InvalidScenario, ScenarioFile, ScenarioItem, is_scenario_file
+from harness.plugin.report import INVALID_ATTRIBUTE, RUN_ATTRIBUTE, SessionReport, is_controller
 from harness.plugin.session import SESSION, PluginSession, plugin_settings, session_of
+from harness.report.results import Invocation
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,12 +62,31 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageError as error:
         raise pytest.UsageError(f"--telltale-snippet: {error}") from None
     config.stash[SESSION] = session
+    if is_controller(config):
+        invocation = Invocation.now([str(arg) for arg in config.invocation_params.args],
+                                    None if session.settings.snippet is None else str(session.settings.snippet),
+                                    session.snippet(), program="pytest")
+        config.pluginmanager.register(SessionReport(session.report_dir(), invocation), "telltale.report")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         # A bare `pytest` runs its testpaths and the scenarios the ini's telltale_scenarios globs name.
         root = Path(config.rootpath)
         config.args += sorted({str(path) for glob in config.getini("telltale_scenarios") for path in root.glob(glob)})
     # Registered after every entry-point plugin, so these fixtures take precedence over pytest-playwright's.
     config.pluginmanager.register(fixtures, "telltale.fixtures")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A scenario item's run document rides on its report: pytest-xdist carries it to the controller."""
+    report = yield
+    if report.when == "call":
+        if isinstance(item, ScenarioItem) and item.run_json is not None:
+            setattr(report, RUN_ATTRIBUTE, item.run_json)
+        elif isinstance(item, InvalidScenario):
+            setattr(report, INVALID_ATTRIBUTE, str(item.error))
+    return report
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -4,6 +4,7 @@ the scenario's own terms (which field leaked, where, in what encoding), never wi
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +14,10 @@ import pytest
 
 from harness.errors import BrowserLaunchError, ScenarioError
 from harness.pipeline import run_one
+from harness.plugin.report import seal_broken
 from harness.plugin.session import session_of
 from harness.replay.visual import VisualOptions
+from harness.report.results import run_document
 from harness.run.browsers import BrowserName
 from harness.run.loader import load_scenario
 from harness.run.scenario import Scenario
@@ -95,6 +98,7 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.browser_name = browser_name
+        self.run_json: str | None = None  # its entry in the session's results.json, once it ran
 
     def runtest(self) -> None:
         session = session_of(self.config)
@@ -103,8 +107,11 @@ class ScenarioItem(pytest.Item):
         except BrowserLaunchError as error:
             pytest.skip(str(error))  # like pytest-playwright's fixtures here: the line says how to install it
         visual = VisualOptions(update_baselines=bool(self.config.getoption("telltale_update_baselines", False)))
-        verdict = run_one(worker, self.scenario, session.snippet(), session.report_dir(), visual, session.base_url(),
+        report_dir = session.report_dir()
+        seal_broken(report_dir)
+        verdict = run_one(worker, self.scenario, session.snippet(), report_dir, visual, session.base_url(),
                           session.settings.site_api, session.window_ms())
+        self.run_json = json.dumps(run_document(verdict, report_dir), ensure_ascii=False)
         if verdict.status != "passed":
             raise ScenarioFailed(verdict)
 

@@ -122,16 +122,17 @@ class Invocation:
     snippet_sha256: str | None
     started: str  # ISO 8601, UTC
     shard: tuple[int, int] | None = None  # (index, count) of --shard
+    program: str = "telltale"  # or pytest, for a session of the plugin
 
     @property
     def command(self) -> str:
-        return "telltale " + shlex.join(self.argv) if self.argv else ""
+        return f"{self.program} {shlex.join(self.argv)}" if self.argv else ""
 
     @classmethod
     def now(cls, argv: Sequence[str], snippet: str | None, snippet_text: str | None,
-            shard: tuple[int, int] | None = None) -> Invocation:
+            shard: tuple[int, int] | None = None, program: str = "telltale") -> Invocation:
         digest = hashlib.sha256(snippet_text.encode("utf-8")).hexdigest() if snippet_text is not None else None
-        return cls(tuple(argv), os.getcwd(), snippet, digest, _utc_now(), shard)
+        return cls(tuple(argv), os.getcwd(), snippet, digest, _utc_now(), shard, program)
 
     def to_json(self) -> InvocationDocument:
         return {
