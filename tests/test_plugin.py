@@ -229,7 +229,7 @@ def test_an_unknown_key_in_the_config_file_is_a_usage_error_naming_its_line(proj
     result.stderr.fnmatch_lines(["*telltale.toml:2: unknown key 'browser'; allowed: *"])
 
 
-def test_pytest_n_2_writes_the_report_folder_of_the_cli(project: pytest.Pytester) -> None:
+def test_pytest_n_2_writes_the_report_folder_of_the_cli(project: pytest.Pytester, this_tree: None) -> None:
     """pytest-xdist workers each run scenarios with their own proxy; the controller writes one report folder
     (results.json, junit.xml, index.html, manifest) over every worker's runs, and `telltale verify` accepts it."""
     for name in ("login", "second", "third"):
@@ -252,3 +252,13 @@ def test_pytest_n_2_writes_the_report_folder_of_the_cli(project: pytest.Pytester
     assert (report / "index.html").is_file() and "<testcase" in (report / "junit.xml").read_text()
     verified = project.run(sys.executable, "-m", "harness", "verify", str(report))
     assert verified.ret == 0, verified.stdout.str() + verified.stderr.str()
+
+
+def test_the_readme_python_scenario_runs_as_written(project: pytest.Pytester, this_tree: None) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "def test_" in example and "tracked_page" in example
+    project.makepyfile(test_readme=example)
+    result = project.runpytest_subprocess("test_readme.py", "--browser", "chromium", "-p", "no:cacheprovider",
+                                          "--telltale-site", str(project.path / "scenarios" / "site"))
+    result.assert_outcomes(passed=1)
