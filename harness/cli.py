@@ -74,6 +74,9 @@ _EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("telltale run scenarios/login.yaml --browser chromium --browser firefox -j 2", "one file, two browsers"),
         ("telltale run --snippet vendor.js --report out/", "a third-party snippet; the report in out/"),
         ("telltale run --no-snippet --base-url http://127.0.0.1:8000", "your own app as it ships its trackers"),
+        ("telltale run --shard 2/3 --report shard-2", "share 2 of 3 of the plan, for parallel CI jobs"),
+        ("telltale run --connect ws://10.0.0.7:3000/ --proxy-host 10.0.0.5 -j 4",
+         "browsers on a Playwright browser server; the capturing proxy stays here"),
     ],
     "diff": [
         ("telltale diff expected.png actual.png --out diff.png", "count differing pixels; write where they are"),
@@ -190,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds a page's pending timers get before it goes, from the last value typed on it "
                           "(default: 30; 0 waits for none)")
     run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="browsers to run at once per browser type")
+    run.add_argument("--connect", action="append", metavar="WS_ENDPOINT", dest="connect",
+                     help="run the browsers on a Playwright browser server (`playwright run-server --unsafe`, or a "
+                          "grid speaking its protocol) instead of here; repeat to spread the workers over several")
+    run.add_argument("--proxy-host", metavar="HOST",
+                     help="the address of this machine the capturing proxy listens on, as the browsers reach it "
+                          "(default: 127.0.0.1)")
     run.add_argument("--shard", metavar="I/N", type=_shard_flag,
                      help="run only share I of N of the plan (scenarios x browsers), for N parallel CI jobs; "
                           "join their reports with telltale merge")
@@ -266,6 +275,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
         "snippet": "none" if args.no_snippet else args.snippet, "report": args.report,
         "trust_upstream": args.trust_upstream, "site": args.site,
         "observation_window": args.observation_window,
+        "connect": args.connect, "proxy_host": args.proxy_host,
     }
     start = Path(args.config) if args.config else Path.cwd()
     return load_settings(start, flags, os.environ)
@@ -294,7 +304,7 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     shard: Shard | None = args.shard
     plan = RunPlan(found.scenarios, browsers, routing, snippet, report_dir, args.jobs,
                    VisualOptions(update_baselines=args.update_baselines), settings.base_url, settings.site_api,
-                   settings.observation_window * 1000.0, shard)
+                   settings.observation_window * 1000.0, shard, settings.connect, settings.proxy_host)
     shown_path = None if snippet_path is None else str(snippet_path)
     invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown_path, snippet,
                                 None if shard is None else (shard.index, shard.count))

@@ -56,6 +56,8 @@ KEYS: Final[dict[str, EnvForm]] = {
     "trust_upstream": "bool",
     "site": "text",
     "observation_window": "number",
+    "connect": "list",
+    "proxy_host": "text",
 }
 WEB_SERVER_KEYS: Final[dict[str, EnvForm]] = {
     "command": "text",
@@ -116,6 +118,8 @@ class Settings:
     trust_upstream: bool = False
     site: Path | None = None  # None: the demo site next to the scenarios
     observation_window: float = 30.0  # seconds each page's pending timers get before it goes (harness.run.window)
+    connect: tuple[str, ...] = ()  # Playwright browser servers (ws:// endpoints) to run the browsers on
+    proxy_host: str = "127.0.0.1"  # the address the capturing proxy listens on, as the browsers reach it
     root: Path = Path(".")  # the config file's folder, else the folder the search started from
     config_file: Path | None = None
     source: dict[str, str] = field(default_factory=dict)
@@ -283,6 +287,23 @@ def _window(raw: object, place: _Place, key: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw < float("inf"):
         raise _wrong(place, key, "a number of seconds, 0 or more", raw)
     return float(raw)
+
+
+def _endpoints(raw: object, place: _Place, key: str) -> tuple[str, ...]:
+    expected = "a list of Playwright browser server endpoints (ws://host:port/path or wss://...)"
+    if not isinstance(raw, list | tuple):
+        raise _wrong(place, key, expected, raw)
+    for item in raw:
+        parts = urlsplit(item) if isinstance(item, str) else None
+        if parts is None or parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise _wrong(place, key, expected, item)
+    return tuple(dict.fromkeys(raw))
+
+
+def _host(raw: object, place: _Place, key: str) -> str:
+    if not isinstance(raw, str) or not raw.strip() or any(c in raw.strip() for c in "/ "):
+        raise _wrong(place, key, "an address of this machine the browsers can reach (e.g. 10.0.0.5)", raw)
+    return raw.strip()
 
 
 def _browsers(raw: object, place: _Place, key: str) -> tuple[BrowserName, ...]:
@@ -598,6 +619,8 @@ def load_settings(start: Path, flags: Mapping[str, object], environ: Mapping[str
         trust_upstream=resolve.get("trust_upstream", _bool, False),
         site=resolve.get("site", _path, None),
         observation_window=resolve.get("observation_window", _window, Settings.observation_window),
+        connect=resolve.get("connect", _endpoints, ()),
+        proxy_host=resolve.get("proxy_host", _host, Settings.proxy_host),
         root=root,
         config_file=config.path if config is not None else None,
         source=resolve.source,

@@ -80,6 +80,8 @@ class RunPlan:
     site_api: tuple[tuple[str, str], ...] = ()  # the app's own calls, declared once for every scenario
     window_ms: float = DEFAULT_WINDOW_MS  # the observation window each page's pending timers get (config's seconds)
     shard: Shard | None = None  # this job's share of the runs, when CI splits the plan over several jobs
+    endpoints: tuple[str, ...] = ()  # Playwright browser servers to run the browsers on (workers dealt in turn)
+    proxy_host: str = "127.0.0.1"  # where the capturing proxy listens, as the browsers reach it
 
     def runs(self) -> list[tuple[Scenario, BrowserName]]:
         """The runs of the plan, in order: browser by browser, each scenario in the order given; only this
@@ -219,11 +221,13 @@ def execute(plan: RunPlan, on_verdict: Callable[[RunVerdict], None] = lambda v: 
         queues.setdefault(browser, queue.Queue()).put(scenario)
     workers = {browser: min(plan.jobs, work.qsize()) for browser, work in queues.items()}
     state = _Shared(outcome, on_verdict, running=sum(workers.values()))
-    proxy = CaptureProxy.shared(CA_DIR)
+    proxy = CaptureProxy.shared(CA_DIR, plan.proxy_host)
     threads: list[threading.Thread] = []
     for browser, work in queues.items():
-        for _ in range(workers[browser]):
-            threads.append(threading.Thread(target=_work, args=(plan, browser, proxy, work, state), daemon=True))
+        for k in range(workers[browser]):
+            endpoint = plan.endpoints[k % len(plan.endpoints)] if plan.endpoints else None
+            threads.append(threading.Thread(target=_work, args=(plan, browser, proxy, work, state, endpoint),
+                                            daemon=True))
     for thread in threads:
         try:
             thread.start()
@@ -319,7 +323,8 @@ def _account_for_every_run(plan: RunPlan, state: _Shared) -> None:
                 pass
 
 
-def _work(plan: RunPlan, browser: BrowserName, proxy: CaptureProxy, work: queue.Queue[Scenario], state: _Shared) -> None:
+def _work(plan: RunPlan, browser: BrowserName, proxy: CaptureProxy, work: queue.Queue[Scenario], state: _Shared,
+          endpoint: str | None) -> None:
     """One worker thread: its browser runs scenarios from ``work`` until none is left (or Ctrl-C).
 
     Nothing escapes it: a run's own failure is in its verdict (:func:`run_one`); a failure of the worker itself
@@ -332,7 +337,7 @@ def _work(plan: RunPlan, browser: BrowserName, proxy: CaptureProxy, work: queue.
         state.worker_ended()
         return
     try:
-        with Worker(browser, tap) as worker:
+        with Worker(browser, tap, endpoint=endpoint) as worker:
             while not state.stopping.is_set():
                 try:
                     scenario = work.get_nowait()

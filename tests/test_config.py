@@ -17,7 +17,7 @@ from harness.resources import SHIPPED_SNIPPET
 from harness.run import browsers
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "config.md"
-ALLOWED = "allowed: base_url, browsers, snippet, third_party, map, site_api, web_server, report, trust_upstream, site, observation_window"
+ALLOWED = "allowed: base_url, browsers, snippet, third_party, map, site_api, web_server, report, trust_upstream, site, observation_window, connect, proxy_host"
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from harness.capture.routing import Forward, Party, Routing
 from harness.capture.site import is_background_host
+from harness.errors import UsageError
 
 Channel = Literal[
     "document", "fetch", "xhr", "beacon", "image", "script", "style", "font", "websocket", "other"
@@ -358,12 +359,16 @@ class CaptureProxy:
         self.upstream_attempts = 0  # connections mitmproxy tried to open to real servers: must stay 0
 
     @classmethod
-    def shared(cls, confdir: Path) -> CaptureProxy:
-        """The process's proxy, started on first use and stopped when the process exits."""
+    def shared(cls, confdir: Path, host: str = "127.0.0.1") -> CaptureProxy:
+        """The process's proxy, listening on ``host``, started on first use and stopped when the process exits.
+        mitmproxy keeps process-wide state: one process, one proxy, so one listening address."""
         with cls._shared_lock:
             if cls._shared is None:
-                cls._shared = cls(confdir).start()
+                cls._shared = cls(confdir, host).start()
                 atexit.register(cls._shared.stop)
+            elif cls._shared.host != host:
+                raise UsageError(f"the capturing proxy of this process already listens on {cls._shared.host}; "
+                                 f"it cannot also listen on {host}")
             return cls._shared
 
     def tap_for(self, port: int) -> Tap | None:

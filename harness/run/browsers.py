@@ -6,11 +6,13 @@ Playwright's own builds are used where installed; otherwise the system's (Debian
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Error, Playwright
 
@@ -18,6 +20,7 @@ from harness.errors import BrowserLaunchError
 
 BrowserName = Literal["chromium", "firefox", "webkit"]
 BROWSER_NAMES: tuple[BrowserName, ...] = ("chromium", "firefox", "webkit")
+CONNECT_TIMEOUT_MS: Final = 60_000  # a browser server launches the browser on connect: as long as a launch may take
 
 SYSTEM_EXECUTABLES: dict[str, tuple[str, ...]] = {
     "chromium": ("/usr/bin/chromium", "/usr/bin/chromium-browser"),
@@ -130,6 +133,38 @@ def launch(playwright: Playwright, name: BrowserName, proxy_host: str, proxy_por
         raise BrowserLaunchError(
             f"{source.description} cannot start ({first_line}); {INSTALL_HINTS[name]}"
         ) from error
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def on_this_machine(endpoint: str) -> bool:
+    """A browser server on loopback sees this machine's files: it can run the browsers found here."""
+    host = urlsplit(endpoint).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def connect(playwright: Playwright, name: BrowserName, endpoint: str, proxy_host: str, proxy_port: int) -> Browser:
+    """``name`` on the Playwright browser server at ``endpoint`` (``playwright run-server``), routed through the
+    proxy at ``proxy_host:proxy_port``, which that server's machine must reach.
+
+    The launch options travel in the connection's ``x-playwright-launch-options`` header, as Playwright's server
+    reads them. A server started with ``--unsafe`` honours all of them (the Chromium flags, Firefox's proxy prefs,
+    an executable path); without it, only the proxy and headless, so unload beacons over TLS may be lost. A server
+    on loopback runs the browsers found here (Debian's, say); elsewhere, the server's own Playwright builds.
+    """
+    source = find_browser(playwright, name) if on_this_machine(endpoint) else BrowserSource(name, None)
+    options = {_camel(key): value for key, value in launch_options(source, proxy_host, proxy_port).items()}
+    try:
+        return getattr(playwright, name).connect(
+            endpoint, headers={"x-playwright-launch-options": json.dumps(options)}, timeout=CONNECT_TIMEOUT_MS
+        )
+    except Error as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BrowserLaunchError(f"{name} on the browser server {endpoint} cannot start ({first_line}); start one "
+                                 f"with `playwright run-server --port PORT --unsafe` where the browsers are") from error
 
 
 def browser_version(browser: Browser) -> str:

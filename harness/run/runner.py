@@ -65,10 +65,12 @@ class Worker:
     (its sync API is per thread); the pytest plugin passes the process's shared one.
     """
 
-    def __init__(self, browser_name: BrowserName, tap: Tap, playwright: Playwright | None = None) -> None:
+    def __init__(self, browser_name: BrowserName, tap: Tap, playwright: Playwright | None = None,
+                 endpoint: str | None = None) -> None:
         self.browser_name = browser_name
         self.tap = tap
         self.playwright = playwright
+        self.endpoint = endpoint  # a Playwright browser server to run the browser on; None: launch it here
         self._own_playwright: PlaywrightContextManager | None = None
         self.browser: Browser | None = None
 
@@ -78,7 +80,7 @@ class Worker:
             if self.playwright is None:
                 self._own_playwright = sync_playwright()
                 self.playwright = self._own_playwright.__enter__()
-            self.browser = browsers.launch(self.playwright, self.browser_name, self.tap.host, self.tap.port)
+            self.browser = self._browser(self.playwright)
         except BaseException:
             self.close()
             raise
@@ -112,7 +114,12 @@ class Worker:
         if self.playwright is None:
             self.start()
         else:
-            self.browser = browsers.launch(self.playwright, self.browser_name, self.tap.host, self.tap.port)
+            self.browser = self._browser(self.playwright)
+
+    def _browser(self, playwright: Playwright) -> Browser:
+        if self.endpoint is not None:
+            return browsers.connect(playwright, self.browser_name, self.endpoint, self.tap.host, self.tap.port)
+        return browsers.launch(playwright, self.browser_name, self.tap.host, self.tap.port)
 
     def __enter__(self) -> Worker:
         return self.start()
