@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import trackers
 from trackers import tracker_bundle  # noqa: F401
 
 from harness.capture.proxy import CapturedRequest
@@ -153,6 +154,13 @@ def _run(bundle: Path, browser: BrowserName, report: Path) -> RunVerdict:
     return outcome.verdicts[0]
 
 
+def _case_of(item: pytest.Item) -> tuple[str, str] | None:
+    """The (entry, browser) a collected test of this module runs on, None for a test of no recorder run."""
+    callspec = getattr(item, "callspec", None)
+    case = callspec.params.get("case") if callspec is not None else None
+    return (case[0], case[1]) if case else None
+
+
 @pytest.fixture(scope="module")
 def verdicts(
     request: pytest.FixtureRequest,
@@ -160,8 +168,8 @@ def verdicts(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[tuple[str, str], RunVerdict]:
     """The verdict of every case the session selected from this module, the runs made side by side."""
-    wanted = sorted({tuple(item.callspec.params["case"]) for item in request.session.items
-                     if item.module is request.module and hasattr(item, "callspec")})
+    wanted = sorted({case for item in request.session.items if getattr(item, "module", None) is request.module
+                     and (case := _case_of(item)) is not None})
     bundles = {entry: tracker_bundle(entry) for entry, _ in wanted}
     folder = tmp_path_factory.mktemp("recorders")
     with ThreadPoolExecutor(PARALLEL_RUNS) as pool:
@@ -205,3 +213,19 @@ def test_the_verdict_names_what_the_configuration_sends_readable_and_never_the_p
     assert flagged == recorder.readable, [finding.line() for finding in verdict.findings]
     assert "password" not in flagged
     assert verdict.status == ("failed" if recorder.readable else "passed"), verdict.problem_lines()
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_without_npm_a_recorder_test_skips_saying_why_and_fails_in_ci(
+    ci: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # nothing built yet
+    monkeypatch.setattr(trackers, "INSTALLED_STAMP", tmp_path / "never-installed")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm
+    monkeypatch.setenv("CI", ci)
+    outcome = pytest.fail.Exception if ci else pytest.skip.Exception
+    with pytest.raises((pytest.fail.Exception, pytest.skip.Exception)) as raised:
+        trackers.bundle_or_skip("rrweb_default")
+    assert raised.type is outcome
+    assert str(raised.value.msg) == ("real recorders cannot be built: npm is not installed (.ci/setup installs "
+                                     "nodejs and npm as root)")

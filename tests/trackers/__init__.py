@@ -91,17 +91,18 @@ def bundle(name: str) -> Path:
     return target
 
 
+def bundle_or_skip(name: str) -> Path:
+    """:func:`bundle`, or the test skipped saying why it could not be built; in CI (``CI=true``) failed instead."""
+    try:
+        return bundle(name)
+    except TrackerBuildError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"real recorders cannot be built: {error}", pytrace=False)
+        pytest.skip(f"real recorders cannot be built: {error}")
+
+
 @pytest.fixture(scope="session")
 def tracker_bundle() -> Callable[[str], Path]:
     """Hands the path of a real recorder's bundle by entry name (``tracker_bundle("rrweb_default")``); skips
     the test when npm is missing or the build fails, except in CI, where that fails it."""
-
-    def built(name: str) -> Path:
-        try:
-            return bundle(name)
-        except TrackerBuildError as error:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"real recorders cannot be built: {error}", pytrace=False)
-            pytest.skip(f"real recorders cannot be built: {error}")
-
-    return built
+    return bundle_or_skip
