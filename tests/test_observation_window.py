@@ -250,3 +250,30 @@ def test_the_probe_s_timers_look_native_run_as_the_browser_s_and_are_recorded(pr
     assert seen["native"], "a recorder checking isNativeFunction would take pristine timers and escape the probe"
     assert seen["fired"] == 0 and seen["args"] == ["x", 2] and seen["ids"]
     assert seen["pending"] == [["timeout", 10000]] and seen["clearedGone"]
+
+
+# rrweb and Sentry take pristine timers from a blank frame they make and remove at once, then call them bound to the
+# page's window (rrweb's getImplementation, Sentry's getNativeImplementation). The probe runs in that frame too.
+_SANDBOX_TIMERS = """async () => {
+  const frame = document.createElement("iframe");
+  frame.hidden = true;
+  document.head.appendChild(frame);
+  const setTimer = frame.contentWindow.setTimeout.bind(window);
+  const clearTimer = frame.contentWindow.clearTimeout.bind(window);
+  frame.remove();
+  let fired = 0;
+  setTimer(() => { fired += 1; }, 20);
+  const cleared = setTimer(() => { fired += 100; }, 40);
+  clearTimer(cleared);
+  const late = setTimer(() => {}, 10000);
+  const pending = window.__telltaleProbe.timers(0).timers.filter((t) => t.id === late).map((t) => [t.kind, t.delay]);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  clearTimer(late);
+  return {fired, pending};
+}"""
+
+
+def test_timers_taken_from_a_removed_sandbox_frame_still_run_and_are_recorded(probe_page) -> None:
+    seen = probe_page().evaluate(_SANDBOX_TIMERS)
+    assert seen["fired"] == 1, "a timer set through the removed frame's wrapper never ran (or a cleared one did)"
+    assert seen["pending"] == [["timeout", 10000]], "the page's record misses timers set through the sandbox frame"

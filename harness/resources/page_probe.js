@@ -122,8 +122,23 @@
   const forget = (now) => {
     for (const [id, timer] of timers) if (timer.kind === "timeout" && timer.due < now) timers.delete(id);
   };
+  // A frame a script creates (about:blank, of its creator's origin) may be removed while its timer functions are
+  // still in use: rrweb and Sentry take pristine timers from such a sandbox frame, remove it, and call them bound to
+  // the page's window. Chromium runs a timer only while the realm of the script that set it lives: called from our
+  // wrapper, of the removed frame's realm, it would never run (called directly, the native one does). So once this
+  // frame is gone its wrappers hand each call to the creator's probe, whose realm lives and whose record the
+  // harness reads. A call on the removed frame's own window is left as it is (the browser runs none of its timers).
+  const creator = (() => {
+    try {
+      return window.parent !== window && window.parent.__telltaleProbe ? window.parent.__telltaleProbe.forward : null;
+    } catch (e) {
+      return null; // a cross-origin parent: not this frame's creator
+    }
+  })();
+  const handOver = (self) => creator !== null && self !== window && window.parent === null;
   const recordSet = (kind, original) => looksNative({
     wrapper(handler, timeout) {
+      if (handOver(this)) return creator(original.name, this, arguments);
       const id = Reflect.apply(original, this, arguments);
       try {
         const at = epochNow();
@@ -138,6 +153,7 @@
   }.wrapper, original);
   const recordClear = (original) => looksNative({
     wrapper(id) {
+      if (handOver(this)) return creator(original.name, this, arguments);
       timers.delete(id); // the HTML spec: either clear function clears a timer of either kind
       return Reflect.apply(original, this, arguments);
     },
@@ -146,10 +162,15 @@
     setTimeout: window.setTimeout, setInterval: window.setInterval,
     clearTimeout: window.clearTimeout, clearInterval: window.clearInterval,
   };
-  window.setTimeout = recordSet("timeout", originals.setTimeout);
-  window.setInterval = recordSet("interval", originals.setInterval);
-  window.clearTimeout = recordClear(originals.clearTimeout);
-  window.clearInterval = recordClear(originals.clearInterval);
+  const wrappers = {
+    setTimeout: recordSet("timeout", originals.setTimeout),
+    setInterval: recordSet("interval", originals.setInterval),
+    clearTimeout: recordClear(originals.clearTimeout),
+    clearInterval: recordClear(originals.clearInterval),
+  };
+  Object.assign(window, wrappers);
+  // What a removed child frame's wrappers call instead of their own (see ``creator``): this frame's wrapper.
+  const forward = (name, self, args) => Reflect.apply(wrappers[name], self, args);
 
   // The timers not cleared whose next run may come at or after ``since`` (epoch ms): timeouts not yet due then,
   // every interval. ``now`` is this frame's clock at the answer.
@@ -225,7 +246,7 @@
     return { width: window.innerWidth, height: window.innerHeight, boxes: out };
   };
 
-  window.__telltaleProbe = { classify: describe, timers: pendingTimers, hidden };
+  window.__telltaleProbe = { classify: describe, timers: pendingTimers, hidden, forward };
 
   window.addEventListener(
     "submit",

@@ -36,6 +36,11 @@ SNIPPET_SOURCE = "telltale-snippet-under-test.js"
 # Appended to the snippet: marks that its script ran to the end; a script injected after it reports when it did not
 # (Firefox gives an exception thrown while an injected script loads no stack to attribute it by).
 _SNIPPET_RAN = "\n;Object.defineProperty(window, '__telltaleSnippetRan', {value: true, configurable: true});\n"
+# The snippet under test runs where a site's tag runs: in the documents the site serves (http, https), not in the
+# about:blank frames a script creates. Injected there too, rrweb's recorder (and Sentry's replay, built on it), which
+# takes pristine DOM prototypes from a fresh blank frame, recorded in that frame and made another, without end
+# ("Maximum call stack size exceeded"). Past a skipped block the snippet still counts as having run.
+_SNIPPET_IN_SITE_DOCUMENT = "if (/^https?:$/.test(location.protocol)) {{\n{snippet}\n}}"
 _SNIPPET_CHECK = "if (!window.__telltaleSnippetRan && window.__telltaleSnippetFailed) window.__telltaleSnippetFailed();"
 _TLS_FAILURE = re.compile(r"certificate|TLS|SSL", re.IGNORECASE)
 _STACK_SOURCE = re.compile(r"^\s*at (?:.*? \()?(.+?):\d+:\d+\)?$", re.MULTILINE)
@@ -180,7 +185,8 @@ def instrument(
     context.on("console", on_console)
     context.add_init_script(PROBE_JS)
     if snippet is not None:
-        context.add_init_script(f"{snippet}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n")
+        guarded = _SNIPPET_IN_SITE_DOCUMENT.format(snippet=snippet)
+        context.add_init_script(f"{guarded}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n")
         context.add_init_script(_SNIPPET_CHECK)
 
 
