@@ -72,12 +72,7 @@ class RrwebReplay(Replay):
         super().__init__(browser, None, width, height)
         self.events = list(events)
         self.wall_started_ms = wall_started_ms
-        try:
-            self.start = self._load()
-        except Exception:
-            self.close()  # the context is ours until the caller holds the replay
-            raise
-        self.version = str(self.page.evaluate("() => __ttRrweb.version"))
+        self.start: float | None = None  # the first event's time (rrweb's clock), once loaded by the first show
 
     def _load(self) -> float:
         """rrweb's replayer in the page, the session loaded; the first event's time (rrweb's clock)."""
@@ -101,6 +96,8 @@ class RrwebReplay(Replay):
         url = page_at(self.events, at)
         if url is None:
             return None
+        if self.start is None:
+            self.start = self._load()
         # The page's readers (masks, text, locate) read the frame rrweb built; two frames let its layout settle.
         self.page.evaluate(
             """(offset) => new Promise((done) => {

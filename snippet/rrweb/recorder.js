@@ -21,4 +21,8 @@ function start() {
   addEventListener('pagehide', () => flush(true));
 }
 
-if (document.readyState === 'loading') addEventListener('DOMContentLoaded', start); else start();
+// Pages only, top window only: rrweb records same-origin frames from the top (a second session from inside a frame
+// would start a page of its own in the replay), and recording the empty about:blank of a new tab hangs it.
+if (window === window.top && /^https?:$/.test(location.protocol)) {
+  if (document.readyState === 'loading') addEventListener('DOMContentLoaded', start); else start();
+}

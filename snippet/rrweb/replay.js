@@ -9,6 +9,8 @@ import {Replayer} from 'rrweb';
 const URL_ATTRS = new Set(['src', 'srcset', 'href', 'xlink:href', 'poster', 'data', 'action', 'formaction', 'ping',
   'background', 'lowsrc', 'dynsrc', 'longdesc', 'cite', 'codebase', 'archive', 'classid', 'manifest', 'icon',
   'imagesrcset', 'usemap', 'code', 'attributionsrc', 'srcdoc', 'rr_src']);
+// A URL that runs script, however spelled (browsers drop tabs and newlines inside a scheme).
+const SCRIPT_URL = /^[\u0000-\u0020]*(j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t\s*:|d\s*a\s*t\s*a\s*:\s*text\/html)/i;
 const CSS_URL = /url\(\s*(['"]?)(.*?)\1\s*\)/gi;
 const EVENT = {FullSnapshot: 2, IncrementalSnapshot: 3};
 const SOURCE = {Mutation: 0, StyleSheetRule: 8, StyleDeclaration: 13, AdoptedStyleSheet: 15};
@@ -32,7 +34,8 @@ function attributes(tag, attrs) {
     if (typeof value !== 'string') continue;
     if (n.startsWith('on')) { count('attribute ' + n); delete attrs[name]; continue; }
     if (n === 'style' || n === '_csstext') { attrs[name] = css(value); continue; }
-    if (n === 'http-equiv') { count('attribute ' + n); delete attrs[name]; continue; }
+    if (n === 'http-equiv') { count('attribute ' + n); delete attrs[name]; delete attrs.content; continue; }
+    if (SCRIPT_URL.test(value)) { count('script url in ' + n); delete attrs[name]; continue; }
     if (URL_ATTRS.has(n) && !(n === 'href' && (tag === 'a' || tag === 'area'))) {
       if (/^data:(?!text\/html)/i.test(value) && n !== 'srcdoc') continue;
       count('url ' + n);
