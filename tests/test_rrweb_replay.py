@@ -69,11 +69,11 @@ def _run(browser: str, tracker: Path, folder: Path) -> dict[str, Any]:
     return dict(run)
 
 
-@pytest.mark.parametrize("browser", ["chromium", "firefox"])
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
 def test_a_tracker_recording_with_rrweb_gets_the_vendor_replay_checked(
-    browser: str, rrweb_tracker: Path, tmp_path: Path
+    engine: str, rrweb_tracker: Path, tmp_path: Path
 ) -> None:
-    run = _run(browser, rrweb_tracker, tmp_path)
+    run = _run(engine, rrweb_tracker, tmp_path)
     assert run["replay"]["replayer"] == "rrweb" and run["replay"]["status"] == "replayed", run["replay"]
     inert = run["replay"]["inert"]
     assert inert["requests"] == 0 and inert["routed"] == 0, inert
