@@ -16,11 +16,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from harness.cli import main
 from harness.privacy.vendors import rrweb_events
-from harness.replay.fidelity import FIDELITY_THRESHOLD
+from harness.replay.diff import load_png
+from harness.replay.fidelity import FIDELITY_THRESHOLD, MASK_HATCH
 from harness.replay.rrweb_page import page_at, replayable, viewport
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +95,10 @@ def test_a_tracker_recording_with_rrweb_gets_the_vendor_replay_checked(
     assert not fields["#email"]["proven"] and not fields["#email"]["replay_empty"], fields
     assert fields["#password"]["proven"] and fields["#password"]["on_screen"], fields
     assert any("redaction not proven: replay DOM holds email" in p for p in run["visual_problems"]), run
+    # The picture stored of it keeps the fields hatched: the finding names the value, no picture shows it.
+    stored = load_png(tmp_path / "report" / typed["replay"])
+    hatched = np.all(stored[..., :3] == np.array(MASK_HATCH[0], np.uint8), axis=-1).sum()
+    assert hatched > 1000, hatched
     # The report shows the live page and the vendor's replay side by side, labelled.
     page = (tmp_path / "report" / "index.html").read_text()
     assert "Vendor replay (rrweb)" in page and "What the visitor saw" in page
