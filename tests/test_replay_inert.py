@@ -20,7 +20,9 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from harness.capture.proxy import CapturedRequest, Recording
 from harness.plugin.fixtures import Capture
+from harness.privacy.vendors import RrwebEvent
 from harness.replay.page import AssetResolver, Replay
+from harness.replay.rrweb_page import RrwebReplay
 from harness.replay.session import Session, decode_session
 from harness.run.steps import close_page
 
@@ -300,3 +302,80 @@ def test_the_recorded_doctype_and_stylesheets_changed_by_script_are_replayed(
         assert replay.page.evaluate(READ_STYLED) == [mode, "rgb(1, 2, 3)", "rgb(4, 5, 6)"]
         _assert_inert(replay, calls)
         assert ("invalid doctype" in replay.neutralised()) == (doctype is not None and "<" in doctype["name"])
+
+
+# --- the vendor's replay: rrweb's own replayer in the same inert page ----------------------------------------------
+
+RR_T0 = 1_800_000_000_000  # epoch ms of the hand-made rrweb session's first event
+
+
+def _rr(tag: str, nid: list[int], attrs: dict[str, str] | None = None, *kids: dict[str, Any]) -> dict[str, Any]:
+    """An rrweb-snapshot element node."""
+    nid[0] += 1
+    return {"type": 2, "id": nid[0], "tagName": tag, "attributes": attrs or {}, "childNodes": list(kids)}
+
+
+def _rr_text(text: str, nid: list[int], style: bool = False) -> dict[str, Any]:
+    nid[0] += 1
+    return {"type": 3, "id": nid[0], "textContent": text, **({"isStyle": True} if style else {})}
+
+
+def raw_rrweb_events() -> list[RrwebEvent]:
+    """An rrweb session whose DOM carries every payload as-is, in its full snapshot and in a later mutation."""
+    n = [1]
+    head = _rr(
+        "head", n, None,
+        _rr("meta", n, {"http-equiv": "refresh", "content": f"0; url={EVIL}/refresh"}),
+        _rr("link", n, {"rel": "stylesheet", "href": f"{EVIL}/sheet.css"}),
+        _rr("style", n, None, _rr_text(f"@import url({EVIL}/import.css); body {{ background: url('{EVIL}/bg.png') }}", n,
+                                       style=True)),
+        _rr("script", n, None, _rr_text(CALL.format("script"), n)),
+    )
+    body = _rr(
+        "body", n, {"onload": CALL.format("body-onload")},
+        _rr("h1", n, None, _rr_text("Vendor payloads", n)),
+        _rr("img", n, {"src": f"{EVIL}/img.png", "onerror": CALL.format("img-onerror")}),
+        _rr("img", n, {"src": "data:,", "onerror": CALL.format("img-data-onerror")}),
+        _rr("img", n, {"srcset": f"{EVIL}/a.png 1x, {EVIL}/b.png 2x"}),
+        _rr("a", n, {"id": "js-link", "href": f" JaVa\tScRiPt:{CALL.format('js-link')}"}, _rr_text("link", n)),
+        _rr("iframe", n, {"srcdoc": f"<script>{CALL.format('srcdoc')}</script>"}),
+        _rr("iframe", n, {"src": f"{EVIL}/frame.html"}),
+        _rr("video", n, {"poster": f"{EVIL}/poster.png", "src": f"{EVIL}/v.mp4", "autoplay": ""}),
+        _rr("div", n, {"style": f"background-image: url({EVIL}/div.png)"}, _rr_text("styled", n)),
+        _rr("details", n, {"open": "", "ontoggle": CALL.format("ontoggle")}, _rr("summary", n, None, _rr_text("d", n))),
+        _rr("input", n, {"autofocus": "", "onfocus": CALL.format("onfocus")}),
+    )
+    html = _rr("html", n, None, head, body)
+    document = {"type": 0, "id": 1, "childNodes": [html]}
+    later = {"source": 0, "texts": [], "removes": [], "adds": [
+        {"parentId": body["id"], "nextId": None, "node": _rr("script", n, None, _rr_text(CALL.format("added-script"), n))},
+        {"parentId": body["id"], "nextId": None,
+         "node": _rr("img", n, {"src": f"{EVIL}/late.png", "onerror": CALL.format("late-onerror")})},
+    ], "attributes": [{"id": body["id"], "attributes": {"onclick": CALL.format("attr-onclick")}},
+                      {"id": html["id"], "attributes": {"style": f"background: url({EVIL}/attr.png)"}}]}
+    return [
+        {"type": 4, "data": {"href": "https://shop.test/payloads.html", "width": 800, "height": 600}, "timestamp": RR_T0},
+        {"type": 2, "data": {"node": document, "initialOffset": {"left": 0, "top": 0}}, "timestamp": RR_T0 + 1},
+        {"type": 3, "data": later, "timestamp": RR_T0 + 50},
+    ]
+
+
+def test_the_vendor_replay_of_raw_rrweb_payloads_never_runs_or_loads(browser: Browser) -> None:
+    """rrweb's own replayer, shown at the end of a session full of payloads: nothing runs, nothing is requested."""
+    with RrwebReplay(browser, raw_rrweb_events(), wall_started_ms=RR_T0 - 1000) as replay:
+        calls = _spy(replay)
+        assert replay.show_at(1000 + 60) == "https://shop.test/payloads.html"
+        frame = "document.querySelector('#tt-rrweb iframe')"
+        replay.page.evaluate(f"() => {{ const d = {frame}.contentDocument;"
+                             " for (const a of d.querySelectorAll('a, button, summary')) a.click(); }")
+        _assert_inert(replay, calls)
+        assert replay.page.evaluate(f"() => {frame}.getAttribute('sandbox')") == "allow-same-origin"
+        assert replay.page.evaluate(f"() => {frame}.contentWindow.location.href") == "about:blank"
+        assert "Vendor payloads" in replay.text()  # the page itself was replayed
+        neutralised = replay.neutralised()
+        for kind in ("attribute onload", "attribute onerror", "attribute http-equiv", "script url in href", "url src",
+                     "url srcset", "url srcdoc", "url href", "css @import", "css url()", "attribute onclick"):
+            assert neutralised.get(kind, 0) >= 1, (kind, neutralised)
+        html = replay.page.evaluate(f"() => {frame}.contentDocument.documentElement.outerHTML").lower()
+        for needle in ("onerror", "onload", "javascript:", "http-equiv", "srcdoc", "evil.test"):
+            assert needle not in html, needle

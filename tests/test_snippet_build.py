@@ -16,13 +16,13 @@ from snippet_support import chromium  # noqa: F401  (module-scoped browser fixtu
 from harness.resources import SHIPPED_SNIPPET
 
 SNIPPET_DIR = Path(__file__).resolve().parent.parent / "snippet"
-TOOLS = ("esbuild", "terser")
+TOOLS = ("esbuild", "rrweb", "terser")  # rrweb: its own replayer, for the vendor replay (tests/test_rrweb_build.py)
 
 
 def test_the_build_tools_are_pinned_exactly() -> None:
     package = json.loads((SNIPPET_DIR / "package.json").read_text())
     lock = json.loads((SNIPPET_DIR / "package-lock.json").read_text())["packages"]
-    assert package["scripts"]["build"] == "node build.mjs"
+    assert package["scripts"]["build"] == "node build.mjs && node build-rrweb.mjs replayer"
     assert sorted(package["devDependencies"]) == sorted(TOOLS)
     for name, version in package["devDependencies"].items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name}: expected an exact version, got {version!r}"
@@ -31,9 +31,11 @@ def test_the_build_tools_are_pinned_exactly() -> None:
 
 
 def test_the_source_is_the_modules_in_src() -> None:
-    """One source: no script besides build.mjs outside snippet/src/ (snippet/telltale.js was the old one)."""
+    """One source: no script besides the builds outside snippet/src/ (snippet/telltale.js was the old one) but the
+    entries of rrweb's own code in snippet/rrweb/."""
     scripts = {p.relative_to(SNIPPET_DIR).as_posix() for p in SNIPPET_DIR.rglob("*.*js") if "node_modules" not in p.parts}
-    assert scripts - {"build.mjs"} and all(s.startswith("src/") for s in scripts - {"build.mjs"}), sorted(scripts)
+    ours = scripts - {"build.mjs", "build-rrweb.mjs", "rrweb/replay.js", "rrweb/recorder.js"}
+    assert ours and all(s.startswith("src/") for s in ours), sorted(scripts)
 
 
 def test_the_shipped_snippet_is_built_from_the_current_source(tmp_path: Path) -> None:

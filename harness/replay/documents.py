@@ -10,6 +10,7 @@ from typing import Literal, TypedDict
 
 VisualStatus = Literal["replayed", "no-replay", "error", "failed"]
 CheckpointStatus = Literal["passed", "failed", "not-recorded", "no-replay", "error", "captured"]
+Replayer = Literal["telltale", "rrweb"]  # whose replayer showed the session: ours, or rrweb's own (a vendor's)
 
 
 class FieldDocument(TypedDict):
@@ -57,6 +58,7 @@ class CheckpointEntry(TypedDict, total=False):
     live: str
     replay_t_ms: float
     status: CheckpointStatus
+    replayer: Replayer
     detail: str
     replay: str
     page: str
@@ -117,6 +119,7 @@ class VisualDocument(TypedDict, total=False):
     """A run's ``visual.json``."""
 
     status: VisualStatus
+    replayer: Replayer
     error: str
     traceback: str
     session: SessionDocument

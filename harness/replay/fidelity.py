@@ -31,6 +31,9 @@ FIDELITY_THRESHOLD: Final = 0.98
 scenarios score 1.0 in Chromium; Firefox scrolls to fractional offsets that the snippet records rounded (0.99)."""
 DIFF_THRESHOLD: Final = 0.1  # pixelmatch's per-pixel colour threshold (its default), anti-aliasing excused
 MASK_PAD_PX: Final = 4  # a field's focus ring (2 px outline, 1 px offset) and anti-aliased edge belong to its mask
+MASK_CHARACTERS: Final = "*\u2022"
+"""What a replayed field may hold and still count as empty: rrweb masks an input's value with one ``*`` per
+character (its length is then known, which the scanner reports; the value is not)."""
 COVERED: Final = 0.99  # a typed field counts as masked when this share of its on-screen box is inside masks
 MASK_HATCH: Final = ((205, 222, 250), (232, 240, 253))  # masked regions in the stored diff image: pale blue stripes
 
@@ -174,7 +177,7 @@ def field_evidence(
         return FieldEvidence(selector, secret, False, 0.0, True, 0)
     x0, y0 = max(0, int(located.x)), max(0, int(located.y))
     x1, y1 = min(width, int(np.ceil(located.x + located.w))), min(height, int(np.ceil(located.y + located.h)))
-    holds = located.value != "" or any(p.value.casefold() in located.text.casefold() for p in protected)
+    holds = located.value.strip(MASK_CHARACTERS) != "" or any(p.value.casefold() in located.text.casefold() for p in protected)
     if x1 <= x0 or y1 <= y0:
         return FieldEvidence(selector, secret, False, 0.0, not holds, 0)
     covered = float(mask[y0:y1, x0:x1].mean())

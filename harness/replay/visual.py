@@ -6,6 +6,10 @@ screenshot was taken, in the same browser; the frame is compared with the live s
 per-browser baseline (:mod:`harness.baselines`). Then come a heatmap set per page (:mod:`harness.heatmaps`) and the
 session video (:mod:`harness.frames`).
 
+A run whose tracker is not ours (a third party's, or none) but sent rrweb events gets the vendor's replay instead
+(:mod:`harness.replay.rrweb_page`): each checkpoint is shown by rrweb's own replayer and checked the same way
+(fidelity, redaction, its own baseline); there is no heatmap or video of it.
+
 Everything lands in the run's folder, and the outcome (:class:`VisualOutcome`, redacted like every other run
 file) is returned to the pipeline and kept as ``visual.json`` for ``telltale approve``. A replay that fails never
 loses the run: the error is recorded and the checkpoints say so.
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import json
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, cast
@@ -24,7 +28,9 @@ from PIL import Image
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.capture.proxy import Recording
 from harness.privacy.protected import ProtectedValues
+from harness.privacy.vendors import RrwebEvent, rrweb_events
 from harness.replay import baselines, heatmaps
 from harness.replay.diff import RGBAImage, load_png, save_png
 from harness.replay.documents import CheckpointEntry, HeatmapEntry, VisualDocument
@@ -43,6 +49,7 @@ from harness.replay.fidelity import (
 )
 from harness.replay.frames import render_video
 from harness.replay.page import AssetResolver, MaskRegion, Replay
+from harness.replay.rrweb_page import RrwebReplay, replayable
 from harness.replay.session import PageView, Session, decode_session
 from harness.run.result import RunResult
 from harness.run.timeline import Checkpoint
@@ -121,14 +128,14 @@ class _RunChecks:
         regions = self.replay.masks()
         entry.update({"replay": self.rel(frame), "page": view.url, "masked_regions": len(regions),
                       "inferred_scrolls": self.replay.inferred_scrolls})
-        problems = self.against_live(entry, view, checkpoint, frame, regions) + self.against_baseline(entry, frame)
+        problems = self.against_live(entry, view.url, checkpoint, frame, regions) + self.against_baseline(entry, frame)
         entry["status"] = "failed" if problems else "passed"
         if problems:
             entry["detail"] = "; ".join(problems)
         return entry
 
     def against_live(
-        self, entry: CheckpointEntry, view: PageView, checkpoint: Checkpoint, frame: Path, regions: list[MaskRegion]
+        self, entry: CheckpointEntry, page_url: str, checkpoint: Checkpoint, frame: Path, regions: list[MaskRegion]
     ) -> list[str]:
         """Fidelity outside the masks and redaction inside them, into ``entry``; the problems found."""
         live, shown = load_png(self.run_dir / checkpoint.live), load_png(frame)
@@ -145,7 +152,7 @@ class _RunChecks:
                       "masked_px": fidelity.masked})
         if not fidelity.passed:
             problems.append(f"fidelity {fidelity.score:.4f} < {FIDELITY_THRESHOLD}")
-        redaction = self.redaction(view, checkpoint, live, shown, regions)
+        redaction = self.redaction(page_url, checkpoint, live, shown, regions)
         entry.update({"redaction": redaction.status, "redaction_detail": redaction.summary(),
                       "redaction_evidence": redaction.to_json()})
         if redaction.status == "failed":
@@ -154,9 +161,9 @@ class _RunChecks:
         save_png(self.run_dir / checkpoint.live, hatch(live, mask_of(regions, live.shape[0], live.shape[1], MASK_PAD_PX)))
         return problems
 
-    def against_baseline(self, entry: CheckpointEntry, frame: Path) -> list[str]:
-        """The frame against its approved baseline, into ``entry``; the problems found."""
-        name = entry["name"]
+    def against_baseline(self, entry: CheckpointEntry, frame: Path, name: str | None = None) -> list[str]:
+        """The frame against its approved baseline (``name``: the checkpoint's), into ``entry``; the problems found."""
+        name = name or entry["name"]
         target = baselines.baseline_path(self.result.scenario.file, self.result.browser, self.result.scenario.slug, name)
         base = baselines.check(frame, target, frame.parent, name, self.options.update_baselines)
         entry.update({"baseline": base.status, "baseline_path": str(base.path), "baseline_ratio": round(base.ratio, 6)})
@@ -169,14 +176,14 @@ class _RunChecks:
         return [] if base.passed else [f"differs from its baseline {base.path} ({base.detail})"]
 
     def redaction(
-        self, view: PageView, checkpoint: Checkpoint, live: RGBAImage, shown: RGBAImage, regions: list[MaskRegion]
+        self, page_url: str, checkpoint: Checkpoint, live: RGBAImage, shown: RGBAImage, regions: list[MaskRegion]
     ) -> Redaction:
         """Evidence that the masks hide every protected value at this checkpoint (see :mod:`harness.fidelity`)."""
         found = values_in(self.replay.text(), self.protected)
         mask = mask_of(regions, live.shape[0], live.shape[1], MASK_PAD_PX)
         fields: dict[str, FieldEvidence] = {}
         for typed in self.result.timeline.typed:
-            if typed.t_ms <= checkpoint.t_ms and same_page(typed.page_url, view.url) and typed.selector not in fields:
+            if typed.t_ms <= checkpoint.t_ms and same_page(typed.page_url, page_url) and typed.selector not in fields:
                 located = self.replay.locate(typed.selector)
                 fields[typed.selector] = field_evidence(
                     typed.selector, typed.secret, located, live, shown, mask, self.protected
@@ -203,28 +210,104 @@ class _RunChecks:
         return entries
 
 
+class _VendorChecks(_RunChecks):
+    """The visual checks of a run recorded with rrweb, in rrweb's own replayer."""
+
+    replay: RrwebReplay
+
+    def checkpoint(self, checkpoint: Checkpoint, t_ms: float) -> CheckpointEntry:
+        """rrweb's replay of one checkpoint's moment, checked as ours: fidelity, redaction, baseline."""
+        entry: CheckpointEntry = {"name": checkpoint.name, "t_ms": round(checkpoint.t_ms, 1), "live": checkpoint.live,
+                                 "replay_t_ms": round(t_ms, 1), "replayer": "rrweb"}
+        page_url = self.replay.show_at(t_ms)
+        if page_url is None:
+            return {**entry, "status": "not-recorded", "detail": "rrweb recorded nothing before this moment"}
+        frame = self.run_dir / "checkpoints" / f"{checkpoint.name}-rrweb.png"
+        self.replay.screenshot(frame)
+        regions = self.replay.masks()
+        entry.update({"replay": self.rel(frame), "page": page_url, "masked_regions": len(regions),
+                      "inferred_scrolls": 0})
+        # Its own baseline: the same checkpoint replayed by ours is another picture.
+        problems = self.against_live(entry, page_url, checkpoint, frame, regions)
+        # Checked: unlike ours, the vendor's frame may show what it recorded in clear (the finding says which value);
+        # the stored picture, and so its baseline, keeps what the live one hides hatched, as no report picture may
+        # show a protected value.
+        painted = [MaskRegion("harness", box.why, box.x, box.y, box.w, box.h) for box in checkpoint.hidden]
+        shown = load_png(frame)
+        save_png(frame, hatch(shown, mask_of(regions + painted, shown.shape[0], shown.shape[1], MASK_PAD_PX)))
+        problems += self.against_baseline(entry, frame, f"{checkpoint.name}-rrweb")
+        entry["status"] = "failed" if problems else "passed"
+        if problems:
+            entry["detail"] = "; ".join(problems)
+        return entry
+
+
+def _sent(recording: Recording) -> Iterator[bytes]:
+    """Everything the page sent: request bodies and URLs, WebSocket frames."""
+    for request in recording.requests:
+        yield request.url.encode("utf-8", "surrogateescape")
+        if request.body:
+            yield request.body
+    for frame in recording.frames:
+        if frame.direction == "sent":
+            yield frame.data
+
+
 def check_run(
     result: RunResult, protected: ProtectedValues, browser: Browser, options: VisualOptions = VisualOptions()
 ) -> VisualOutcome:
-    """Replay ``result`` in ``browser`` (the one it ran in), run every visual check, keep ``visual.json``."""
+    """Replay ``result`` in ``browser`` (the one it ran in), run every visual check, keep ``visual.json``.
+
+    Our snippet's session is replayed by ours; without one, rrweb events in the capture by rrweb's own replayer.
+    """
     session = decode_session(result.recording)
     doc: VisualDocument = {
-        "status": "replayed", "error": "", "session": session.to_json(),
+        "status": "replayed", "replayer": "telltale", "error": "", "session": session.to_json(),
         "thresholds": {"fidelity": FIDELITY_THRESHOLD, "diff": DIFF_THRESHOLD, "mask_pad_px": MASK_PAD_PX,
                        "baseline_tolerance": baselines.TOLERANCE},
         "checkpoints": [], "heatmaps": [],
     }
     moments = _checkpoint_moments(result)
     if not any(p.snapshot for p in session.pages):
+        events = rrweb_events(_sent(result.recording))
+        if replayable(events):
+            doc["replayer"] = "rrweb"
+            return _replayed(result, protected, doc, moments, lambda: _vendor_checks(result, protected, browser,
+                                                                                     session, events, options))
         doc["status"] = "no-replay"
         doc["checkpoints"] = [{"name": c.name, "t_ms": round(c.t_ms, 1), "live": c.live, "status": "no-replay",
                                "detail": "the snippet sent no replayable session"} for c, _ in moments]
         return _outcome(result, protected, doc)
+    return _replayed(result, protected, doc, moments, lambda: _own_checks(result, protected, browser, session, options))
+
+
+def _own_checks(
+    result: RunResult, protected: ProtectedValues, browser: Browser, session: Session, options: VisualOptions
+) -> _RunChecks:
+    first = next(p for p in session.pages if p.snapshot)
+    replay = Replay(browser, AssetResolver(result.site), first.width or 1280, first.height or 720)
+    return _RunChecks(result, protected, replay, session, options)
+
+
+def _vendor_checks(
+    result: RunResult, protected: ProtectedValues, browser: Browser, session: Session, events: list[RrwebEvent],
+    options: VisualOptions,
+) -> _RunChecks:
+    replay = RrwebReplay(browser, events, result.recording.wall_started * 1000.0)
+    # The vendor's replay is checked, not filmed: no heatmaps or video of it.
+    return _VendorChecks(result, protected, replay, session,
+                         VisualOptions(options.update_baselines, options.video_fps, options.video_scale, False, False))
+
+
+def _replayed(
+    result: RunResult, protected: ProtectedValues, doc: VisualDocument, moments: list[tuple[Checkpoint, float]],
+    start: Callable[[], _RunChecks],
+) -> VisualOutcome:
+    """Every checkpoint, heatmap and the video in the replay ``start`` opens; any failure recorded, never raised."""
     replay: Replay | None = None
     try:
-        first = next(p for p in session.pages if p.snapshot)
-        replay = Replay(browser, AssetResolver(result.site), first.width or 1280, first.height or 720)
-        checks = _RunChecks(result, protected, replay, session, options)
+        checks = start()
+        replay, session, options = checks.replay, checks.session, checks.options
         for checkpoint, t_ms in moments:
             doc.setdefault("checkpoints", []).append(checks.checkpoint(checkpoint, t_ms))
         if options.heatmaps:

@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 from harness.privacy.rules import FindingDocument
-from harness.replay.documents import InertEntry, RedactionDocument, SessionDocument, Thresholds, VisualStatus
+from harness.replay.documents import (
+    InertEntry,
+    RedactionDocument,
+    Replayer,
+    SessionDocument,
+    Thresholds,
+    VisualStatus,
+)
 from harness.run.timeline import TimelineDocument
 from harness.verdict import Status
 
@@ -80,6 +87,7 @@ class RedactionEntryDocument(RedactionDocument):
 
 class ReplayDocument(TypedDict):
     status: VisualStatus | None
+    replayer: Replayer
     error: str
     session: SessionDocument | None
     thresholds: Thresholds | None

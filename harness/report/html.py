@@ -51,6 +51,8 @@ CHECKPOINT_VIEWS: Final[tuple[tuple[str, str], ...]] = (
     ("baseline_diff", "Replay against its baseline"),
 )
 """Image keys a checkpoint entry may carry (paths relative to the report), in the order they are shown."""
+VENDOR_CAPTION: Final = "Vendor replay (rrweb): what the vendor's staff will see"
+"""The ``replay`` caption when rrweb's own replayer made the frame (``replayer: rrweb``), beside the live page."""
 
 TEMPLATE: Final = "report.html"
 """The page's template in ``harness.resources``' ``templates/`` folder."""
@@ -196,6 +198,7 @@ def _templates() -> jinja2.Environment:
     )
     environment.globals.update(
         rules=RULES, value_rules=_VALUE_RULES, promises=PROMISES, checkpoint_views=CHECKPOINT_VIEWS,
+        vendor_caption=VENDOR_CAPTION,
     )
     return environment
 

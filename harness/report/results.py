@@ -326,7 +326,8 @@ def _visual_entries(verdict: RunVerdict, base: Path, report_dir: Path) -> RunDoc
                                     if (aggregate / f"{k}.png").exists()}})
     video = doc.get("video")
     replay: ReplayDocument = {
-        "status": doc.get("status"), "error": doc.get("error", ""), "session": doc.get("session"),
+        "status": doc.get("status"), "replayer": doc.get("replayer", "telltale"), "error": doc.get("error", ""),
+        "session": doc.get("session"),
         "thresholds": doc.get("thresholds"), "inert": doc.get("replay"),
         "video": (base / video["path"]).as_posix() if video else None,
         "heatmaps": pages,

@@ -6,6 +6,8 @@
 - ``page_probe.js``: injected before any page script; reports form submissions and records timers. Injected as
   :func:`page_probe_js` makes it, with the marker list put in.
 - ``replayer.js``: rebuilds a recorded page inside the inert replay page.
+- ``rrweb-replay.min.js``: rrweb's own replayer (the pinned npm package, MIT), for the vendor's replay of an rrweb
+  session in the same inert page; built by ``snippet/build-rrweb.mjs`` and committed; a test checks that it is current.
 - ``init/``: the files ``telltale init`` writes into a new project (:mod:`harness.init`).
 - ``markers.json``: the attribute and class names that mark an element sensitive. The one list: the snippet's build
   bundles it, the page probe and the replayer (:func:`sensitive_markers`) read it.
