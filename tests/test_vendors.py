@@ -20,7 +20,6 @@ import pytest
 
 from harness.capture.proxy import CapturedRequest
 from harness.cli import ExitStatus, main
-from harness.privacy.decode import decode_layers
 from harness.privacy.protected import Guarded
 from harness.privacy.rules import Evidence, Finding, evaluate_evidence
 from harness.privacy.vendors import NodeIndex, RrwebEvent, clarity_events, describe, masked_texts, rrweb_events
@@ -203,19 +202,14 @@ def _by_rule(findings: list[Finding]) -> dict[str, Finding]:
     return {finding.rule: finding for finding in findings}
 
 
-# Finding the value in a Sentry envelope's zlib'd item is the decoder's part (a compressed stream at an offset,
-# harness/privacy/decode.py); vendors.py reads the events, but the scanner must see the value first.
-_SCANNER_PEELS_ENVELOPES = any(EMAIL.encode() in layer.data for layer in decode_layers(sentry_envelope(SESSION)))
-_ENVELOPE = pytest.param("sentry envelope, zlib", marks=pytest.mark.xfail(
-    not _SCANNER_PEELS_ENVELOPES, reason="decode.py does not peel a zlib stream at an offset yet", strict=True))
-
-
-@pytest.mark.parametrize("carrier", ["rrweb array", "posthog gzip-js", _ENVELOPE, "sentry envelope, plain", "highlight"])
+@pytest.mark.parametrize("carrier", ["rrweb array", "posthog gzip-js", "posthog base64 form", "sentry envelope, zlib",
+                                     "sentry envelope, plain", "highlight"])
 def test_a_finding_names_the_event_that_carried_the_value(carrier: str) -> None:
     session = [META, PAGE, typed(5, EMAIL, 1200), typed(6, "*" * len(PASSWORD), 1300)]
     payload = {
         "rrweb array": json.dumps(session).encode(),
         "posthog gzip-js": gzip.compress(posthog_batch(session)),
+        "posthog base64 form": b"data=" + base64.b64encode(posthog_batch(session)) + b"&compression=base64",
         "sentry envelope, zlib": sentry_envelope(session),
         "sentry envelope, plain": sentry_envelope(session, compress=False),
         "highlight": json.dumps({"events": session}).encode(),
@@ -225,6 +219,21 @@ def test_a_finding_names_the_event_that_carried_the_value(carrier: str) -> None:
     assert (leak.field, leak.event) == ("#email", "rrweb incremental snapshot, input, on #email")
     assert "in rrweb incremental snapshot, input, on #email" in leak.line()
     assert leak.to_json()["event"] == leak.event and not leak.to_json()["informational"]
+
+
+def test_values_only_a_vendors_reader_reveals_are_found_once() -> None:
+    """PostHog's gzip'd mutation data (text typed into a contenteditable) and a Sentry envelope's zlib'd item: the
+    generic decoder shows neither; a value the payload also shows as it stands is reported once, as found there."""
+    mutation = {**text_mutation(11, "x", 1300), "cv": "2024-10", "data": {
+        "source": 0, "texts": latin1_gzip([{"id": 11, "value": f"mail {EMAIL}"}]), "attributes": latin1_gzip([]),
+        "removes": latin1_gzip([]), "adds": latin1_gzip([])}}
+    (leak,) = evaluate_evidence(_evidence(_beacon(100.0, posthog_batch([PAGE, mutation]))))  # type: ignore[list-item]
+    assert (leak.field, leak.encoding, leak.event) == (
+        "#email", "posthog-cv → gzip", "rrweb incremental snapshot, mutation, text of #note")
+    (leak,) = evaluate_evidence(_evidence(_beacon(100.0, sentry_envelope([PAGE, typed(5, EMAIL, 1200)]))))
+    assert (leak.encoding, leak.event) == ("sentry-envelope → zlib", "rrweb incremental snapshot, input, on #email")
+    shown_too = sentry_envelope([PAGE, typed(5, EMAIL, 1200)]) + b"\n" + json.dumps({"email": EMAIL}).encode()
+    assert [f.encoding for f in evaluate_evidence(_evidence(_beacon(100.0, shown_too)))] == ["plain"]
 
 
 def test_the_snapshot_that_carried_a_value_is_named_when_it_came_in_another_request() -> None:

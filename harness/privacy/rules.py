@@ -364,7 +364,9 @@ def judge_evidence(evidence: Evidence) -> Judgement:
                 event = _carrier(namer, scanner, judge, frame.data, hit, order["frame", hit.name] - 1) if found else ""
                 findings += [dataclasses.replace(f, event=event) for f in found]
         findings += _fragment_findings(judge, protected, tracker_requests, sent_frames)
-        findings += _length_leak_findings(judge, namer, _sent_payloads(tracker_requests, sent_frames))
+        payloads = _sent_payloads(tracker_requests, sent_frames)
+        findings += _hidden_event_findings(judge, scanner, namer, payloads)
+        findings += _length_leak_findings(judge, namer, payloads)
         findings += _at_rest_findings(judge, scanner, evidence.storage)
         # A destination's path, or the URL of the page that sent it, can carry the value: findings never hold it.
         redactor = Redactor([g.value for g in evidence.guarded], evidence.key)
@@ -418,6 +420,28 @@ def _sent_payloads(requests: Sequence[CapturedRequest], frames: Sequence[WebSock
     sent = [_Sent(r.t_ms, r.channel, _destination(r.url), where, data, r.party)
             for r in requests for where, data in _payloads(r) if where in ("url", "body")]
     return sent + [_Sent(f.t_ms, "websocket", _destination(f.url), "frame", f.data, f.party) for f in frames]
+
+
+def _hidden_event_findings(judge: _Judge, scanner: LeakScanner, namer: EventNamer, sent: list[_Sent]) -> list[Finding]:
+    """Values in recorders' events that only their format's reader reveals (a Sentry envelope's zlib'd item,
+    PostHog's gzip'd event data): each value the payload did not already show the scanner."""
+    found: list[Finding] = []
+    for item in sent:
+        hidden = namer.hidden(item.data)
+        if not hidden:
+            continue
+        shown = {hit.name for hit in scanner.scan(item.data)}
+        order = Counter[str]()
+        for chain, data in hidden:
+            for hit in scanner.scan(data):
+                if hit.name in shown:
+                    continue
+                hit = dataclasses.replace(hit, chain=chain + hit.chain)
+                order[hit.name] += 1
+                event = _carrier(namer, scanner, judge, item.data, hit, order[hit.name] - 1)
+                found += [dataclasses.replace(f, event=event)
+                          for f in _judge_hit(judge, hit, item.channel, item.url, item.where, item.t_ms, item.party)]
+    return found
 
 
 def _length_leak_findings(judge: _Judge, namer: EventNamer, sent: list[_Sent]) -> list[Finding]:

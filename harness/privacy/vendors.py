@@ -139,12 +139,13 @@ def _posthog_compressed(node: object) -> bool:
     )
 
 
-def _walk(node: object, found: list[RrwebEvent], depth: int = 0) -> None:
-    """Every rrweb event inside a parsed JSON document, wherever the carrier put it."""
+def _walk(node: object, found: list[tuple[bool, RrwebEvent]], depth: int = 0) -> None:
+    """Every rrweb event inside a parsed JSON document, wherever the carrier put it, and whether it was inflated."""
     if depth > 64:
         return
     if _is_event(node) or _posthog_compressed(node):
-        found.append(_expanded(node))  # type: ignore[arg-type]  # a compressed event's data is a str until expanded
+        expanded = _expanded(node)  # type: ignore[arg-type]  # a compressed event's data is a str until expanded
+        found.append((expanded is not node, expanded))
         return
     if isinstance(node, dict):
         for child in node.values():
@@ -159,12 +160,12 @@ def _walk(node: object, found: list[RrwebEvent], depth: int = 0) -> None:
             pass
 
 
-def _envelope_recordings(data: bytes) -> Iterator[bytes]:
+def _envelope_recordings(data: bytes) -> Iterator[tuple[tuple[str, ...], bytes]]:
     """The recordings in a Sentry envelope's ``replay_recording`` items, inflated where zlib'd.
 
     An envelope is a header line, then items: an item header line (JSON, with the payload's ``length`` when
     given), the payload, a newline. A replay recording payload is ``{"segment_id": n}``, a newline, then the
-    events as JSON, usually zlib'd.
+    events as JSON, usually zlib'd. Yields each with the steps that read it.
     """
     if not data.startswith(b"{") or b"replay_recording" not in data:
         return
@@ -188,27 +189,34 @@ def _envelope_recordings(data: bytes) -> Iterator[bytes]:
             payload, position = data[position:end], end + 1
         if isinstance(header, dict) and header.get("type") == "replay_recording":
             recording = payload.partition(b"\n")[2] or payload
-            if recording[:1] == b"\x78":
-                try:
-                    recording = zlib.decompressobj().decompress(recording, MAX_OUTPUT)
-                except zlib.error:
-                    continue
-            yield recording
+            if recording[:1] != b"\x78":
+                yield ("sentry-envelope",), recording
+                continue
+            try:
+                yield ("sentry-envelope", "zlib"), zlib.decompressobj().decompress(recording, MAX_OUTPUT)
+            except zlib.error:
+                continue
 
 
 def payload_events(payload: bytes) -> list[tuple[tuple[str, ...], RrwebEvent]]:
     """The rrweb events in one captured payload, each with the decoding chain of the layer it was read from."""
     found: list[tuple[tuple[str, ...], RrwebEvent]] = []
     sources = [(layer.chain, layer.data) for layer in decode_layers(payload)]
-    sources += [(("sentry-envelope",), recording) for recording in _envelope_recordings(payload)]
+    sources += list(_envelope_recordings(payload))
     for chain, data in sources:
         if b"timestamp" not in data:
             continue
         for document in _json_documents(data):
-            events: list[RrwebEvent] = []
+            events: list[tuple[bool, RrwebEvent]] = []
             _walk(document, events)
-            found += [(chain, event) for event in events]
+            found += [((*chain, "posthog-cv", "gzip") if inflated else chain, event) for inflated, event in events]
     return found
+
+
+def _peeled_here(chain: tuple[str, ...]) -> bool:
+    """Read by steps only this module takes (a zlib'd Sentry envelope item, PostHog's gzip'd event data): the
+    generic decoder shows the scanner nothing of what they reveal."""
+    return chain[:2] == ("sentry-envelope", "zlib") or "posthog-cv" in chain
 
 
 def _identity(event: RrwebEvent) -> str:
@@ -460,15 +468,19 @@ def clarity_name(event: ClarityEvent) -> str:
 # --- the event that carried a value ---------------------------------------------------------------------------------
 
 
-def _carriers(payload: bytes) -> Iterator[tuple[bytes, RrwebEvent | ClarityEvent]]:
-    """Each event of a payload, serialised for searching: rrweb's first, else Clarity's."""
-    events = payload_events(payload)
-    if events:
-        for _, event in events:
-            yield _identity(event).encode("utf-8", "surrogatepass"), event
-        return
-    for clarity in clarity_events(payload):
-        yield json.dumps(clarity, ensure_ascii=False).encode("utf-8", "surrogatepass"), clarity
+def _searchable(event: RrwebEvent | ClarityEvent) -> bytes:
+    """An event serialised for searching."""
+    text = _identity(event) if isinstance(event, dict) else json.dumps(event, ensure_ascii=False)
+    return text.encode("utf-8", "surrogatepass")
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One event of a payload: how it was read, the event, and its text to search."""
+
+    chain: tuple[str, ...]
+    event: RrwebEvent | ClarityEvent
+    data: bytes
 
 
 @dataclass
@@ -478,7 +490,7 @@ class EventNamer:
     payloads: Callable[[], Sequence[bytes]]
     """Every payload of the run whose events may describe its nodes (full snapshots may come in another request)."""
     _nodes: NodeIndex | None = None
-    _events: dict[bytes, list[tuple[bytes, RrwebEvent | ClarityEvent]]] = field(default_factory=dict)
+    _events: dict[bytes, list[_Read]] = field(default_factory=dict)
 
     @property
     def nodes(self) -> NodeIndex:
@@ -486,9 +498,13 @@ class EventNamer:
             self._nodes = NodeIndex.of(rrweb_events(self.payloads()))
         return self._nodes
 
-    def _events_of(self, payload: bytes) -> list[tuple[bytes, RrwebEvent | ClarityEvent]]:
+    def _events_of(self, payload: bytes) -> list[_Read]:
+        """The payload's rrweb events, else its Clarity events."""
         if payload not in self._events:
-            self._events[payload] = list(_carriers(payload))
+            found: list[tuple[tuple[str, ...], RrwebEvent | ClarityEvent]] = list(payload_events(payload))
+            if not found:
+                found = [(("clarity",), event) for event in clarity_events(payload)]
+            self._events[payload] = [_Read(chain, event, _searchable(event)) for chain, event in found]
         return self._events[payload]
 
     def carrier(self, payload: bytes, value: str, holds: Callable[[bytes], bool], nth: int = 0) -> str:
@@ -500,17 +516,21 @@ class EventNamer:
         """
         events = self._events_of(payload)
         plain = value.encode("utf-8")
-        holding = [event for data, event in events if plain in data or plain.lower() in data.lower()]
+        holding = [read.event for read in events if plain in read.data or plain.lower() in read.data.lower()]
         if not holding:
-            holding = [event for data, event in events if holds(data)]
+            holding = [read.event for read in events if holds(read.data)]
         if not holding:
             return ""
         chosen = holding[min(nth, len(holding) - 1)]
         return clarity_name(chosen) if isinstance(chosen, list) else describe(chosen, self.nodes, value)
 
+    def hidden(self, payload: bytes) -> list[tuple[tuple[str, ...], bytes]]:
+        """The events of `payload` only this module could read (`_peeled_here`), as (chain, text) to search."""
+        return [(read.chain, read.data) for read in self._events_of(payload) if _peeled_here(read.chain)]
+
     def masked(self, payload: bytes) -> list[MaskedText]:
         """The texts masked character for character in the payload's rrweb events."""
-        events = [event for _, event in self._events_of(payload) if isinstance(event, dict)]
+        events = [read.event for read in self._events_of(payload) if isinstance(read.event, dict)]
         if not any(event["type"] == _INCREMENTAL for event in events):
             return []
         return masked_texts(events, self.nodes)
