@@ -495,7 +495,10 @@ class EventNamer:
     @property
     def nodes(self) -> NodeIndex:
         if self._nodes is None:
-            self._nodes = NodeIndex.of(rrweb_events(self.payloads()))
+            # The events each payload was read into already (the first to mention a node names it).
+            events = {read.data: read.event for payload in self.payloads() for read in self._events_of(payload)
+                      if isinstance(read.event, dict)}
+            self._nodes = NodeIndex.of(sorted(events.values(), key=lambda event: event["timestamp"]))
         return self._nodes
 
     def _events_of(self, payload: bytes) -> list[_Read]:
