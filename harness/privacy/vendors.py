@@ -491,6 +491,7 @@ class EventNamer:
     """Every payload of the run whose events may describe its nodes (full snapshots may come in another request)."""
     _nodes: NodeIndex | None = None
     _events: dict[bytes, list[_Read]] = field(default_factory=dict)
+    _holding: dict[tuple[bytes, str], list[RrwebEvent | ClarityEvent]] = field(default_factory=dict)
 
     @property
     def nodes(self) -> NodeIndex:
@@ -517,11 +518,12 @@ class EventNamer:
         value is in the nth event holding it. Events holding the value as typed are looked for first; else those
         that `holds` it in another form (an encoding, a digest: the scanner's question, asked of one event).
         """
-        events = self._events_of(payload)
-        plain = value.encode("utf-8")
-        holding = [read.event for read in events if plain in read.data or plain.lower() in read.data.lower()]
-        if not holding:
-            holding = [read.event for read in events if holds(read.data)]
+        if (payload, value) not in self._holding:  # a keystroke batch has a hit per event: search its events once
+            events = self._events_of(payload)
+            plain = value.encode("utf-8")
+            holding = [read.event for read in events if plain in read.data or plain.lower() in read.data.lower()]
+            self._holding[payload, value] = holding or [read.event for read in events if holds(read.data)]
+        holding = self._holding[payload, value]
         if not holding:
             return ""
         chosen = holding[min(nth, len(holding) - 1)]
