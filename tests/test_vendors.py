@@ -10,6 +10,7 @@ and clarity-js's upload (``{"e": envelope, "a": [...], "p": [...]}``, types/data
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import io
 import json
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.capture.proxy import CapturedRequest
+from harness.capture.proxy import CapturedRequest, WebSocketFrame
 from harness.cli import ExitStatus, main
 from harness.privacy.protected import Guarded
 from harness.privacy.rules import Evidence, Finding, evaluate_evidence
@@ -257,6 +258,18 @@ def test_a_length_preserving_mask_is_an_informational_length_leak() -> None:
 def test_a_mask_of_another_field_or_length_is_no_finding() -> None:
     session = [PAGE, typed(5, "*" * len(PASSWORD), 1100), typed(6, "*" * (len(PASSWORD) + 1), 1200)]
     assert evaluate_evidence(_evidence(_beacon(100.0, json.dumps(session).encode()))) == []
+
+
+def test_events_in_websocket_frames_are_named_and_their_masks_found() -> None:
+    """A recorder streaming over a WebSocket: the snapshot in one frame, the events in later ones."""
+    frames = [WebSocketFrame(50.0 + i, "wss://recorder.example/ws", "sent", json.dumps(event).encode(), True)
+              for i, event in enumerate([PAGE, typed(5, EMAIL, 1200), typed(6, "*" * len(PASSWORD), 1300)])]
+    evidence = dataclasses.replace(_evidence(), frames=frames)
+    found = {(f.rule, f.where, f.event, f.informational) for f in evaluate_evidence(evidence)}
+    assert found == {
+        ("not-before-submit", "frame", "rrweb incremental snapshot, input, on #email", False),
+        ("length-leak", "frame", "rrweb incremental snapshot, input, on #password", True),
+    }
 
 
 def test_clarity_uploads_are_read_and_their_events_named() -> None:
