@@ -33,10 +33,16 @@ class RunVerdict:
     def status(self) -> Status:
         if self.result.error:
             return "error"
-        # A failed visual check (fidelity, redaction proof, baseline, an inert replay) fails a run as a finding does.
-        if self.findings or self.visual_problems:
+        # A failed visual check (fidelity, redaction proof, baseline, an inert replay) fails a run as a finding does;
+        # an informational finding (a length leak) is shown, and fails nothing.
+        if self.broken or self.visual_problems:
             return "failed"
         return "inconclusive" if self.inconclusive_reasons else "passed"
+
+    @property
+    def broken(self) -> list[Finding]:
+        """The findings that break a promise (every one but the informational ones)."""
+        return [finding for finding in self.findings if not finding.informational]
 
     @property
     def inconclusive_reasons(self) -> list[str]:

@@ -85,7 +85,7 @@ class PrivacyCheck:
     def check(self, sensitive: Iterable[str] = (), shown: Iterable[str] = (), optouts: Iterable[float] = ()) -> None:
         """Fail the test with one line per finding if any protected value left the page."""
         __tracebackhide__ = True  # the failure is the findings, not this frame (whose locals hold the values)
-        found = self.findings(sensitive, shown, optouts)
+        found = [finding for finding in self.findings(sensitive, shown, optouts) if not finding.informational]
         if found:
             raise AssertionError("privacy findings:\n" + "\n".join(f.line() for f in found))
 

@@ -125,7 +125,7 @@ class ScenarioItem(pytest.Item):
             if verdict.status == "inconclusive":
                 lines = [f"  inconclusive: {line}" for line in verdict.inconclusive_reasons]
                 return verdict.protected.redactor.text("\n".join([f"{head}: inconclusive, nothing was checked", *lines]))
-            counts = f"{len(verdict.findings)} privacy finding(s), {len(verdict.visual_problems)} visual check(s) failed"
+            counts = f"{len(verdict.broken)} privacy finding(s), {len(verdict.visual_problems)} visual check(s) failed"
             return "\n".join([f"{head}: {counts}", *(f"  {line}" for line in verdict.problem_lines())])
         if isinstance(error, BrowserLaunchError):
             return str(error)

@@ -6,6 +6,10 @@
 - **at-rest**: sensitive values are never written to cookies or web storage.
 - **shown-secret**: values the page shows inside a sensitive element never leave the page.
 
+Informational findings break no promise and fail no run, but a reader should know of them:
+
+- **length-leak**: a recorder masked a protected value character for character (``*****``): its length left.
+
 Every request has a party: ``first`` when it goes to an origin under test (or the demo site), ``third`` otherwise.
 The site's own traffic is exempt, and only first-party requests can be: a page load or one of the site's files, a
 form's own submission (the navigation after its submit, or any request after it carrying that form's values, a
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets as _random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -29,12 +34,16 @@ from harness.capture.site import Site
 from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
 from harness.privacy.protected import Guarded, ProtectedValues
 from harness.privacy.redact import Redactor
+from harness.privacy.vendors import EventNamer
 from harness.run.result import RunResult
 from harness.run.storage import StorageSnapshot
 from harness.run.timeline import Submit
 
-Rule = Literal["never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret"]
+Rule = Literal["never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret", "length-leak"]
 RULES: tuple[Rule, ...] = ("never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret")
+"""The promises: a finding under one of them fails its run."""
+INFORMATIONAL: tuple[Rule, ...] = ("length-leak",)
+"""Findings a reader is told of that fail no run."""
 SUBMIT_NAVIGATION_WINDOW_MS = 10_000  # a form's own request follows its submit event within this
 
 
@@ -58,6 +67,8 @@ class FindingDocument(TypedDict):
     count: int
     party: Party
     initiator: str
+    event: str
+    informational: bool
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,12 @@ class Finding:
     prefix: int = 0  # how many leading characters were sent, for a prefix (0: the whole value, in some form)
     party: Party = "third"  # who received it: first (an origin under test, the demo site) or third
     initiator: str = ""  # the script that sent it, where the browser says (CapturedRequest.initiator)
+    event: str = ""  # the recorder's event that carried it ("rrweb incremental snapshot, input, on #email"), if any
+
+    @property
+    def informational(self) -> bool:
+        """Shown to the reader, but no broken promise: it does not fail the run."""
+        return self.rule in INFORMATIONAL
 
     @property
     def place(self) -> str:
@@ -114,13 +131,17 @@ class Finding:
             "count": self.count,
             "party": self.party,
             "initiator": self.initiator,
+            "event": self.event,
+            "informational": self.informational,
         }
 
     def line(self) -> str:
         return (
-            f"{self.rule}: {self.field} ({self.value_kind}; {self.reason}) left via {self.channel} "
+            ("informational " if self.informational else "")
+            + f"{self.rule}: {self.field} ({self.value_kind}; {self.reason}) left via {self.channel} "
             f"[{self.encoding}, {self.variant}] to {self.url} ({self.party} party) in {self.place}, {self.when}"
             + (f" (x{self.count})" if self.count > 1 else "")
+            + (f", in {self.event}" if self.event else "")
             + (f", sent by {self.initiator}" if self.initiator else "")
         )
 
@@ -327,14 +348,25 @@ def judge_evidence(evidence: Evidence) -> Judgement:
                 findings.append(_opt_out_finding("websocket", frame.url, "frame", frame.t_ms, frame.party))
 
     if scanner is not None:
+        namer = EventNamer(lambda: [item.data for item in _sent_payloads(tracker_requests, sent_frames)])
         for request in tracker_requests:
+            parts, order = dict(_payloads(request)), Counter[tuple[str, str]]()
             for where, hit in hits_of(request):
                 found = _judge_hit(judge, hit, request.channel, request.url, where, request.t_ms, request.party)
-                findings += [dataclasses.replace(f, initiator=request.initiator) for f in found]
+                order[where, hit.name] += 1
+                event = _carrier(namer, scanner, judge, parts[where], hit, order[where, hit.name] - 1) if found else ""
+                findings += [dataclasses.replace(f, initiator=request.initiator, event=event) for f in found]
         for frame in sent_frames:
+            order = Counter()
             for hit in scanner.scan(frame.data):
-                findings += _judge_hit(judge, hit, "websocket", frame.url, "frame", frame.t_ms, frame.party)
+                found = _judge_hit(judge, hit, "websocket", frame.url, "frame", frame.t_ms, frame.party)
+                order["frame", hit.name] += 1
+                event = _carrier(namer, scanner, judge, frame.data, hit, order["frame", hit.name] - 1) if found else ""
+                findings += [dataclasses.replace(f, event=event) for f in found]
         findings += _fragment_findings(judge, protected, tracker_requests, sent_frames)
+        payloads = _sent_payloads(tracker_requests, sent_frames)
+        findings += _hidden_event_findings(judge, scanner, namer, payloads)
+        findings += _length_leak_findings(judge, namer, payloads)
         findings += _at_rest_findings(judge, scanner, evidence.storage)
         # A destination's path, or the URL of the page that sent it, can carry the value: findings never hold it.
         redactor = Redactor([g.value for g in evidence.guarded], evidence.key)
@@ -363,6 +395,72 @@ def _judge_hit(
     return [judge.finding(guarded, rule, since, channel=channel, chain=hit.chain, url=_destination(url),
                           where=where, variant=hit.variant, t_ms=t_ms, excerpt=hit.excerpt, prefix=hit.prefix,
                           party=party)]
+
+
+def _carrier(namer: EventNamer, scanner: LeakScanner, judge: _Judge, payload: bytes, hit: Hit, nth: int) -> str:
+    """The recorder's event in `payload` that carried the hit (its `nth` of that value), in words ("" if none)."""
+    return namer.carrier(payload, judge.by_name[hit.name].value,
+                         lambda event: any(other.name == hit.name for other in scanner.scan(event)), nth)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """One payload the tracker sent, with what a finding says about where it went."""
+
+    t_ms: float
+    channel: str
+    url: str
+    where: str
+    data: bytes
+    party: Party
+
+
+def _sent_payloads(requests: Sequence[CapturedRequest], frames: Sequence[WebSocketFrame]) -> list[_Sent]:
+    """The URLs, bodies and frames the tracker sent, in which a recorder's events may travel."""
+    sent = [_Sent(r.t_ms, r.channel, _destination(r.url), where, data, r.party)
+            for r in requests for where, data in _payloads(r) if where in ("url", "body")]
+    return sent + [_Sent(f.t_ms, "websocket", _destination(f.url), "frame", f.data, f.party) for f in frames]
+
+
+def _hidden_event_findings(judge: _Judge, scanner: LeakScanner, namer: EventNamer, sent: list[_Sent]) -> list[Finding]:
+    """Values in recorders' events that only their format's reader reveals (a Sentry envelope's zlib'd item,
+    PostHog's gzip'd event data): each value the payload did not already show the scanner."""
+    found: list[Finding] = []
+    for item in sent:
+        hidden = namer.hidden(item.data)
+        if not hidden:
+            continue
+        shown = {hit.name for hit in scanner.scan(item.data)}
+        order = Counter[str]()
+        for chain, data in hidden:
+            for hit in scanner.scan(data):
+                if hit.name in shown:
+                    continue
+                hit = dataclasses.replace(hit, chain=chain + hit.chain)
+                order[hit.name] += 1
+                event = _carrier(namer, scanner, judge, item.data, hit, order[hit.name] - 1)
+                found += [dataclasses.replace(f, event=event)
+                          for f in _judge_hit(judge, hit, item.channel, item.url, item.where, item.t_ms, item.party)]
+    return found
+
+
+def _length_leak_findings(judge: _Judge, namer: EventNamer, sent: list[_Sent]) -> list[Finding]:
+    """A protected value masked character for character (``*****``): the mask hides it, but not its length."""
+    found: list[Finding] = []
+    for item in sent:
+        for masked in namer.masked(item.data):
+            for guarded in judge.evidence.guarded:
+                if guarded.field not in masked.selectors or len(guarded.value) != masked.length:
+                    continue
+                rule, since = judge.verdict(guarded, item.t_ms)
+                if rule is None:
+                    continue  # the value itself may leave by now: its length may too
+                finding = judge.finding(
+                    guarded, "length-leak", since, channel=item.channel, chain=(), url=item.url, where=item.where,
+                    variant=f"length:{masked.length}", t_ms=item.t_ms, excerpt=masked.text.encode(), party=item.party,
+                )
+                found.append(dataclasses.replace(finding, event=masked.event, encoding="rrweb mask"))
+    return found
 
 
 def _fragment_findings(
@@ -409,12 +507,13 @@ def _at_rest_findings(judge: _Judge, scanner: LeakScanner, storage: Sequence[Sto
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:
-    """One finding per (rule, field, channel, encoding, destination, place, variant family), counting repeats."""
+    """One finding per (rule, field, channel, encoding, destination, place, variant family, party, carrying
+    event), counting repeats."""
     merged: dict[tuple[str, ...], Finding] = {}
     for finding in sorted(findings, key=lambda f: f.t_ms):
         family = "prefix" if finding.prefix else finding.variant  # prefixes of any length are one leak
         key = (finding.rule, finding.field, finding.channel, finding.encoding, finding.url, finding.where, family,
-               finding.party)
+               finding.party, finding.event)
         if key in merged:
             first = merged[key]
             merged[key] = dataclasses.replace(first, count=first.count + 1)

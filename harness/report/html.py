@@ -142,7 +142,8 @@ def _summary(runs: Sequence[Mapping[str, Any]]) -> _Summary:
         for scenario in scenarios
     ]
     totals = {browser: _counts([r for r in runs if r["browser"] == browser]) for browser in browsers}
-    return _Summary(_counts(runs), sum(len(r["findings"]) for r in runs), browsers, matrix, totals)
+    broken = sum(not f.get("informational", False) for r in runs for f in r["findings"])  # length leaks fail nothing
+    return _Summary(_counts(runs), broken, browsers, matrix, totals)
 
 
 EventType = Literal["step", "submit", "page", "optout", "finding"]
