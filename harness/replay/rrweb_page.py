@@ -118,7 +118,10 @@ class RrwebReplay(Replay):
         return [MaskRegion(m["kind"], m["what"], m["x"], m["y"], m["w"], m["h"]) for m in found]
 
     def neutralised(self) -> dict[str, int]:
-        """What was taken out of the events before rrweb saw them, because it could load or run something."""
+        """What was taken out of the events before rrweb saw them, because it could load or run something (nothing
+        when no checkpoint needed the session loaded)."""
+        if self.start is None:
+            return {}
         return {str(k): int(v) for k, v in self.page.evaluate("() => __ttRrweb.neutralised").items()}
 
 
