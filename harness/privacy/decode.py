@@ -51,6 +51,7 @@ __all__ = [
     "Decoder",
     "Layer",
     "decode_layers",
+    "decompressed",
     "json_child",
     "parse_form",
     "parse_query",
@@ -99,10 +100,12 @@ class Layer:
 _BASE64: Final = 1  # either alphabet: split later
 _HEX: Final = 2
 _UPPER: Final = 4
+_PRINTABLE: Final = 8  # printable ASCII and line breaks: text inside bytes that are not text as a whole
 _CLASSES: Final = bytes(
     (_BASE64 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "+/-_") else 0)
     | (_HEX if chr(byte) in "0123456789abcdefABCDEF" else 0)
     | (_UPPER if chr(byte).isascii() and chr(byte).isupper() else 0)
+    | (_PRINTABLE if 0x20 <= byte < 0x7F or chr(byte) in "\t\n\r" else 0)
     for byte in range(256)
 )
 
@@ -240,16 +243,32 @@ class _View:
 # --- whole-payload decoders: compression formats ---------------------------------------------------------------
 
 
-def _inflate(data: bytes, wbits: int, *, complete: bool) -> bytes | None:
-    """zlib's inflate; `complete` asks for a stream that ends exactly where the data ends (no magic to rely on)."""
+_MIN_TRUNCATED: Final = 16
+"""Fewest bytes a stream cut short by the end of the data must have produced to count: noise after a header
+often inflates a few bytes before the data runs out, never this many."""
+
+
+def _inflate(data: bytes | memoryview, wbits: int) -> tuple[bytes, int] | None:
+    """zlib's inflate of the stream that starts `data`: (what it produced, how many bytes of `data` it took),
+    or None when no stream starts there. A stream cut short by the end of the data (a truncated capture, a
+    base64 run decoded without its last bytes) gives what it held."""
     inflater = zlib.decompressobj(wbits)
     try:
         out = inflater.decompress(data, MAX_OUTPUT)
     except zlib.error:
         return None
-    if complete and len(out) < MAX_OUTPUT and not (inflater.eof and not inflater.unused_data):
-        return None  # (a stream that fills the cap is a stream: noise never decodes that far)
-    return out or None
+    if inflater.eof:
+        return (out, len(data) - len(inflater.unused_data)) if out else None
+    if len(out) >= MAX_OUTPUT:  # (a stream that fills the cap is a stream: noise never decodes that far)
+        return out, len(data) - len(inflater.unconsumed_tail)
+    return (out, len(data)) if len(out) >= _MIN_TRUNCATED else None
+
+
+def _whole_stream(data: bytes, wbits: int) -> list[bytes]:
+    """What the stream that fills `data` (to its end, or cut short by it) inflates to: nothing if it stops
+    early, since with no magic number to rely on only a stream that takes every byte is evidence enough."""
+    inflated = _inflate(data, wbits)
+    return [inflated[0]] if inflated and (inflated[1] == len(data) or len(inflated[0]) >= MAX_OUTPUT) else []
 
 
 def _fastest_inflate() -> ModuleType:
@@ -287,8 +306,7 @@ def _zlib(view: _View) -> list[bytes]:
     header = view.data[:2]
     if len(header) < 2 or header[0] & 0x0F != 8 or header[0] >> 4 > 7 or int.from_bytes(header, "big") % 31:
         return []
-    out = _inflate(view.data, 15, complete=True)  # a 2-byte header is weak evidence: ask for a whole stream
-    return [out] if out else []
+    return _whole_stream(view.data, 15)  # a 2-byte header is weak evidence (and a stream mid-body: `_embedded`)
 
 
 def _deflate(view: _View) -> list[bytes]:
@@ -296,8 +314,7 @@ def _deflate(view: _View) -> list[bytes]:
     # to its very last byte counts. Most other input fails within a few bytes ("invalid distance too far back").
     if len(view.data) < 2 or view.data[0] & 0b110 == 0b110:  # block type 3 does not exist
         return []
-    out = _inflate(view.data, -15, complete=True)
-    return [out] if out else []
+    return _whole_stream(view.data, -15)
 
 
 def _zstd(view: _View) -> list[bytes]:
@@ -340,11 +357,189 @@ def _brotli(view: _View) -> list[bytes]:
 
 
 _MAGIC_NUMBERS: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
+# The same, found anywhere: gzip and zstd, and zlib with a 32 KiB window, no preset dictionary and a valid
+# header check (the four second bytes zlib writes).
+_STREAM_START: Final = re.compile(rb"\x1f\x8b\x08|\x28\xb5\x2f\xfd|\x78[\x01\x5e\x9c\xda]")
+_MAX_STREAMS: Final = 16
+
+
+def _streams(data: bytes) -> list[bytes]:
+    """The compressed streams with a magic number anywhere in `data`, each cut out from its first byte to its
+    last, for the decoder of its format to decode at the start of a layer of its own.
+
+    A zlib or gzip stream is inflated here to find where it ends (so that the next stream after it is found
+    too, as in a Sentry envelope with several compressed items) and to drop the two-byte zlib magic's many
+    chance matches in binary data; a zstd stream's four-byte magic is evidence enough and runs to the end.
+    """
+    found: list[bytes] = []
+    covered = 0
+    whole = memoryview(data)
+    for match in _STREAM_START.finditer(data):
+        start = match.start()
+        if start < covered:
+            continue
+        if data[start] == 0x28:
+            end = len(data)
+        else:
+            if data[start] == 0x1F and data[start + 3 : start + 4] not in _GZIP_FLAGS:
+                continue
+            inflated = _inflate(whole[start:], 15 if data[start] == 0x78 else 31)
+            if inflated is None:
+                continue
+            end = start + inflated[1]
+        found.append(data[start:end])
+        covered = end
+        if len(found) >= _MAX_STREAMS:
+            break
+    return found
+
+
+_GZIP_FLAGS: Final = frozenset(bytes((flags,)) for flags in range(32))  # the top three bits are reserved
+
+
+def _embedded(view: _View) -> list[bytes]:
+    """Compressed streams inside a larger body (a Sentry envelope's item after its JSON header lines)."""
+    return _streams(view.data)
 
 
 def _with_compressed(joined: list[bytes], pieces: list[bytes]) -> list[bytes]:
     """The joined layers plus each piece that starts like a compressed stream (joined, it would not decode)."""
     return joined + [piece for piece in pieces if piece.startswith(_MAGIC_NUMBERS)][:16]
+
+
+# --- framings: lines, length-prefixed records -------------------------------------------------------------------
+
+_MAX_PARTS: Final = 32
+_MAX_RECORDS: Final = 4096
+
+
+def _parts(parts: list[bytes]) -> list[bytes]:
+    """Framed payloads as layers: the text ones joined into one (the text decoders read it), each binary one on
+    its own, so that a compressed stream starts its layer (raw deflate and brotli have no magic number to be
+    found by anywhere else); binary ones past `_MAX_PARTS` joined."""
+    text = [part for part in parts if _as_text(part) is not None]
+    binary = [part for part in parts if len(part) > 1 and _as_text(part) is None]
+    layers = [b"\n".join(text)] if text else []
+    layers += binary[:_MAX_PARTS]
+    if len(binary) > _MAX_PARTS:
+        layers.append(b"\n".join(binary[_MAX_PARTS:]))
+    return layers
+
+
+def _json_line(line: bytes) -> object:
+    """A line's JSON object or array, or None."""
+    if line[:1] not in (b"{", b"[") or len(line) > 1 << 16:
+        return None
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def _lines(view: _View) -> list[bytes]:
+    """Binary NDJSON: lines that start with a JSON header, some followed by a binary payload.
+
+    A line whose JSON object has an integer ``length`` is an item header of a Sentry envelope when exactly that
+    many bytes, then a newline or the end, follow it: those bytes are its payload, newlines and all.
+    """
+    data = view.data
+    first = data.find(b"\n")
+    if first < 0 or _json_line(data[:first].rstrip(b"\r")) is None:
+        return []
+    parts = [data[:first]]
+    position = first + 1
+    while position < len(data) and len(parts) < _MAX_RECORDS:
+        end = data.find(b"\n", position)
+        end = len(data) if end < 0 else end
+        line = data[position:end]
+        parts.append(line)
+        header = _json_line(line)
+        length = header.get("length") if isinstance(header, dict) else None
+        position = end + 1
+        follows = data[position + length : position + length + 1] if type(length) is int and length >= 0 else None
+        if type(length) is int and position + length <= len(data) and follows in (b"", b"\n"):
+            parts.append(data[position : position + length])
+            position += length + 1
+    return _parts(parts)
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int] | None:
+    """The base-128 varint at `position` (protobuf's): (its value, the position after it), or None."""
+    value = shift = 0
+    while position < len(data) and shift < 64:
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, position
+        shift += 7
+    return None
+
+
+def _fixed_length(size: int, order: Literal["big", "little"]) -> Callable[[bytes, int], tuple[int, int] | None]:
+    def header(data: bytes, position: int) -> tuple[int, int] | None:
+        end = position + size
+        return (int.from_bytes(data[position:end], order), end) if end <= len(data) else None
+
+    return header
+
+
+def _records(data: bytes, header: Callable[[bytes, int], tuple[int, int] | None]) -> list[bytes]:
+    """The payloads of `data` read as length + payload records that fill it exactly; [] if they do not."""
+    payloads: list[bytes] = []
+    position = 0
+    while position < len(data):
+        read = header(data, position)
+        if read is None or len(payloads) >= _MAX_RECORDS:
+            return []
+        length, position = read
+        if position + length > len(data):
+            return []
+        payloads.append(data[position : position + length])
+        position += length
+    return payloads
+
+
+def _protobuf(data: bytes) -> list[bytes]:
+    """The length-delimited fields (strings, bytes, nested messages) of `data` read as a protobuf message that
+    fills it exactly; [] if it is not one. Fields of the other wire types are stepped over."""
+    payloads: list[bytes] = []
+    position = fields = 0
+    while position < len(data):
+        tag = _varint(data, position)
+        fields += 1
+        if tag is None or tag[0] >> 3 == 0 or fields > _MAX_RECORDS:
+            return []
+        key, position = tag
+        wire = key & 7
+        if wire == 0:
+            value = _varint(data, position)
+            if value is None:
+                return []
+            position = value[1]
+        elif wire in (1, 5):
+            position += 8 if wire == 1 else 4
+        elif wire == 2 and (length := _varint(data, position)) is not None:
+            size, position = length
+            payloads.append(data[position : position + size])
+            position += size
+        else:
+            return []
+    return payloads if position == len(data) else []
+
+
+_LENGTH_HEADERS: Final = (_fixed_length(4, "big"), _fixed_length(4, "little"), _varint)
+
+
+def _length_prefixed(view: _View) -> list[bytes]:
+    """Binary records, each a length (4 bytes either way round, or a varint) then its payload, or protobuf
+    fields: each framing that reads the whole layer gives its payloads."""
+    data = view.data
+    if len(data) < 3 or (view.text is not None and data[0] >= 0x20):  # a length's first byte is no letter
+        return []
+    payloads = [payload for header in _LENGTH_HEADERS for payload in _records(data, header)]
+    payloads += _protobuf(data)
+    return _parts([payload for payload in payloads if payload != data])
 
 
 # --- percent-encoding, forms and multipart ----------------------------------------------------------------------
@@ -543,19 +738,41 @@ _TO_STANDARD_B64: Final = bytes.maketrans(b"-_", b"+/")
 
 
 def _base64(view: _View) -> list[bytes]:
-    """Each base64 run decoded at the four alignments (the run may start before the encoded text does)."""
+    """Each base64 run decoded at the four alignments (the run may start before the encoded text does).
+
+    Padding fixes the alignment; an unpadded run is decoded at all four. Of a long run (a blob, where three
+    misaligned copies would triple the search) the misaligned decodings keep only what can be there when
+    base64 is glued to the end of other base64: text and compressed streams.
+    """
     pieces: list[bytes] = []
-    natural: list[bytes] = []
+    alone: list[bytes] = []
+    shifted: list[bytes] = []
     for run in view.fresh("base64", view.base64_runs):
         core = run.rstrip(b"=").translate(_TO_STANDARD_B64)
-        # Padding fixes the alignment; an unpadded run could start anywhere, unless it is a whole blob.
-        offsets = (len(run) % 4,) if len(core) != len(run) else (0, 1, 2, 3) if len(run) < ALIGN_ALL_BELOW else (0,)
-        for offset in offsets:
+        aligned = len(run) % 4 if len(core) != len(run) else 0
+        for offset in (aligned,) if len(core) != len(run) else (0, 1, 2, 3):
             piece = core[offset : len(core) - ((len(core) - offset) % 4 == 1)]  # a lone last char: 6 bits, no byte
-            pieces.append(binascii.a2b_base64(piece + b"=" * (-len(piece) % 4)))
-        natural.append(pieces[-len(offsets)])
-    # All alignments together: three of every four pieces are noise, but a layer each would cost more.
-    return _with_compressed(_text_and_binary(pieces), natural)
+            decoded = binascii.a2b_base64(piece + b"=" * (-len(piece) % 4))
+            if offset == aligned and len(alone) < _MAX_PARTS and _as_text(decoded) is None:
+                alone.append(decoded)
+            elif offset == aligned or len(run) < ALIGN_ALL_BELOW:
+                pieces.append(decoded)
+            else:
+                shifted.append(decoded)
+    # All alignments together: three of every four pieces are noise, but a layer each would cost more. A binary
+    # piece at its natural alignment stands alone instead, where raw deflate or brotli may start it.
+    found = _text_and_binary(pieces) + alone
+    for piece in shifted:
+        found += _text_within(piece) + _streams(piece)
+    return found
+
+
+def _text_within(data: bytes) -> list[bytes]:
+    """The runs of printable text in binary data, joined, if any is `MIN_RUN` long."""
+    starts, ends = _long_runs(_classes(data), _PRINTABLE, MIN_RUN)
+    return [b"\n".join(data[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True))] if len(
+        starts
+    ) else []
 
 
 def _hex(view: _View) -> list[bytes]:
@@ -724,6 +941,10 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("deflate", _deflate, "binary"),
     # Containers: their output holds every field, decoded, so the inline decoders run there instead.
     Decoder("multipart", _multipart, claims=True),  # its parts may be binary files
+    # Framings of binary bodies: each payload a layer of its own, where a compressed stream starts.
+    Decoder("lines", _lines, "binary"),
+    Decoder("length-prefixed", _length_prefixed),
+    Decoder("embedded", _embedded, "binary"),
     Decoder("form", _form_body, "text", claims=True),
     Decoder("query", _form_query, "text"),
     Decoder("url", _url, "text"),
@@ -736,21 +957,22 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("lz-utf16", _lz_utf16, "text"),
 )
 
-TRANSPARENT: Final = frozenset({"multipart", "form", "query", "url", "json", "html"})
+TRANSPARENT: Final = frozenset(
+    {"multipart", "lines", "length-prefixed", "embedded", "form", "query", "url", "json", "html"}
+)
 """Steps that leave plain text as it was: a value seen after one of them was usually already seen before it."""
 
 DECOMPRESSORS: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})
 """Steps whose input is a compressed stream: bytes of the compressor's making, not worth searching."""
 
 
-def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = None) -> list[Layer]:
-    """Every distinct decoding of `data` up to `max_depth` steps deep, the raw bytes first, shallowest first.
+def decode_layers(data: bytes, work_budget: int | None = None) -> list[Layer]:
+    """Every distinct decoding of `data`, at any depth, the raw bytes first, shallowest first.
 
-    `work_budget` caps the bytes of all decoded layers together (default: eight times the input plus 64 MiB);
-    past it, decoding stops and the layers found so far are returned.
+    Peeling goes on until no decoder finds anything new. The work is bounded instead of the depth:
+    `work_budget` caps the bytes of all decoded layers together (default: eight times the input plus 64 MiB),
+    and the layers at `_MAX_LAYERS`; past either, decoding stops and the layers found so far are returned.
     """
-    if max_depth < 0:
-        raise ValueError(f"max_depth must be 0 or more, got {max_depth}")
     budget = 8 * len(data) + (64 << 20) if work_budget is None else work_budget
     layers = [Layer((), data)]
     seen = {data}
@@ -758,7 +980,7 @@ def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = Non
     index = 0
     while index < len(layers):
         layer = layers[index]
-        if len(layer.chain) < max_depth and layer.data:
+        if layer.data:
             view = _View(layer.data, decoded_runs)
             skip = "binary" if view.text is not None else "text"
             for decoder in DECODERS:
@@ -778,3 +1000,12 @@ def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = Non
                     break
         index += 1
     return layers
+
+
+def decompressed(data: bytes) -> Layer | None:
+    """`data` with the compression it was sent in undone (one step, from its first byte), or None."""
+    view = _View(data, set())
+    for decoder in DECODERS:
+        if decoder.name in DECOMPRESSORS and (found := decoder.decode(view)) and found[0]:
+            return Layer((decoder.name,), found[0], 0)
+    return None
