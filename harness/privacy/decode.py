@@ -159,9 +159,7 @@ def _long_runs(classes: npt.NDArray[np.uint8], flag: int, min_length: int) -> tu
     return starts[keep], ends[keep]
 
 
-def _any_in_runs(
-    classes: npt.NDArray[np.uint8], flag: int, starts: _Positions, ends: _Positions
-) -> npt.NDArray[np.bool_]:
+def _any_in_runs(classes: npt.NDArray[np.uint8], flag: int, starts: _Positions, ends: _Positions) -> npt.NDArray[np.bool_]:
     """For each run, whether a byte with `flag` is in it, or within 7 bytes of it (whole mask bytes are ORed)."""
     packed = np.append(_packed(classes, flag), np.uint8(0))
     bounds = np.empty(2 * len(starts), dtype=np.int64)
@@ -320,15 +318,18 @@ def _deflate(view: _View) -> list[bytes]:
 def _zstd(view: _View) -> list[bytes]:
     if view.data[:4] != b"\x28\xb5\x2f\xfd":
         return []
-    reader = zstandard.ZstdDecompressor().stream_reader(view.data, read_across_frames=True)
     parts: list[bytes] = []
-    size = 0
-    try:
-        while size < MAX_OUTPUT and (chunk := reader.read(min(1 << 20, MAX_OUTPUT - size))):
-            parts.append(chunk)
-            size += len(chunk)
-    except zstandard.ZstdError:
-        pass  # keep what decoded before the damage
+    for across_frames in (True, False):  # bytes after the last frame spoil reading across frames: then read one
+        reader = zstandard.ZstdDecompressor().stream_reader(view.data, read_across_frames=across_frames)
+        size = 0
+        try:
+            while size < MAX_OUTPUT and (chunk := reader.read(min(1 << 20, MAX_OUTPUT - size))):
+                parts.append(chunk)
+                size += len(chunk)
+        except zstandard.ZstdError:
+            pass  # keep what decoded before the damage
+        if parts:
+            break
     return [b"".join(parts)]
 
 
@@ -753,14 +754,15 @@ def _base64(view: _View) -> list[bytes]:
         for offset in (aligned,) if len(core) != len(run) else (0, 1, 2, 3):
             piece = core[offset : len(core) - ((len(core) - offset) % 4 == 1)]  # a lone last char: 6 bits, no byte
             decoded = binascii.a2b_base64(piece + b"=" * (-len(piece) % 4))
-            if offset == aligned and len(alone) < _MAX_PARTS and _as_text(decoded) is None:
+            if len(alone) < _MAX_PARTS and _as_text(decoded) is None and (offset == aligned or _whole_stream(decoded, -15)):
                 alone.append(decoded)
             elif offset == aligned or len(run) < ALIGN_ALL_BELOW:
                 pieces.append(decoded)
             else:
                 shifted.append(decoded)
     # All alignments together: three of every four pieces are noise, but a layer each would cost more. A binary
-    # piece at its natural alignment stands alone instead, where raw deflate or brotli may start it.
+    # piece at its natural alignment stands alone instead, where raw deflate or brotli may start it, and so does
+    # one at another alignment that is a raw deflate stream (text glued to the front of unpadded base64).
     found = _text_and_binary(pieces) + alone
     for piece in shifted:
         found += _text_within(piece) + _streams(piece)
@@ -770,9 +772,7 @@ def _base64(view: _View) -> list[bytes]:
 def _text_within(data: bytes) -> list[bytes]:
     """The runs of printable text in binary data, joined, if any is `MIN_RUN` long."""
     starts, ends = _long_runs(_classes(data), _PRINTABLE, MIN_RUN)
-    return [b"\n".join(data[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True))] if len(
-        starts
-    ) else []
+    return [b"\n".join(data[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True))] if len(starts) else []
 
 
 def _hex(view: _View) -> list[bytes]:
@@ -872,10 +872,7 @@ def _six_bit_stream(core: bytes) -> bytes:
 def _lz_six_bit(view: _View, decoder: str, runs: list[bytes], to_standard: bytes | None) -> list[bytes]:
     found: list[bytes] = []
     for run in view.fresh(decoder, runs):
-        if (
-            len(run) > 66
-            and _lz_decompress(_six_bit_stream(run[:64].translate(to_standard)), 384, 6, partial=True) is None
-        ):
+        if len(run) > 66 and _lz_decompress(_six_bit_stream(run[:64].translate(to_standard)), 384, 6, partial=True) is None:
             continue  # a long run that is not lz-string fails within its first characters: don't copy it all
         core = run.rstrip(b"=").translate(to_standard)
         text = _lz_decompress(_six_bit_stream(core), 6 * len(core), 6)
@@ -957,9 +954,7 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("lz-utf16", _lz_utf16, "text"),
 )
 
-TRANSPARENT: Final = frozenset(
-    {"multipart", "lines", "length-prefixed", "embedded", "form", "query", "url", "json", "html"}
-)
+TRANSPARENT: Final = frozenset({"multipart", "lines", "length-prefixed", "embedded", "form", "query", "url", "json", "html"})
 """Steps that leave plain text as it was: a value seen after one of them was usually already seen before it."""
 
 DECOMPRESSORS: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})
