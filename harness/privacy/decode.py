@@ -241,9 +241,9 @@ class _View:
 # --- whole-payload decoders: compression formats ---------------------------------------------------------------
 
 
-_MIN_TRUNCATED: Final = 16
-"""Fewest bytes a stream cut short by the end of the data must have produced to count: noise after a header
-often inflates a few bytes before the data runs out, never this many."""
+_MIN_TRUNCATED: Final = 64
+"""Fewest bytes a stream cut short by the end of the data must have taken and produced to count: noise after a
+header often inflates a few bytes before the data runs out, never this many."""
 
 
 def _inflate(data: bytes | memoryview, wbits: int) -> tuple[bytes, int] | None:
@@ -259,7 +259,7 @@ def _inflate(data: bytes | memoryview, wbits: int) -> tuple[bytes, int] | None:
         return (out, len(data) - len(inflater.unused_data)) if out else None
     if len(out) >= MAX_OUTPUT:  # (a stream that fills the cap is a stream: noise never decodes that far)
         return out, len(data) - len(inflater.unconsumed_tail)
-    return (out, len(data)) if len(out) >= _MIN_TRUNCATED else None
+    return (out, len(data)) if len(data) >= _MIN_TRUNCATED and len(out) >= _MIN_TRUNCATED else None
 
 
 def _whole_stream(data: bytes, wbits: int) -> list[bytes]:
@@ -338,30 +338,47 @@ def _zstd(view: _View) -> list[bytes]:
 _BROTLI_SLICE: Final = 64
 
 
-def _brotli(view: _View) -> list[bytes]:
-    # No magic number: the stream must decode without error and finish exactly at the end of the data.
-    if len(view.data) < 2:
-        return []
+def _unbrotli(data: bytes) -> bytes | None:
+    """The brotli stream that fills `data`, decoded; None if it is not one. No magic number: the stream must
+    decode without error and finish exactly at the end of the data."""
+    if len(data) < 2:
+        return None
     decompressor = brotli.Decompressor()
     parts: list[bytes] = []
     size = 0
     try:
-        for start in range(0, len(view.data), _BROTLI_SLICE):
-            chunk = decompressor.process(view.data[start : start + _BROTLI_SLICE])
+        for start in range(0, len(data), _BROTLI_SLICE):
+            chunk = decompressor.process(data[start : start + _BROTLI_SLICE])
             parts.append(chunk)
             size += len(chunk)
             if size >= MAX_OUTPUT:
-                return [b"".join(parts)[:MAX_OUTPUT]]
+                return b"".join(parts)[:MAX_OUTPUT]
     except brotli.error:
-        return []
-    return [b"".join(parts)] if decompressor.is_finished() else []
+        return None
+    return b"".join(parts) if decompressor.is_finished() else None
 
 
-_MAGIC_NUMBERS: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
-# The same, found anywhere: gzip and zstd, and zlib with a 32 KiB window, no preset dictionary and a valid
-# header check (the four second bytes zlib writes).
-_STREAM_START: Final = re.compile(rb"\x1f\x8b\x08|\x28\xb5\x2f\xfd|\x78[\x01\x5e\x9c\xda]")
+def _brotli(view: _View) -> list[bytes]:
+    out = _unbrotli(view.data)
+    return [out] if out else []
+
+
+# Where a stream may start anywhere in a body: gzip, zstd, and zlib with a 32 KiB window, no preset dictionary
+# and a valid header check (the four second bytes zlib writes). Each is looked for with `bytes.find`, which
+# skips through binary data far faster than a regex alternation can.
+_STREAM_MAGIC: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 _MAX_STREAMS: Final = 16
+
+
+def _magic_positions(data: bytes) -> list[int]:
+    """Every position in `data` where a magic number of `_STREAM_MAGIC` starts, in order."""
+    positions: list[int] = []
+    for magic in _STREAM_MAGIC:
+        position = data.find(magic)
+        while position >= 0 and len(positions) < 4 * _MAX_STREAMS * len(_STREAM_MAGIC):
+            positions.append(position)
+            position = data.find(magic, position + 1)
+    return sorted(positions)
 
 
 def _streams(data: bytes) -> list[bytes]:
@@ -375,8 +392,7 @@ def _streams(data: bytes) -> list[bytes]:
     found: list[bytes] = []
     covered = 0
     whole = memoryview(data)
-    for match in _STREAM_START.finditer(data):
-        start = match.start()
+    for start in _magic_positions(data):
         if start < covered:
             continue
         if data[start] == 0x28:
@@ -405,7 +421,7 @@ def _embedded(view: _View) -> list[bytes]:
 
 def _with_compressed(joined: list[bytes], pieces: list[bytes]) -> list[bytes]:
     """The joined layers plus each piece that starts like a compressed stream (joined, it would not decode)."""
-    return joined + [piece for piece in pieces if piece.startswith(_MAGIC_NUMBERS)][:16]
+    return joined + [piece for piece in pieces if piece.startswith(_STREAM_MAGIC)][:16]
 
 
 # --- framings: lines, length-prefixed records -------------------------------------------------------------------
@@ -745,7 +761,8 @@ def _base64(view: _View) -> list[bytes]:
     misaligned copies would triple the search) the misaligned decodings keep only what can be there when
     base64 is glued to the end of other base64: text and compressed streams.
     """
-    pieces: list[bytes] = []
+    text: list[bytes] = []
+    binary: list[bytes] = []
     alone: list[bytes] = []
     shifted: list[bytes] = []
     for run in view.fresh("base64", view.base64_runs):
@@ -754,19 +771,32 @@ def _base64(view: _View) -> list[bytes]:
         for offset in (aligned,) if len(core) != len(run) else (0, 1, 2, 3):
             piece = core[offset : len(core) - ((len(core) - offset) % 4 == 1)]  # a lone last char: 6 bits, no byte
             decoded = binascii.a2b_base64(piece + b"=" * (-len(piece) % 4))
-            if len(alone) < _MAX_PARTS and _as_text(decoded) is None and (offset == aligned or _whole_stream(decoded, -15)):
+            if _as_text(decoded) is not None:
+                text.append(decoded)
+            elif len(alone) < _MAX_PARTS and _starts_stream(decoded, brotli_too=offset == aligned):
                 alone.append(decoded)
             elif offset == aligned or len(run) < ALIGN_ALL_BELOW:
-                pieces.append(decoded)
+                binary.append(decoded)
             else:
                 shifted.append(decoded)
-    # All alignments together: three of every four pieces are noise, but a layer each would cost more. A binary
-    # piece at its natural alignment stands alone instead, where raw deflate or brotli may start it, and so does
-    # one at another alignment that is a raw deflate stream (text glued to the front of unpadded base64).
-    found = _text_and_binary(pieces) + alone
+    # All alignments together, text apart from binary (the text decoders skip a layer with anything binary in
+    # it): three of every four pieces are noise, but a layer each would cost more. A piece that is a compressed
+    # stream, at whichever alignment (text glued to the front of unpadded base64), stands alone instead: joined,
+    # it would not decode.
+    found = [b"\n".join(group) for group in (text, binary) if group] + alone
     for piece in shifted:
         found += _text_within(piece) + _streams(piece)
     return found
+
+
+def _starts_stream(piece: bytes, *, brotli_too: bool) -> bool:
+    """Whether a compressed stream starts `piece`: a magic number, or raw deflate (or brotli, which is slower to
+    rule out: asked at a run's natural alignment only) that fills it."""
+    return (
+        piece.startswith(_STREAM_MAGIC)
+        or (len(piece) > 1 and piece[0] & 0b110 != 0b110 and bool(_whole_stream(piece, -15)))
+        or (brotli_too and _unbrotli(piece) is not None)
+    )
 
 
 def _text_within(data: bytes) -> list[bytes]:
