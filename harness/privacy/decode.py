@@ -101,11 +101,13 @@ _BASE64: Final = 1  # either alphabet: split later
 _HEX: Final = 2
 _UPPER: Final = 4
 _PRINTABLE: Final = 8  # printable ASCII and line breaks: text inside bytes that are not text as a whole
+_MAGIC: Final = 16  # the first byte of a compressed stream's magic number (`_STREAM_MAGIC`)
 _CLASSES: Final = bytes(
     (_BASE64 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "+/-_") else 0)
     | (_HEX if chr(byte) in "0123456789abcdefABCDEF" else 0)
     | (_UPPER if chr(byte).isascii() and chr(byte).isupper() else 0)
     | (_PRINTABLE if 0x20 <= byte < 0x7F or chr(byte) in "\t\n\r" else 0)
+    | (_MAGIC if byte in (0x1F, 0x28, 0x78) else 0)
     for byte in range(256)
 )
 
@@ -370,18 +372,22 @@ _STREAM_MAGIC: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x7
 _MAX_STREAMS: Final = 16
 
 
-def _magic_positions(data: bytes) -> list[int]:
-    """Every position in `data` where a magic number of `_STREAM_MAGIC` starts, in order."""
-    positions: list[int] = []
-    for magic in _STREAM_MAGIC:
-        position = data.find(magic)
-        while position >= 0 and len(positions) < 4 * _MAX_STREAMS * len(_STREAM_MAGIC):
-            positions.append(position)
-            position = data.find(magic, position + 1)
-    return sorted(positions)
+_MAGIC_PAIRS: Final = np.array(sorted(int.from_bytes(magic[:2], "big") for magic in _STREAM_MAGIC), dtype=np.int64)
 
 
-def _streams(data: bytes) -> list[bytes]:
+def _magic_positions(data: bytes, classes: npt.NDArray[np.uint8]) -> list[int]:
+    """Every position in `data` where a magic number of `_STREAM_MAGIC` may start (its first two bytes match),
+    in order: array work on the bytes' classes, whose `_MAGIC` flag marks the first bytes."""
+    positions = np.flatnonzero(classes[:-1] & np.uint8(_MAGIC))
+    if not len(positions):
+        return []
+    whole = np.frombuffer(data, dtype=np.uint8)
+    pairs = whole[positions].astype(np.int64) << 8 | whole[positions + 1]
+    found: list[int] = positions[np.isin(pairs, _MAGIC_PAIRS)].tolist()
+    return found
+
+
+def _streams(data: bytes, classes: npt.NDArray[np.uint8] | None = None) -> list[bytes]:
     """The compressed streams with a magic number anywhere in `data`, each cut out from its first byte to its
     last, for the decoder of its format to decode at the start of a layer of its own.
 
@@ -392,8 +398,8 @@ def _streams(data: bytes) -> list[bytes]:
     found: list[bytes] = []
     covered = 0
     whole = memoryview(data)
-    for start in _magic_positions(data):
-        if start < covered:
+    for start in _magic_positions(data, _classes(data) if classes is None else classes):
+        if start < covered or not data.startswith(_STREAM_MAGIC, start):
             continue
         if data[start] == 0x28:
             end = len(data)
@@ -416,7 +422,7 @@ _GZIP_FLAGS: Final = frozenset(bytes((flags,)) for flags in range(32))  # the to
 
 def _embedded(view: _View) -> list[bytes]:
     """Compressed streams inside a larger body (a Sentry envelope's item after its JSON header lines)."""
-    return _streams(view.data)
+    return _streams(view.data, view.classes)
 
 
 def _with_compressed(joined: list[bytes], pieces: list[bytes]) -> list[bytes]:
