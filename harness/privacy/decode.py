@@ -1,9 +1,15 @@
 """Peel encodings off captured bytes, so that a value hidden in them can be searched for.
 
 `decode_layers` turns one captured body (or URL, or frame) into a list of `Layer`s: the raw bytes first, then
-every distinct result of applying the decoders in `DECODERS` to it, and to those results, up to `max_depth`
-steps deep. Each layer's `chain` names the steps that produced it, outermost first: a gzip'd JSON body whose
-strings carry base64 is peeled into ``("gzip",)`` and then ``("gzip", "base64")``.
+every distinct result of applying the decoders in `DECODERS` to it, and to those results, until no decoder
+finds anything new: there is no depth limit, only a limit on work. Each layer's `chain` names the steps that
+produced it, outermost first: a gzip'd JSON body whose strings carry base64 is peeled into ``("gzip",)`` and
+then ``("gzip", "base64")``.
+
+A compressed stream need not start its layer: one with a magic number (gzip, zstd, zlib) is found anywhere in
+a binary body (``embedded``); one without (raw deflate, brotli) where a framing says a payload starts: a line
+or an item of binary NDJSON and Sentry envelopes (``lines``), a length-prefixed or protobuf record
+(``length-prefixed``), a multipart part, a base64 run at any of its four alignments.
 
 Decoders that find things inside larger text (base64, hex, lz-string, JSON escapes, percent-escapes, entities)
 emit one layer for all they found, the pieces joined by newlines, rather than one layer per piece: a tracker
