@@ -186,11 +186,16 @@ def _as_text(data: bytes) -> str | None:
         return None
 
 
+def _is_text(data: bytes) -> bool:
+    """Whether `data` is text by `_as_text`'s measure, without decoding it when it is ASCII (most of it is)."""
+    return b"\0" not in data and (data.isascii() or _as_text(data) is not None)
+
+
 def _text_and_binary(pieces: list[bytes]) -> list[bytes]:
     """Decoded pieces joined into at most two layers, the text ones apart from the binary ones (noise among
     them): the decoders that read text (JSON, URL, HTML) skip a layer with anything binary in it."""
-    text = [piece for piece in pieces if _as_text(piece) is not None]
-    binary = [piece for piece in pieces if _as_text(piece) is None] if len(text) < len(pieces) else []
+    text = [piece for piece in pieces if _is_text(piece)]
+    binary = [piece for piece in pieces if not _is_text(piece)] if len(text) < len(pieces) else []
     return [b"\n".join(group) for group in (text, binary) if group]
 
 
@@ -202,9 +207,9 @@ class _View:
         self._decoded_runs = decoded_runs
 
     @cached_property
-    def text(self) -> str | None:
-        """The bytes as UTF-8 text, or None for binary."""
-        return _as_text(self.data)
+    def is_text(self) -> bool:
+        """Whether the bytes are UTF-8 text (no NUL)."""
+        return _is_text(self.data)
 
     @cached_property
     def classes(self) -> npt.NDArray[np.uint8]:
@@ -446,8 +451,8 @@ def _parts(parts: list[bytes]) -> list[bytes]:
     """Framed payloads as layers: the text ones joined into one (the text decoders read it), each binary one on
     its own, so that a compressed stream starts its layer (raw deflate and brotli have no magic number to be
     found by anywhere else); binary ones past `_MAX_PARTS` joined."""
-    text = [part for part in parts if _as_text(part) is not None]
-    binary = [part for part in parts if len(part) > 1 and _as_text(part) is None]
+    text = [part for part in parts if _is_text(part)]
+    binary = [part for part in parts if len(part) > 1 and not _is_text(part)]
     layers = [b"\n".join(text)] if text else []
     layers += binary[:_MAX_PARTS]
     if len(binary) > _MAX_PARTS:
@@ -564,7 +569,7 @@ def _length_prefixed(view: _View) -> list[bytes]:
     """Binary records, each a length (4 bytes either way round, or a varint) then its payload, or protobuf
     fields: each framing that reads the whole layer gives its payloads."""
     data = view.data
-    if len(data) < 3 or (view.text is not None and data[0] >= 0x20):  # a length's first byte is no letter
+    if len(data) < 3 or (view.is_text and data[0] >= 0x20):  # a length's first byte is no letter
         return []
     payloads = [payload for header in _LENGTH_HEADERS for payload in _records(data, header)]
     payloads += _protobuf(data)
@@ -783,7 +788,7 @@ def _base64(view: _View) -> list[bytes]:
         for offset in (aligned,) if len(core) != len(run) else (0, 1, 2, 3):
             piece = core[offset : len(core) - ((len(core) - offset) % 4 == 1)]  # a lone last char: 6 bits, no byte
             decoded = binascii.a2b_base64(piece + b"=" * (-len(piece) % 4))
-            if _as_text(decoded) is not None:
+            if _is_text(decoded):
                 text.append(decoded)
             elif len(alone) < _MAX_PARTS and _starts_stream(decoded, brotli_too=offset == aligned):
                 alone.append(decoded)
@@ -937,8 +942,8 @@ def _lz_uri(view: _View) -> list[bytes]:
 
 def _lz_utf16(view: _View) -> list[bytes]:
     """lz-string's compressToUTF16: 15 bits per character, offset by 32, and a trailing space."""
-    text = view.text
-    if text is None or text.isascii():  # None never comes: the registry gives it text
+    text = None if view.data.isascii() else _as_text(view.data)
+    if text is None:  # ASCII holds no code unit above 0x7f (and the registry gives it text)
         return []
     runs = []
     for match in _LZ_UTF16_RUN.finditer(text):
@@ -1019,7 +1024,7 @@ def decode_layers(data: bytes, work_budget: int | None = None) -> list[Layer]:
         layer = layers[index]
         if layer.data:
             view = _View(layer.data, decoded_runs)
-            skip = "binary" if view.text is not None else "text"
+            skip = "binary" if view.is_text else "text"
             for decoder in DECODERS:
                 if decoder.reads == skip:
                     continue
