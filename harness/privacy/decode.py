@@ -383,7 +383,9 @@ _STREAM_MAGIC: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x7
 _MAX_STREAMS: Final = 16
 
 
-_MAGIC_PAIRS: Final = np.array(sorted(int.from_bytes(magic[:2], "big") for magic in _STREAM_MAGIC), dtype=np.int64)
+# A table over every two-byte value: True where a magic number of `_STREAM_MAGIC` starts with those two bytes.
+_MAGIC_PAIRS: Final = np.zeros(1 << 16, dtype=np.bool_)
+_MAGIC_PAIRS[[int.from_bytes(magic[:2], "big") for magic in _STREAM_MAGIC]] = True
 
 
 def _magic_positions(data: bytes, classes: npt.NDArray[np.uint8]) -> list[int]:
@@ -393,8 +395,8 @@ def _magic_positions(data: bytes, classes: npt.NDArray[np.uint8]) -> list[int]:
     if not len(positions):
         return []
     whole = np.frombuffer(data, dtype=np.uint8)
-    pairs = whole[positions].astype(np.int64) << 8 | whole[positions + 1]
-    found: list[int] = positions[np.isin(pairs, _MAGIC_PAIRS)].tolist()
+    pairs = whole[positions].astype(np.uint16) << 8 | whole[positions + 1]
+    found: list[int] = positions[_MAGIC_PAIRS[pairs]].tolist()
     return found
 
 
@@ -802,7 +804,8 @@ def _base64(view: _View) -> list[bytes]:
     # it would not decode.
     found = [b"\n".join(group) for group in (text, binary) if group] + alone
     for piece in shifted:
-        found += _text_within(piece) + _streams(piece)
+        classes = _classes(piece)
+        found += _text_within(piece, classes) + _streams(piece, classes)
     return found
 
 
@@ -816,10 +819,11 @@ def _starts_stream(piece: bytes, *, brotli_too: bool) -> bool:
     )
 
 
-def _text_within(data: bytes) -> list[bytes]:
+def _text_within(data: bytes, classes: npt.NDArray[np.uint8]) -> list[bytes]:
     """The runs of printable text in binary data, joined, if any is `MIN_RUN` long."""
-    starts, ends = _long_runs(_classes(data), _PRINTABLE, MIN_RUN)
-    return [b"\n".join(data[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True))] if len(starts) else []
+    starts, ends = _long_runs(classes, _PRINTABLE, MIN_RUN)
+    runs = zip(starts.tolist(), ends.tolist(), strict=True)
+    return [b"\n".join(data[start:end] for start, end in runs)] if len(starts) else []
 
 
 def _hex(view: _View) -> list[bytes]:
