@@ -71,8 +71,9 @@ MIN_HEX_RUN: Final = 40
 scanner finds a value hex-encoded in them by searching for its hex form instead, at any length."""
 
 ALIGN_ALL_BELOW: Final = 4096
-"""Base64 runs shorter than this are decoded at all four alignments (text glued to the front shifts them);
-longer ones are blobs that start where the run does, and are decoded as they stand."""
+"""Unpadded base64 runs are decoded at all four alignments (text glued to the front shifts them). Of a run this
+long or longer (a blob) the three misaligned decodings keep only their text and compressed streams, what base64
+glued to the end of the blob can hold: whole, they would triple the bytes to search."""
 
 MAX_OUTPUT: Final = 64 << 20
 """Most bytes one decoder may produce from one layer: a decompression bomb stops here."""
@@ -167,7 +168,9 @@ def _long_runs(classes: npt.NDArray[np.uint8], flag: int, min_length: int) -> tu
     return starts[keep], ends[keep]
 
 
-def _any_in_runs(classes: npt.NDArray[np.uint8], flag: int, starts: _Positions, ends: _Positions) -> npt.NDArray[np.bool_]:
+def _any_in_runs(
+    classes: npt.NDArray[np.uint8], flag: int, starts: _Positions, ends: _Positions
+) -> npt.NDArray[np.bool_]:
     """For each run, whether a byte with `flag` is in it, or within 7 bytes of it (whole mask bytes are ORed)."""
     packed = np.append(_packed(classes, flag), np.uint8(0))
     bounds = np.empty(2 * len(starts), dtype=np.int64)
@@ -377,8 +380,7 @@ def _brotli(view: _View) -> list[bytes]:
 
 
 # Where a stream may start anywhere in a body: gzip, zstd, and zlib with a 32 KiB window, no preset dictionary
-# and a valid header check (the four second bytes zlib writes). Each is looked for with `bytes.find`, which
-# skips through binary data far faster than a regex alternation can.
+# and a valid header check (the four second bytes zlib writes).
 _STREAM_MAGIC: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 _MAX_STREAMS: Final = 16
 
@@ -492,9 +494,8 @@ def _lines(view: _View) -> list[bytes]:
         header = _json_line(line)
         length = header.get("length") if isinstance(header, dict) else None
         position = end + 1
-        follows = data[position + length : position + length + 1] if type(length) is int and length >= 0 else None
-        if type(length) is int and position + length <= len(data) and follows in (b"", b"\n"):
-            parts.append(data[position : position + length])
+        if type(length) is int and 0 <= length <= len(data) - position and data[position + length :][:1] in (b"", b"\n"):
+            parts.append(data[position : position + length])  # an item's payload: binary, newlines and all
             position += length + 1
     return _parts(parts)
 
@@ -923,7 +924,10 @@ def _six_bit_stream(core: bytes) -> bytes:
 def _lz_six_bit(view: _View, decoder: str, runs: list[bytes], to_standard: bytes | None) -> list[bytes]:
     found: list[bytes] = []
     for run in view.fresh(decoder, runs):
-        if len(run) > 66 and _lz_decompress(_six_bit_stream(run[:64].translate(to_standard)), 384, 6, partial=True) is None:
+        if (
+            len(run) > 66
+            and _lz_decompress(_six_bit_stream(run[:64].translate(to_standard)), 384, 6, partial=True) is None
+        ):
             continue  # a long run that is not lz-string fails within its first characters: don't copy it all
         core = run.rstrip(b"=").translate(to_standard)
         text = _lz_decompress(_six_bit_stream(core), 6 * len(core), 6)
@@ -1005,7 +1009,9 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("lz-utf16", _lz_utf16, "text"),
 )
 
-TRANSPARENT: Final = frozenset({"multipart", "lines", "length-prefixed", "embedded", "form", "query", "url", "json", "html"})
+TRANSPARENT: Final = frozenset(
+    {"multipart", "lines", "length-prefixed", "embedded", "form", "query", "url", "json", "html"}
+)
 """Steps that leave plain text as it was: a value seen after one of them was usually already seen before it."""
 
 DECOMPRESSORS: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})
