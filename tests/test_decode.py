@@ -542,3 +542,12 @@ def test_random_binary_gives_no_framed_layers() -> None:
     for seed in range(20):
         data = random.Random(seed).randbytes(random.Random(seed).choice((20, 300, 5000, 60000)))
         assert [layer.chain for layer in decode_layers(data)] == [()], seed
+
+
+def test_there_is_no_depth_limit_only_a_work_budget() -> None:
+    payload = PAGE
+    for _ in range(6):  # twelve layers: gzip and base64, in turn
+        payload = b64(gzip.compress(payload)).encode()
+    assert len(deepest_holding(payload)) == 12
+    # The budget, not a depth, is what stops it: too small a budget for twelve layers, and the value stays hidden.
+    assert not any(SECRET_BYTES in layer.data for layer in decode_layers(payload, work_budget=2 * len(payload)))
