@@ -1,10 +1,13 @@
 """Throughput of the leak detector over a synthetic capture.
 
 Builds a capture of about --mb megabytes (tracker JSON batches, gzip'd batches, form posts, base64 blobs, random
-binary), plants 20 protected values in it, twice in every variant and in a dozen encodings, then times
-`LeakScanner.scan` over all of it on one core and reports MB/s and how many plants were found. For comparison,
-it times the naive approach on a sample of the same capture: the same decoded layers, each variant searched
-with `in`, one after the other.
+binary), plants 20 protected values in it, twice in every variant and in a score of encodings (deep nesting,
+raw deflate in unpadded base64, a Sentry envelope's zlib'd item, streams at an offset, length-prefixed and
+NDJSON framings among them), then times `LeakScanner.scan` over all of it on one core and reports MB/s and how
+many plants were found. In the same run it times the scanner of an earlier commit (--baseline, loaded from git
+under another package name, not copied) on the same capture, and prints the ratio and its plants found. For
+comparison, it times the naive approach on a sample of the same capture: the same decoded layers, each variant
+searched with `in`, one after the other.
 
     .venv/bin/python benchmarks/bench_leaks.py            # 100 MB
     .venv/bin/python benchmarks/bench_leaks.py --mb 5     # quick
@@ -17,15 +20,24 @@ import base64
 import gzip
 import hashlib
 import html
+import importlib
 import json
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 from urllib.parse import quote
+
+import brotli
+import zstandard
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,6 +47,7 @@ from harness.privacy.decode import decode_layers
 # The scanner's own list of variants: every one of them gets planted, and the naive search looks for each.
 from harness.privacy.leaks import LeakScanner, Protected, _needles
 
+ROOT = Path(__file__).resolve().parent.parent
 KEY = os.urandom(32)
 MB = 1_000_000
 
@@ -153,7 +166,40 @@ def _plants(protected: Protected) -> list[tuple[str, str, bytes]]:
         ("base64 at offset", "json", quoted("id=x" + base64.b64encode(f"user={value};".encode()).decode())),
         ("sha256 in gzip", "alone", gzip.compress(hashlib.sha256(value.encode()).hexdigest().encode())),
     ]
-    return plants
+    return plants + _deep_plants(value)
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _b64(data: bytes, alphabet: bytes = b"+/") -> str:
+    return base64.b64encode(data, alphabet).decode().rstrip("=")
+
+
+def _deep_plants(value: str) -> list[tuple[str, str, bytes]]:
+    """The layers, depths and offsets the scanner of commit 0fc8c49 did not reach (issue 14)."""
+    event = json.dumps([{"type": 3, "data": {"source": 5, "text": value, "id": 7}, "timestamp": 1}]).encode()
+    rng = random.Random(value)
+    deep = base64.b64encode(gzip.compress(json.dumps({"d": _b64(_raw_deflate(_b64(event).encode()))}).encode()))
+    header = json.dumps({"event_id": "e" * 32, "sdk": {"name": "sentry.javascript.browser"}}).encode()
+    recording = zlib.compress(b'{"segment_id":1}\n' + event)
+    item = json.dumps({"type": "replay_recording", "length": len(recording)}).encode()
+    envelope = b"\n".join([header, b'{"type":"replay_event"}', b'{"replay_id":"abc"}', item, recording])
+    record = brotli.compress(event)
+    framed = len(record).to_bytes(4, "big") + record + (5).to_bytes(4, "big") + b"\x00\x01end"
+    line = next(stream for pad in range(64) if b"\n" not in (stream := brotli.compress(event + b" " * pad)))
+    blob = base64.b64encode(rng.randbytes(4000)).decode()[:5001]  # glued on at an odd offset of the blob
+    return [
+        ("base64>gzip>json>base64>deflate>base64", "alone", deep),
+        ("deflate in unpadded base64, glued", "json", json.dumps("ab" + _b64(_raw_deflate(event), b"-_")).encode()),
+        ("sentry envelope, zlib item", "alone", envelope),
+        ("zstd at an offset", "alone", rng.randbytes(333) + zstandard.ZstdCompressor().compress(event) + b"\0end"),
+        ("brotli, length-prefixed", "alone", framed),
+        ("brotli NDJSON line", "alone", b'{"batch":1}\n' + line + b'\n{"end":true}'),
+        ("gzip in base64 glued to a blob", "json", json.dumps(blob + _b64(gzip.compress(event))).encode()),
+    ]
 
 
 @dataclass
@@ -216,11 +262,53 @@ def _naive(payloads: list[bytes], variants: list[bytes]) -> int:
     return found
 
 
+def _baseline_privacy(commit: str) -> ModuleType:
+    """`harness.privacy.leaks` as it was at `commit`: its privacy modules read from git into a temporary package
+    (``harness_<commit>``), imported under that name beside today's."""
+    package = f"harness_{commit}"
+    root = Path(tempfile.mkdtemp(prefix="bench-leaks-"))
+    (root / package / "privacy").mkdir(parents=True)
+    (root / package / "__init__.py").write_text("")
+    for module in ("__init__", "decode", "variants", "leaks"):
+        source = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{commit}:harness/privacy/{module}.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        (root / package / "privacy" / f"{module}.py").write_text(source.replace("harness.privacy", f"{package}.privacy"))
+    sys.path.insert(0, str(root))
+    return importlib.import_module(f"{package}.privacy.leaks")
+
+
+def _timed(label: str, scan: Callable[[bytes], list[Any]], capture: Capture) -> float:
+    """Scan the whole capture with `scan`, print its speed (CPU time: one core, whatever else the machine runs)
+    and the plants it found, and return the speed in MB/s."""
+    started, wall = time.process_time(), time.perf_counter()
+    found: set[tuple[int, str]] = set()
+    hits = 0
+    for index, payload in enumerate(capture.payloads):
+        for hit in scan(payload):
+            found.add((index, hit.name))
+            hits += 1
+    elapsed, wall = time.process_time() - started, time.perf_counter() - wall
+    speed = capture.size / MB / elapsed
+    missed = [(name, what) for index, name, what in capture.planted if (index, name) not in found]
+    print(
+        f"{label}: {elapsed:.2f}s CPU ({wall:.2f}s wall), {speed:.0f} MB/s on one core, {hits} hits, "
+        f"{len(capture.planted) - len(missed)}/{len(capture.planted)} plants found"
+    )
+    for what in sorted({what for _, what in missed}):
+        print(f"  missed: {what} ({sum(1 for _, other in missed if other == what)} plants)")
+    return speed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=100, help="size of the synthetic capture (default 100)")
     parser.add_argument("--naive-mb", type=float, default=2, help="sample the naive search runs over (default 2)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--baseline", default="0fc8c49", help="commit whose scanner to compare with (0fc8c49)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     values = _protected(rng)
@@ -238,28 +326,13 @@ def main() -> int:
         f"scanner: {scanner!r}, built in {(time.perf_counter() - started) * 1000:.0f} ms; "
         f"gzip inflates with {decode._GZIP_INFLATE.__name__}"
     )
+    speed = _timed("LeakScanner", scanner.scan, capture)
+    baseline = _baseline_privacy(args.baseline)
+    old_values = [baseline.Protected(protected.name, protected.value, protected.kind) for protected in values]
+    old_speed = _timed(f"LeakScanner of {args.baseline}", baseline.LeakScanner(old_values, KEY).scan, capture)
+    print(f"ratio: {speed / old_speed:.2f}x the speed of {args.baseline}'s scanner on the same capture")
 
-    # CPU time of this process: one core, whatever else the machine is running.
-    started, wall = time.process_time(), time.perf_counter()
-    found: set[tuple[int, str]] = set()
-    hits = 0
-    for index, payload in enumerate(capture.payloads):
-        for hit in scanner.scan(payload):
-            found.add((index, hit.name))
-            hits += 1
-    elapsed, wall = time.process_time() - started, time.perf_counter() - wall
-    speed = capture.size / MB / elapsed
-    missed = [(name, what) for index, name, what in capture.planted if (index, name) not in found]
-    print(
-        f"LeakScanner: {elapsed:.2f}s CPU ({wall:.2f}s wall), {speed:.0f} MB/s on one core, {hits} hits, "
-        f"{len(capture.planted) - len(missed)}/{len(capture.planted)} plants found"
-    )
-    for name, what in sorted(set(missed))[:20]:
-        print(f"  missed: {name} as {what}")
-
-    variants = sorted(
-        {pattern for protected in values for pattern, needle in _needles(0, protected, 4) if needle.reported}
-    )
+    variants = sorted({pattern for protected in values for pattern, needle in _needles(0, protected, 4) if needle.reported})
     sample: list[bytes] = []
     for payload in capture.payloads:
         if sum(map(len, sample)) >= args.naive_mb * MB:

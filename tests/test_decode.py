@@ -8,6 +8,7 @@ import json
 import random
 import re
 import zlib
+from collections.abc import Callable
 from urllib.parse import quote
 
 import brotli
@@ -21,9 +22,9 @@ SECRET = "ada.lovelace@example.org"
 SECRET_BYTES = SECRET.encode()
 
 
-def chains_holding(data: bytes, needle: bytes = SECRET_BYTES, max_depth: int = 3) -> list[tuple[str, ...]]:
+def chains_holding(data: bytes, needle: bytes = SECRET_BYTES) -> list[tuple[str, ...]]:
     """The chains of the layers of `data` that contain `needle` verbatim."""
-    return [layer.chain for layer in decode_layers(data, max_depth) if needle in layer.data]
+    return [layer.chain for layer in decode_layers(data) if needle in layer.data]
 
 
 def raw_deflate(data: bytes) -> bytes:
@@ -258,7 +259,8 @@ def test_form_keeps_plus_both_ways() -> None:
     plain = b"\xfb\xef" + SENTENCE
     encoded = b64(plain)
     assert "+" in encoded
-    assert ("query", "base64") in chains_holding(f"https://t.test/p?d={encoded}&n=Ada+Lovelace".encode(), plain)
+    escaped = encoded.replace("c", "%63", 1)  # so that only the decoded query holds the run whole
+    assert ("query", "base64") in chains_holding(f"https://t.test/p?d={escaped}&n=Ada+Lovelace".encode(), plain)
     assert ("query",) in chains_holding(b"https://t.test/p?d=1&n=Ada+Lovelace", b"Ada Lovelace")
 
 
@@ -323,13 +325,12 @@ def test_every_layer_records_its_parent() -> None:
 # --- bounds ---------------------------------------------------------------------------------------------------
 
 
-def test_max_depth_bounds_the_chain() -> None:
+def test_the_work_budget_bounds_the_peeling_not_the_depth() -> None:
     payload = gzip.compress(json.dumps({"d": b64(gzip.compress(SENTENCE))}).encode())
     assert chains_holding(payload) == [("gzip", "base64", "gzip")]
-    assert chains_holding(payload, max_depth=2) == []
-    assert decode_layers(payload, max_depth=0) == [Layer((), payload)]
-    with pytest.raises(ValueError, match="max_depth must be 0 or more, got -1"):
-        decode_layers(payload, max_depth=-1)
+    inflated = len(gzip.decompress(payload))
+    assert [layer.chain for layer in decode_layers(payload, work_budget=inflated)] == [(), ("gzip",)]
+    assert decode_layers(payload, work_budget=0) == [Layer((), payload)]
 
 
 BOMBS = [
@@ -381,3 +382,172 @@ def test_the_run_finder_agrees_with_the_regex_it_replaces(seed: int) -> None:
                 starts, ends = decode._long_runs(decode._classes(data), flag, length)
                 expected = [match.span() for match in re.finditer(byte_class + b"{%d,}" % length, data)]
                 assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == expected
+
+
+# --- any depth, any alignment, any offset, framings (issue 14) ----------------------------------------------------
+
+
+def deepest_holding(data: bytes, needle: bytes = SECRET_BYTES) -> tuple[str, ...]:
+    """The longest chain of a layer of `data` that shows `needle` (fails when none does)."""
+    chains = chains_holding(data, needle)
+    assert chains, "no layer shows the secret"
+    return max(chains, key=len)
+
+
+def test_six_layers_deep_are_peeled() -> None:
+    # base64(gzip(json(base64(deflate(base64(value)))))): a depth the old fixed limit of three never reached.
+    inner = b64(raw_deflate(b64(PAGE).encode()), pad=False)
+    payload = b64(gzip.compress(json.dumps({"d": inner}).encode()))
+    assert deepest_holding(payload.encode()) == ("base64", "gzip", "base64", "deflate", "base64")
+
+
+def test_json_stringified_many_times_is_unescaped_to_the_bottom() -> None:
+    document: object = {"note": SENTENCE.decode()}
+    for _ in range(9):
+        document = {"payload": json.dumps(document)}
+    assert chains_holding(json.dumps(document).encode())
+
+
+def long_base64(size: int = 6000, seed: int = 7) -> bytes:
+    """Base64 of random bytes, longer than ALIGN_ALL_BELOW: a blob anything may be glued to the end of."""
+    assert size > decode.ALIGN_ALL_BELOW
+    return b64(random.Random(seed).randbytes(size * 3 // 4)).encode()[:size]
+
+
+@pytest.mark.parametrize("alphabet", [b"+/", b"-_"], ids=["standard", "url-safe"])
+@pytest.mark.parametrize("pad", [True, False], ids=["padded", "unpadded"])
+@pytest.mark.parametrize("shift", [0, 1, 2, 3])
+@pytest.mark.parametrize(
+    "wrapped",
+    [SENTENCE, gzip.compress(PAGE), zlib.compress(PAGE)],
+    ids=["text", "gzip", "zlib"],
+)
+def test_base64_at_any_offset_of_a_long_blob(wrapped: bytes, shift: int, pad: bool, alphabet: bytes) -> None:
+    # The old decoder took a long run's alignment from its start only: what was glued on at another offset
+    # was lost. (Raw deflate has no magic number to be found by after other bytes: it must start its run.)
+    blob = long_base64(6000 + shift)
+    payload = b'{"blob":"' + blob + b64(wrapped, alphabet, pad).encode() + b'"}'
+    assert chains_holding(payload)
+
+
+@pytest.mark.parametrize("alphabet", [b"+/", b"-_"], ids=["standard", "url-safe"])
+@pytest.mark.parametrize("glued", ["", "a", "ab", "abc"])
+def test_raw_deflate_in_unpadded_base64_at_every_offset(glued: str, alphabet: bytes) -> None:
+    # Padding used to be what fixed the alignment, and only then did the deflate stream start a layer.
+    for body in (SENTENCE, PAGE, json.dumps({"t": "input", "v": SENTENCE.decode()}).encode()):
+        encoded = b64(raw_deflate(body), alphabet, pad=False)
+        payload = json.dumps({"d": glued + encoded, "n": 1}).encode()
+        assert ("base64", "deflate") in chains_holding(payload), (glued, len(encoded) % 4)
+
+
+def test_a_truncated_deflate_stream_gives_what_it_held() -> None:
+    encoded = b64(raw_deflate(PAGE + random.Random(3).randbytes(2000)), pad=False)
+    payload = json.dumps({"d": encoded[: len(encoded) * 2 // 3]}).encode()
+    assert ("base64", "deflate") in chains_holding(payload)
+
+
+def sentry_envelope(recording: bytes, *, length: bool = True) -> bytes:
+    """A Sentry replay envelope: its header, a replay_event item, then the recording item (often zlib'd)."""
+    event = json.dumps({"type": "replay_event", "replay_id": "f" * 32, "segment_id": 3}).encode()
+    item = {"type": "replay_recording", "length": len(recording) + 17} if length else {"type": "replay_recording"}
+    return b"\n".join(
+        [
+            json.dumps({"event_id": "e" * 32, "sent_at": "2026-01-01T00:00:00Z", "sdk": {"name": "sentry.javascript"}}).encode(),
+            json.dumps({"type": "replay_event"}).encode(),
+            event,
+            json.dumps(item).encode(),
+            b'{"segment_id":3}\n' + recording,
+        ]
+    )
+
+
+@pytest.mark.parametrize("length", [True, False], ids=["item length", "no length"])
+def test_zlib_in_the_middle_of_a_sentry_envelope(length: bool) -> None:
+    rrweb = json.dumps([{"type": 3, "data": {"source": 5, "text": SENTENCE.decode(), "id": 12}}]).encode()
+    chains = chains_holding(sentry_envelope(zlib.compress(rrweb), length=length))
+    assert any(chain[-1] == "zlib" for chain in chains), chains
+
+
+def test_an_envelope_item_of_raw_deflate_or_brotli_starts_a_layer() -> None:
+    for compress, step in ((raw_deflate, "deflate"), (brotli.compress, "brotli")):
+        payload = sentry_envelope(b"\xff" + compress(PAGE))  # the item's first byte is not the stream's
+        header = json.dumps({"type": "replay_recording", "length": len(compress(PAGE))}).encode()
+        payload += b"\n" + header + b"\n" + compress(PAGE)
+        assert ("lines", step) in chains_holding(payload), step
+
+
+@pytest.mark.parametrize(
+    ("step", "compress"),
+    [("gzip", gzip.compress), ("zlib", zlib.compress), ("zstd", zstandard.ZstdCompressor().compress)],
+)
+@pytest.mark.parametrize("offset", [1, 5, 1000])
+def test_a_stream_with_a_magic_number_is_found_at_any_offset(step: str, compress: Callable[[bytes], bytes], offset: int) -> None:
+    junk = random.Random(offset).randbytes(offset)
+    payload = junk + compress(PAGE) + b"\x00trailer" + random.Random(9).randbytes(300)
+    assert ("embedded", step) in chains_holding(payload)
+
+
+def test_two_streams_in_one_body_are_both_found() -> None:
+    first, second = b"first " + PAGE, b"second " + PAGE
+    payload = b"\x01\x02" + zlib.compress(first) + b"\n\x03" + gzip.compress(second) + b"\x00"
+    layers = decode_layers(payload)
+    assert any(first in layer.data for layer in layers) and any(second in layer.data for layer in layers)
+
+
+def varint(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append(number & 0x7F | (0x80 if number > 0x7F else 0))
+        number >>= 7
+        if not number:
+            return bytes(out)
+
+
+def protobuf_field(number: int, payload: bytes) -> bytes:
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        lambda payload: len(payload).to_bytes(4, "big") + payload,
+        lambda payload: len(payload).to_bytes(4, "little") + payload,
+        lambda payload: varint(len(payload)) + payload,
+        lambda payload: b"\x08\x96\x01" + protobuf_field(2, b"\x10\x01" + protobuf_field(5, payload)),
+    ],
+    ids=["u32 big-endian", "u32 little-endian", "varint", "protobuf"],
+)
+@pytest.mark.parametrize(("step", "compress"), [("deflate", raw_deflate), ("brotli", brotli.compress)])
+def test_length_prefixed_records_start_layers(
+    frame: Callable[[bytes], bytes], step: str, compress: Callable[[bytes], bytes]
+) -> None:
+    other = frame(b"\x00\x01\x02 another record")
+    payload = other + frame(compress(PAGE)) + other
+    assert any(chain[-2:] == ("length-prefixed", step) for chain in chains_holding(payload))
+
+
+def test_binary_ndjson_lines_are_layers_of_their_own() -> None:
+    # A compressed line must hold no newline byte of its own: pick a text whose brotli stream has none.
+    compressed = next(stream for n in range(50) if b"\n" not in (stream := brotli.compress(PAGE + b" " * n)))
+    lines = [
+        json.dumps({"batch": 1}).encode(),
+        compressed,
+        ("{\"t\": \"x\", \"v\": \"" + escaped(SECRET) + "\"}").encode(),
+    ]
+    chains = chains_holding(b"\n".join(lines))
+    assert ("lines", "brotli") in chains and ("lines", "json") in chains, chains
+
+
+def test_random_binary_gives_no_framed_layers() -> None:
+    for seed in range(20):
+        data = random.Random(seed).randbytes(random.Random(seed).choice((20, 300, 5000, 60000)))
+        assert [layer.chain for layer in decode_layers(data)] == [()], seed
+
+
+def test_there_is_no_depth_limit_only_a_work_budget() -> None:
+    payload = PAGE
+    for _ in range(6):  # twelve layers: gzip and base64, in turn
+        payload = b64(gzip.compress(payload)).encode()
+    assert len(deepest_holding(payload)) == 12
+    # The budget, not a depth, is what stops it: too small a budget for twelve layers, and the value stays hidden.
+    assert not any(SECRET_BYTES in layer.data for layer in decode_layers(payload, work_budget=2 * len(payload)))

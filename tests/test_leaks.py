@@ -9,10 +9,12 @@ import hashlib
 import json
 import random
 import re
+import zlib
 from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
+import zstandard
 
 from harness.privacy import leaks
 from harness.privacy.leaks import FragmentHit, Hit, LeakScanner, Protected, find_fragments, fingerprint
@@ -164,6 +166,14 @@ def test_a_digest_of_the_card_digits_is_found(scanner: LeakScanner) -> None:
 
 
 SECRET = PASSWORD.value
+# An rrweb input event as a recorder sends it, the typed password in it.
+RRWEB_INPUT = json.dumps([{"type": 3, "data": {"source": 5, "text": SECRET, "isChecked": False, "id": 41}}]).encode()
+
+
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
 LZ_PASSWORD = Protected("password", "hunter2-Secret!", "password")  # the value inside the lz-string vector
 SLASHY = Protected("password", "Secret???Hunter2", "password")
 ENCODED: list[tuple[str, Protected, bytes, tuple[str, ...]]] = [
@@ -188,6 +198,37 @@ ENCODED: list[tuple[str, Protected, bytes, tuple[str, ...]]] = [
         SLASHY,
         gzip.compress(json.dumps({"b": b64(SLASHY.value)}).replace("/", "\\/").encode()),
         ("gzip", "json", "base64"),
+    ),
+    (
+        "zlib item of a Sentry envelope, after its header lines",
+        PASSWORD,
+        b'{"event_id":"e1"}\n{"type":"replay_event"}\n{"replay_id":"r1"}\n{"type":"replay_recording","length":%d}\n%s'
+        % (len(zlib.compress(RRWEB_INPUT)), zlib.compress(RRWEB_INPUT)),
+        ("lines", "zlib"),
+    ),
+    (
+        "six layers deep",
+        PASSWORD,
+        b64(gzip.compress(json.dumps({"d": b64(raw_deflate(b64(RRWEB_INPUT).encode())).rstrip("=")}).encode())).encode(),
+        ("base64", "gzip", "base64", "deflate", "base64"),
+    ),
+    (
+        "raw deflate in unpadded url-safe base64 glued to an id",
+        PASSWORD,
+        b"https://t.test/p.gif?d=id" + b64(raw_deflate(RRWEB_INPUT), b"-_").rstrip("=").encode(),
+        ("base64", "deflate"),
+    ),
+    (
+        "a length-prefixed raw deflate record",
+        PASSWORD,
+        len(raw_deflate(RRWEB_INPUT)).to_bytes(4, "big") + raw_deflate(RRWEB_INPUT) + b"\0\0\0\1\7",
+        ("length-prefixed", "deflate"),
+    ),
+    (
+        "zstd at an offset of a binary body",
+        PASSWORD,
+        bytes(range(200)) + zstandard.ZstdCompressor().compress(RRWEB_INPUT + b"{\"type\":2}" * 40) + b"\0end",
+        ("embedded", "zstd"),
     ),
     (
         "lz-string, from the npm package (see test_decode's vectors)",

@@ -1,9 +1,15 @@
 """Peel encodings off captured bytes, so that a value hidden in them can be searched for.
 
 `decode_layers` turns one captured body (or URL, or frame) into a list of `Layer`s: the raw bytes first, then
-every distinct result of applying the decoders in `DECODERS` to it, and to those results, up to `max_depth`
-steps deep. Each layer's `chain` names the steps that produced it, outermost first: a gzip'd JSON body whose
-strings carry base64 is peeled into ``("gzip",)`` and then ``("gzip", "base64")``.
+every distinct result of applying the decoders in `DECODERS` to it, and to those results, until no decoder
+finds anything new: there is no depth limit, only a limit on work. Each layer's `chain` names the steps that
+produced it, outermost first: a gzip'd JSON body whose strings carry base64 is peeled into ``("gzip",)`` and
+then ``("gzip", "base64")``.
+
+A compressed stream need not start its layer: one with a magic number (gzip, zstd, zlib) is found anywhere in
+a binary body (``embedded``); one without (raw deflate, brotli) where a framing says a payload starts: a line
+or an item of binary NDJSON and Sentry envelopes (``lines``), a length-prefixed or protobuf record
+(``length-prefixed``), a multipart part, a base64 run at any of its four alignments.
 
 Decoders that find things inside larger text (base64, hex, lz-string, JSON escapes, percent-escapes, entities)
 emit one layer for all they found, the pieces joined by newlines, rather than one layer per piece: a tracker
@@ -51,6 +57,7 @@ __all__ = [
     "Decoder",
     "Layer",
     "decode_layers",
+    "decompressed",
     "json_child",
     "parse_form",
     "parse_query",
@@ -64,8 +71,9 @@ MIN_HEX_RUN: Final = 40
 scanner finds a value hex-encoded in them by searching for its hex form instead, at any length."""
 
 ALIGN_ALL_BELOW: Final = 4096
-"""Base64 runs shorter than this are decoded at all four alignments (text glued to the front shifts them);
-longer ones are blobs that start where the run does, and are decoded as they stand."""
+"""Unpadded base64 runs are decoded at all four alignments (text glued to the front shifts them). Of a run this
+long or longer (a blob) the three misaligned decodings keep only their text and compressed streams, what base64
+glued to the end of the blob can hold: whole, they would triple the bytes to search."""
 
 MAX_OUTPUT: Final = 64 << 20
 """Most bytes one decoder may produce from one layer: a decompression bomb stops here."""
@@ -99,10 +107,14 @@ class Layer:
 _BASE64: Final = 1  # either alphabet: split later
 _HEX: Final = 2
 _UPPER: Final = 4
+_PRINTABLE: Final = 8  # printable ASCII and line breaks: text inside bytes that are not text as a whole
+_MAGIC: Final = 16  # the first byte of a compressed stream's magic number (`_STREAM_MAGIC`)
 _CLASSES: Final = bytes(
     (_BASE64 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "+/-_") else 0)
     | (_HEX if chr(byte) in "0123456789abcdefABCDEF" else 0)
     | (_UPPER if chr(byte).isascii() and chr(byte).isupper() else 0)
+    | (_PRINTABLE if 0x20 <= byte < 0x7F or chr(byte) in "\t\n\r" else 0)
+    | (_MAGIC if byte in (0x1F, 0x28, 0x78) else 0)
     for byte in range(256)
 )
 
@@ -177,11 +189,16 @@ def _as_text(data: bytes) -> str | None:
         return None
 
 
+def _is_text(data: bytes) -> bool:
+    """Whether `data` is text by `_as_text`'s measure, without decoding it when it is ASCII (most of it is)."""
+    return b"\0" not in data and (data.isascii() or _as_text(data) is not None)
+
+
 def _text_and_binary(pieces: list[bytes]) -> list[bytes]:
     """Decoded pieces joined into at most two layers, the text ones apart from the binary ones (noise among
     them): the decoders that read text (JSON, URL, HTML) skip a layer with anything binary in it."""
-    text = [piece for piece in pieces if _as_text(piece) is not None]
-    binary = [piece for piece in pieces if _as_text(piece) is None] if len(text) < len(pieces) else []
+    text = [piece for piece in pieces if _is_text(piece)]
+    binary = [piece for piece in pieces if not _is_text(piece)] if len(text) < len(pieces) else []
     return [b"\n".join(group) for group in (text, binary) if group]
 
 
@@ -193,9 +210,9 @@ class _View:
         self._decoded_runs = decoded_runs
 
     @cached_property
-    def text(self) -> str | None:
-        """The bytes as UTF-8 text, or None for binary."""
-        return _as_text(self.data)
+    def is_text(self) -> bool:
+        """Whether the bytes are UTF-8 text (no NUL)."""
+        return _is_text(self.data)
 
     @cached_property
     def classes(self) -> npt.NDArray[np.uint8]:
@@ -240,16 +257,32 @@ class _View:
 # --- whole-payload decoders: compression formats ---------------------------------------------------------------
 
 
-def _inflate(data: bytes, wbits: int, *, complete: bool) -> bytes | None:
-    """zlib's inflate; `complete` asks for a stream that ends exactly where the data ends (no magic to rely on)."""
+_MIN_TRUNCATED: Final = 64
+"""Fewest bytes a stream cut short by the end of the data must have taken and produced to count: noise after a
+header often inflates a few bytes before the data runs out, never this many."""
+
+
+def _inflate(data: bytes | memoryview, wbits: int) -> tuple[bytes, int] | None:
+    """zlib's inflate of the stream that starts `data`: (what it produced, how many bytes of `data` it took),
+    or None when no stream starts there. A stream cut short by the end of the data (a truncated capture, a
+    base64 run decoded without its last bytes) gives what it held."""
     inflater = zlib.decompressobj(wbits)
     try:
         out = inflater.decompress(data, MAX_OUTPUT)
     except zlib.error:
         return None
-    if complete and len(out) < MAX_OUTPUT and not (inflater.eof and not inflater.unused_data):
-        return None  # (a stream that fills the cap is a stream: noise never decodes that far)
-    return out or None
+    if inflater.eof:
+        return (out, len(data) - len(inflater.unused_data)) if out else None
+    if len(out) >= MAX_OUTPUT:  # (a stream that fills the cap is a stream: noise never decodes that far)
+        return out, len(data) - len(inflater.unconsumed_tail)
+    return (out, len(data)) if len(data) >= _MIN_TRUNCATED and len(out) >= _MIN_TRUNCATED else None
+
+
+def _whole_stream(data: bytes, wbits: int) -> list[bytes]:
+    """What the stream that fills `data` (to its end, or cut short by it) inflates to: nothing if it stops
+    early, since with no magic number to rely on only a stream that takes every byte is evidence enough."""
+    inflated = _inflate(data, wbits)
+    return [inflated[0]] if inflated and (inflated[1] == len(data) or len(inflated[0]) >= MAX_OUTPUT) else []
 
 
 def _fastest_inflate() -> ModuleType:
@@ -287,8 +320,7 @@ def _zlib(view: _View) -> list[bytes]:
     header = view.data[:2]
     if len(header) < 2 or header[0] & 0x0F != 8 or header[0] >> 4 > 7 or int.from_bytes(header, "big") % 31:
         return []
-    out = _inflate(view.data, 15, complete=True)  # a 2-byte header is weak evidence: ask for a whole stream
-    return [out] if out else []
+    return _whole_stream(view.data, 15)  # a 2-byte header is weak evidence (and a stream mid-body: `_embedded`)
 
 
 def _deflate(view: _View) -> list[bytes]:
@@ -296,22 +328,24 @@ def _deflate(view: _View) -> list[bytes]:
     # to its very last byte counts. Most other input fails within a few bytes ("invalid distance too far back").
     if len(view.data) < 2 or view.data[0] & 0b110 == 0b110:  # block type 3 does not exist
         return []
-    out = _inflate(view.data, -15, complete=True)
-    return [out] if out else []
+    return _whole_stream(view.data, -15)
 
 
 def _zstd(view: _View) -> list[bytes]:
     if view.data[:4] != b"\x28\xb5\x2f\xfd":
         return []
-    reader = zstandard.ZstdDecompressor().stream_reader(view.data, read_across_frames=True)
     parts: list[bytes] = []
-    size = 0
-    try:
-        while size < MAX_OUTPUT and (chunk := reader.read(min(1 << 20, MAX_OUTPUT - size))):
-            parts.append(chunk)
-            size += len(chunk)
-    except zstandard.ZstdError:
-        pass  # keep what decoded before the damage
+    for across_frames in (True, False):  # bytes after the last frame spoil reading across frames: then read one
+        reader = zstandard.ZstdDecompressor().stream_reader(view.data, read_across_frames=across_frames)
+        size = 0
+        try:
+            while size < MAX_OUTPUT and (chunk := reader.read(min(1 << 20, MAX_OUTPUT - size))):
+                parts.append(chunk)
+                size += len(chunk)
+        except zstandard.ZstdError:
+            pass  # keep what decoded before the damage
+        if parts:
+            break
     return [b"".join(parts)]
 
 
@@ -320,31 +354,229 @@ def _zstd(view: _View) -> list[bytes]:
 _BROTLI_SLICE: Final = 64
 
 
-def _brotli(view: _View) -> list[bytes]:
-    # No magic number: the stream must decode without error and finish exactly at the end of the data.
-    if len(view.data) < 2:
-        return []
+def _unbrotli(data: bytes) -> bytes | None:
+    """The brotli stream that fills `data`, decoded; None if it is not one. No magic number: the stream must
+    decode without error and finish exactly at the end of the data."""
+    if len(data) < 2:
+        return None
     decompressor = brotli.Decompressor()
     parts: list[bytes] = []
     size = 0
     try:
-        for start in range(0, len(view.data), _BROTLI_SLICE):
-            chunk = decompressor.process(view.data[start : start + _BROTLI_SLICE])
+        for start in range(0, len(data), _BROTLI_SLICE):
+            chunk = decompressor.process(data[start : start + _BROTLI_SLICE])
             parts.append(chunk)
             size += len(chunk)
             if size >= MAX_OUTPUT:
-                return [b"".join(parts)[:MAX_OUTPUT]]
+                return b"".join(parts)[:MAX_OUTPUT]
     except brotli.error:
+        return None
+    return b"".join(parts) if decompressor.is_finished() else None
+
+
+def _brotli(view: _View) -> list[bytes]:
+    out = _unbrotli(view.data)
+    return [out] if out else []
+
+
+# Where a stream may start anywhere in a body: gzip, zstd, and zlib with a 32 KiB window, no preset dictionary
+# and a valid header check (the four second bytes zlib writes).
+_STREAM_MAGIC: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
+_MAX_STREAMS: Final = 16
+
+
+# A table over every two-byte value: True where a magic number of `_STREAM_MAGIC` starts with those two bytes.
+_MAGIC_PAIRS: Final = np.zeros(1 << 16, dtype=np.bool_)
+_MAGIC_PAIRS[[int.from_bytes(magic[:2], "big") for magic in _STREAM_MAGIC]] = True
+
+
+def _magic_positions(data: bytes, classes: npt.NDArray[np.uint8]) -> list[int]:
+    """Every position in `data` where a magic number of `_STREAM_MAGIC` may start (its first two bytes match),
+    in order: array work on the bytes' classes, whose `_MAGIC` flag marks the first bytes."""
+    positions = np.flatnonzero(classes[:-1] & np.uint8(_MAGIC))
+    if not len(positions):
         return []
-    return [b"".join(parts)] if decompressor.is_finished() else []
+    whole = np.frombuffer(data, dtype=np.uint8)
+    pairs = whole[positions].astype(np.uint16) << 8 | whole[positions + 1]
+    found: list[int] = positions[_MAGIC_PAIRS[pairs]].tolist()
+    return found
 
 
-_MAGIC_NUMBERS: Final = (b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
+def _streams(data: bytes, classes: npt.NDArray[np.uint8] | None = None) -> list[bytes]:
+    """The compressed streams with a magic number anywhere in `data`, each cut out from its first byte to its
+    last, for the decoder of its format to decode at the start of a layer of its own.
+
+    A zlib or gzip stream is inflated here to find where it ends (so that the next stream after it is found
+    too, as in a Sentry envelope with several compressed items) and to drop the two-byte zlib magic's many
+    chance matches in binary data; a zstd stream's four-byte magic is evidence enough and runs to the end.
+    """
+    found: list[bytes] = []
+    covered = 0
+    whole = memoryview(data)
+    for start in _magic_positions(data, _classes(data) if classes is None else classes):
+        if start < covered or not data.startswith(_STREAM_MAGIC, start):
+            continue
+        if data[start] == 0x28:
+            end = len(data)
+        else:
+            if data[start] == 0x1F and data[start + 3 : start + 4] not in _GZIP_FLAGS:
+                continue
+            inflated = _inflate(whole[start:], 15 if data[start] == 0x78 else 31)
+            if inflated is None:
+                continue
+            end = start + inflated[1]
+        found.append(data[start:end])
+        covered = end
+        if len(found) >= _MAX_STREAMS:
+            break
+    return found
+
+
+_GZIP_FLAGS: Final = frozenset(bytes((flags,)) for flags in range(32))  # the top three bits are reserved
+
+
+def _embedded(view: _View) -> list[bytes]:
+    """Compressed streams inside a larger body (a Sentry envelope's item after its JSON header lines)."""
+    return _streams(view.data, view.classes)
 
 
 def _with_compressed(joined: list[bytes], pieces: list[bytes]) -> list[bytes]:
     """The joined layers plus each piece that starts like a compressed stream (joined, it would not decode)."""
-    return joined + [piece for piece in pieces if piece.startswith(_MAGIC_NUMBERS)][:16]
+    return joined + [piece for piece in pieces if piece.startswith(_STREAM_MAGIC)][:16]
+
+
+# --- framings: lines, length-prefixed records -------------------------------------------------------------------
+
+_MAX_PARTS: Final = 32
+_MAX_RECORDS: Final = 4096
+
+
+def _parts(parts: list[bytes]) -> list[bytes]:
+    """Framed payloads as layers: the text ones joined into one (the text decoders read it), each binary one on
+    its own, so that a compressed stream starts its layer (raw deflate and brotli have no magic number to be
+    found by anywhere else); binary ones past `_MAX_PARTS` joined."""
+    text = [part for part in parts if _is_text(part)]
+    binary = [part for part in parts if len(part) > 1 and not _is_text(part)]
+    layers = [b"\n".join(text)] if text else []
+    layers += binary[:_MAX_PARTS]
+    if len(binary) > _MAX_PARTS:
+        layers.append(b"\n".join(binary[_MAX_PARTS:]))
+    return layers
+
+
+def _json_line(line: bytes) -> object:
+    """A line's JSON object or array, or None."""
+    if line[:1] not in (b"{", b"[") or len(line) > 1 << 16:
+        return None
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def _lines(view: _View) -> list[bytes]:
+    """Binary NDJSON: lines that start with a JSON header, some followed by a binary payload.
+
+    A line whose JSON object has an integer ``length`` is an item header of a Sentry envelope when exactly that
+    many bytes, then a newline or the end, follow it: those bytes are its payload, newlines and all.
+    """
+    data = view.data
+    first = data.find(b"\n")
+    if first < 0 or _json_line(data[:first].rstrip(b"\r")) is None:
+        return []
+    parts = [data[:first]]
+    position = first + 1
+    while position < len(data) and len(parts) < _MAX_RECORDS:
+        end = data.find(b"\n", position)
+        end = len(data) if end < 0 else end
+        line = data[position:end]
+        parts.append(line)
+        header = _json_line(line)
+        length = header.get("length") if isinstance(header, dict) else None
+        position = end + 1
+        if type(length) is int and 0 <= length <= len(data) - position and data[position + length :][:1] in (b"", b"\n"):
+            parts.append(data[position : position + length])  # an item's payload: binary, newlines and all
+            position += length + 1
+    return _parts(parts)
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int] | None:
+    """The base-128 varint at `position` (protobuf's): (its value, the position after it), or None."""
+    value = shift = 0
+    while position < len(data) and shift < 64:
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, position
+        shift += 7
+    return None
+
+
+def _fixed_length(size: int, order: Literal["big", "little"]) -> Callable[[bytes, int], tuple[int, int] | None]:
+    def header(data: bytes, position: int) -> tuple[int, int] | None:
+        end = position + size
+        return (int.from_bytes(data[position:end], order), end) if end <= len(data) else None
+
+    return header
+
+
+def _records(data: bytes, header: Callable[[bytes, int], tuple[int, int] | None]) -> list[bytes]:
+    """The payloads of `data` read as length + payload records that fill it exactly; [] if they do not."""
+    payloads: list[bytes] = []
+    position = 0
+    while position < len(data):
+        read = header(data, position)
+        if read is None or len(payloads) >= _MAX_RECORDS:
+            return []
+        length, position = read
+        if position + length > len(data):
+            return []
+        payloads.append(data[position : position + length])
+        position += length
+    return payloads
+
+
+def _protobuf(data: bytes) -> list[bytes]:
+    """The length-delimited fields (strings, bytes, nested messages) of `data` read as a protobuf message that
+    fills it exactly; [] if it is not one. Fields of the other wire types are stepped over."""
+    payloads: list[bytes] = []
+    position = fields = 0
+    while position < len(data):
+        tag = _varint(data, position)
+        fields += 1
+        if tag is None or tag[0] >> 3 == 0 or fields > _MAX_RECORDS:
+            return []
+        key, position = tag
+        wire = key & 7
+        if wire == 0:
+            value = _varint(data, position)
+            if value is None:
+                return []
+            position = value[1]
+        elif wire in (1, 5):
+            position += 8 if wire == 1 else 4
+        elif wire == 2 and (length := _varint(data, position)) is not None:
+            size, position = length
+            payloads.append(data[position : position + size])
+            position += size
+        else:
+            return []
+    return payloads if position == len(data) else []
+
+
+_LENGTH_HEADERS: Final = (_fixed_length(4, "big"), _fixed_length(4, "little"), _varint)
+
+
+def _length_prefixed(view: _View) -> list[bytes]:
+    """Binary records, each a length (4 bytes either way round, or a varint) then its payload, or protobuf
+    fields: each framing that reads the whole layer gives its payloads."""
+    data = view.data
+    if len(data) < 3 or (view.is_text and data[0] >= 0x20):  # a length's first byte is no letter
+        return []
+    payloads = [payload for header in _LENGTH_HEADERS for payload in _records(data, header)]
+    payloads += _protobuf(data)
+    return _parts([payload for payload in payloads if payload != data])
 
 
 # --- percent-encoding, forms and multipart ----------------------------------------------------------------------
@@ -543,19 +775,56 @@ _TO_STANDARD_B64: Final = bytes.maketrans(b"-_", b"+/")
 
 
 def _base64(view: _View) -> list[bytes]:
-    """Each base64 run decoded at the four alignments (the run may start before the encoded text does)."""
-    pieces: list[bytes] = []
-    natural: list[bytes] = []
+    """Each base64 run decoded at the four alignments (the run may start before the encoded text does).
+
+    Padding fixes the alignment; an unpadded run is decoded at all four. Of a long run (a blob, where three
+    misaligned copies would triple the search) the misaligned decodings keep only what can be there when
+    base64 is glued to the end of other base64: text and compressed streams.
+    """
+    text: list[bytes] = []
+    binary: list[bytes] = []
+    alone: list[bytes] = []
+    shifted: list[bytes] = []
     for run in view.fresh("base64", view.base64_runs):
         core = run.rstrip(b"=").translate(_TO_STANDARD_B64)
-        # Padding fixes the alignment; an unpadded run could start anywhere, unless it is a whole blob.
-        offsets = (len(run) % 4,) if len(core) != len(run) else (0, 1, 2, 3) if len(run) < ALIGN_ALL_BELOW else (0,)
-        for offset in offsets:
+        aligned = len(run) % 4 if len(core) != len(run) else 0
+        for offset in (aligned,) if len(core) != len(run) else (0, 1, 2, 3):
             piece = core[offset : len(core) - ((len(core) - offset) % 4 == 1)]  # a lone last char: 6 bits, no byte
-            pieces.append(binascii.a2b_base64(piece + b"=" * (-len(piece) % 4)))
-        natural.append(pieces[-len(offsets)])
-    # All alignments together: three of every four pieces are noise, but a layer each would cost more.
-    return _with_compressed(_text_and_binary(pieces), natural)
+            decoded = binascii.a2b_base64(piece + b"=" * (-len(piece) % 4))
+            if _is_text(decoded):
+                text.append(decoded)
+            elif len(alone) < _MAX_PARTS and _starts_stream(decoded, brotli_too=offset == aligned):
+                alone.append(decoded)
+            elif offset == aligned or len(run) < ALIGN_ALL_BELOW:
+                binary.append(decoded)
+            else:
+                shifted.append(decoded)
+    # All alignments together, text apart from binary (the text decoders skip a layer with anything binary in
+    # it): three of every four pieces are noise, but a layer each would cost more. A piece that is a compressed
+    # stream, at whichever alignment (text glued to the front of unpadded base64), stands alone instead: joined,
+    # it would not decode.
+    found = [b"\n".join(group) for group in (text, binary) if group] + alone
+    for piece in shifted:
+        classes = _classes(piece)
+        found += _text_within(piece, classes) + _streams(piece, classes)
+    return found
+
+
+def _starts_stream(piece: bytes, *, brotli_too: bool) -> bool:
+    """Whether a compressed stream starts `piece`: a magic number, or raw deflate (or brotli, which is slower to
+    rule out: asked at a run's natural alignment only) that fills it."""
+    return (
+        piece.startswith(_STREAM_MAGIC)
+        or (len(piece) > 1 and piece[0] & 0b110 != 0b110 and bool(_whole_stream(piece, -15)))
+        or (brotli_too and _unbrotli(piece) is not None)
+    )
+
+
+def _text_within(data: bytes, classes: npt.NDArray[np.uint8]) -> list[bytes]:
+    """The runs of printable text in binary data, joined, if any is `MIN_RUN` long."""
+    starts, ends = _long_runs(classes, _PRINTABLE, MIN_RUN)
+    runs = zip(starts.tolist(), ends.tolist(), strict=True)
+    return [b"\n".join(data[start:end] for start, end in runs)] if len(starts) else []
 
 
 def _hex(view: _View) -> list[bytes]:
@@ -681,8 +950,8 @@ def _lz_uri(view: _View) -> list[bytes]:
 
 def _lz_utf16(view: _View) -> list[bytes]:
     """lz-string's compressToUTF16: 15 bits per character, offset by 32, and a trailing space."""
-    text = view.text
-    if text is None or text.isascii():  # None never comes: the registry gives it text
+    text = None if view.data.isascii() else _as_text(view.data)
+    if text is None:  # ASCII holds no code unit above 0x7f (and the registry gives it text)
         return []
     runs = []
     for match in _LZ_UTF16_RUN.finditer(text):
@@ -724,6 +993,10 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("deflate", _deflate, "binary"),
     # Containers: their output holds every field, decoded, so the inline decoders run there instead.
     Decoder("multipart", _multipart, claims=True),  # its parts may be binary files
+    # Framings of binary bodies: each payload a layer of its own, where a compressed stream starts.
+    Decoder("lines", _lines, "binary"),
+    Decoder("length-prefixed", _length_prefixed),
+    Decoder("embedded", _embedded, "binary"),
     Decoder("form", _form_body, "text", claims=True),
     Decoder("query", _form_query, "text"),
     Decoder("url", _url, "text"),
@@ -736,21 +1009,22 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("lz-utf16", _lz_utf16, "text"),
 )
 
-TRANSPARENT: Final = frozenset({"multipart", "form", "query", "url", "json", "html"})
+TRANSPARENT: Final = frozenset(
+    {"multipart", "lines", "length-prefixed", "embedded", "form", "query", "url", "json", "html"}
+)
 """Steps that leave plain text as it was: a value seen after one of them was usually already seen before it."""
 
 DECOMPRESSORS: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})
 """Steps whose input is a compressed stream: bytes of the compressor's making, not worth searching."""
 
 
-def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = None) -> list[Layer]:
-    """Every distinct decoding of `data` up to `max_depth` steps deep, the raw bytes first, shallowest first.
+def decode_layers(data: bytes, work_budget: int | None = None) -> list[Layer]:
+    """Every distinct decoding of `data`, at any depth, the raw bytes first, shallowest first.
 
-    `work_budget` caps the bytes of all decoded layers together (default: eight times the input plus 64 MiB);
-    past it, decoding stops and the layers found so far are returned.
+    Peeling goes on until no decoder finds anything new. The work is bounded instead of the depth:
+    `work_budget` caps the bytes of all decoded layers together (default: eight times the input plus 64 MiB),
+    and the layers at `_MAX_LAYERS`; past either, decoding stops and the layers found so far are returned.
     """
-    if max_depth < 0:
-        raise ValueError(f"max_depth must be 0 or more, got {max_depth}")
     budget = 8 * len(data) + (64 << 20) if work_budget is None else work_budget
     layers = [Layer((), data)]
     seen = {data}
@@ -758,9 +1032,9 @@ def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = Non
     index = 0
     while index < len(layers):
         layer = layers[index]
-        if len(layer.chain) < max_depth and layer.data:
+        if layer.data:
             view = _View(layer.data, decoded_runs)
-            skip = "binary" if view.text is not None else "text"
+            skip = "binary" if view.is_text else "text"
             for decoder in DECODERS:
                 if decoder.reads == skip:
                     continue
@@ -778,3 +1052,12 @@ def decode_layers(data: bytes, max_depth: int = 3, work_budget: int | None = Non
                     break
         index += 1
     return layers
+
+
+def decompressed(data: bytes) -> Layer | None:
+    """`data` with the compression it was sent in undone (one step, from its first byte), or None."""
+    view = _View(data, set())
+    for decoder in DECODERS:
+        if decoder.name in DECOMPRESSORS and (found := decoder.decode(view)) and found[0]:
+            return Layer((decoder.name,), found[0], 0)
+    return None

@@ -265,12 +265,11 @@ class LeakScanner:
     """Finds protected values in captured payloads, through every layer of encoding `decode_layers` peels."""
 
     def __init__(
-        self, values: Sequence[Protected], key: bytes, min_prefix: int = MIN_PREFIX, max_depth: int = 3
+        self, values: Sequence[Protected], key: bytes, min_prefix: int = MIN_PREFIX
     ) -> None:
         if min_prefix < 2:
             raise ValueError(f"min_prefix must be 2 or more, got {min_prefix}")
         self.values = tuple(values)
-        self.max_depth = max_depth
         self._markers = [fingerprint(protected.value, key).encode("utf-8") for protected in self.values]
         by_bytes: dict[bytes, list[_Needle]] = {}
         for index, protected in enumerate(self.values):
@@ -287,7 +286,7 @@ class LeakScanner:
         )
 
     def __repr__(self) -> str:
-        return f"<LeakScanner values={len(self.values)} patterns={len(self._patterns)} max_depth={self.max_depth}>"
+        return f"<LeakScanner values={len(self.values)} patterns={len(self._patterns)}>"
 
     def scan(self, data: bytes) -> list[Hit]:
         """Every protected value in `data`, in any layer, as hits ordered by layer then offset.
@@ -303,7 +302,7 @@ class LeakScanner:
         hits: list[tuple[_Needle, Hit]] = []
         counts: list[Counter[tuple[int, str, tuple[str, ...], bool]]] = []
         excerpts_seen: dict[tuple[int, str, tuple[str, ...], bytes], int] = {}
-        layers = decode_layers(data, self.max_depth)
+        layers = decode_layers(data)
         compressed = {layer.parent for layer in layers if layer.chain[-1:] and layer.chain[-1] in DECOMPRESSORS}
         for index, layer in enumerate(layers):
             chosen, masks = self._search(b"" if index in compressed else layer.data)
@@ -418,7 +417,6 @@ def find_fragments(
     values: Sequence[Protected],
     key: bytes,
     min_prefix: int = MIN_PREFIX,
-    max_depth: int = 3,
 ) -> list[FragmentHit]:
     """Protected values typed out a few characters per payload, across many requests or WebSocket frames.
 
@@ -432,7 +430,7 @@ def find_fragments(
     markers = [fingerprint(protected.value, key) for protected in values]
     groups: defaultdict[tuple[FragmentSource, tuple[str, ...], str], list[tuple[int, str]]] = defaultdict(list)
     for index, payload in enumerate(payloads):
-        for layer in decode_layers(payload, max_depth):
+        for layer in decode_layers(payload):
             is_payload = not layer.chain or layer.chain[-1] not in TRANSPARENT
             for source, group, text in _fragments(layer.data, is_payload):
                 groups[(source, layer.chain, group)].append((index, text))

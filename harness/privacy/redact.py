@@ -26,7 +26,7 @@ from urllib.parse import unquote_plus
 import ahocorasick_rs
 
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
-from harness.privacy.decode import DECODERS, DECOMPRESSORS, decode_layers, json_child
+from harness.privacy.decode import DECODERS, decompressed, json_child
 from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
 from harness.privacy.variants import MIN_PREFIX, NEIGHBOURS, SHORT, is_fragment, standalone, variants
 
@@ -184,12 +184,12 @@ def _as_text(body: bytes) -> tuple[str | None, str]:
         return body.decode("utf-8"), ""
     except UnicodeDecodeError:
         pass
-    for layer in decode_layers(body, max_depth=1):
-        if len(layer.chain) == 1 and layer.chain[0] in DECOMPRESSORS:
-            try:
-                return layer.data.decode("utf-8"), layer.chain[0]
-            except UnicodeDecodeError:
-                return None, ""
+    layer = decompressed(body)
+    if layer is not None:
+        try:
+            return layer.data.decode("utf-8"), layer.chain[0]
+        except UnicodeDecodeError:
+            return None, ""
     return None, ""
 
 
