@@ -24,6 +24,7 @@ from harness.resources import page_probe_js
 from harness.run import browsers
 from harness.run.browsers import BrowserName
 from harness.run.initiators import Initiators
+from harness.run.inject import add_init_scripts
 from harness.run.result import RunResult
 from harness.run.scenario import Scenario, is_path
 from harness.run.steps import DEFAULT_WINDOW_MS, StepContext, close_page, run_step
@@ -144,7 +145,8 @@ def new_tracked_context(
 def instrument(
     context: BrowserContext, recording: Callable[[], Recording], timeline: Timeline, snippet: str | None
 ) -> None:
-    """Inject the probe (form submits and link clicks into ``timeline``) and then the snippet, before any page script; record the
+    """Inject the probe (form submits and link clicks into ``timeline``) and then the snippet, before any page script,
+    in every frame (:mod:`harness.run.inject`); record the
     errors the pages report (exceptions, console errors, a snippet that threw while loading) in ``timeline``."""
 
     def on_submitted(source: Any, report: dict[str, Any]) -> None:
@@ -179,10 +181,10 @@ def instrument(
     context.expose_binding("__telltaleSnippetFailed", on_snippet_failed)
     context.on("weberror", on_web_error)
     context.on("console", on_console)
-    context.add_init_script(PROBE_JS)
+    scripts = [PROBE_JS]
     if snippet is not None:
-        context.add_init_script(f"{snippet}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n")
-        context.add_init_script(_SNIPPET_CHECK)
+        scripts += [f"{snippet}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n", _SNIPPET_CHECK]
+    add_init_scripts(context, scripts)
 
 
 def attribute_errors(timeline: Timeline, recording: Recording, injected: bool) -> None:
