@@ -144,3 +144,19 @@ def test_a_page_a_script_sent_to_a_value_in_its_path_is_caught(tmp_path: Path, e
     assert leaks_at(result, "/") == {("not-before-submit", "#signup-email", "document", "https://shop.test")}, (
         result["findings"]
     )
+
+
+# A tracker posting the form's values to the site's own host right after the submit, by fetch: what a SPA's own
+# post of its form looks like, except that the browser names the injected snippet as its sender (Chromium only).
+FETCH_AT_SUBMIT = """
+document.addEventListener('submit', function () {
+  fetch('/ingest', {method: 'POST', body: document.getElementById('new-password').value, keepalive: true});
+}, true);
+navigator.sendBeacon('https://tracker.test/hello', 'hi');
+"""
+
+
+def test_the_snippets_own_fetch_after_a_submit_is_not_the_forms_submission(tmp_path: Path) -> None:
+    result, _ = run(tmp_path, "chromium", SIGN_UP, FETCH_AT_SUBMIT)
+    found = {(f["rule"], f["field"], f["channel"], f["url"]) for f in result["findings"]}
+    assert found == {("never-sent", "#new-password", "fetch", "https://shop.test/ingest")}, result["findings"]

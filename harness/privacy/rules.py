@@ -34,6 +34,7 @@ from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, f
 from harness.privacy.protected import Guarded, ProtectedValues
 from harness.privacy.redact import Redactor
 from harness.run.result import RunResult
+from harness.run.runner import SNIPPET_SOURCE
 from harness.run.storage import StorageSnapshot
 from harness.run.timeline import LinkClick, Navigation, Submit
 
@@ -215,6 +216,8 @@ def _site_requests(evidence: Evidence, hits_of: RequestHits, by_name: dict[str, 
             continue
         for request in calls:
             if not submit.t_ms - 5 <= request.t_ms <= submit.t_ms + CAUSE_WINDOW_MS:
+                continue
+            if SNIPPET_SOURCE in request.initiator:  # the tracker under test is never the site (where Chromium says)
                 continue
             if any(where == "body" and by_name[hit.name].form == submit.form for where, hit in hits_of(request)):
                 chosen.add(id(request))
