@@ -11,10 +11,13 @@ Informational findings break no promise and fail no run, but a reader should kno
 - **length-leak**: a recorder masked a protected value character for character (``*****``): its length left.
 
 Every request has a party: ``first`` when it goes to an origin under test (or the demo site), ``third`` otherwise.
-The site's own traffic is exempt, and only first-party requests can be: a page load or one of the site's files, a
-form's own submission (the navigation after its submit, or any request after it carrying that form's values, a
-SPA's ``fetch`` login included), and the calls a scenario declares in ``site_api``. A first-party request that
-carries a value otherwise (a self-hosted tracker proxy such as ``/ingest``) is a finding with ``party: first``.
+The site's own traffic is exempt, and only first-party requests can be: a page load the harness or the user caused,
+one of the demo site's files, a form's own submission (the navigation its submit caused, or a ``fetch``/XHR soon
+after it whose body carries that form's values: a SPA's login), and the calls a scenario declares in
+``site_api``; what caused a navigation is :mod:`harness.privacy.causes`'. Everything else is scanned, whatever
+its method, channel, host, path or query: frames navigated by script and pages a script sent elsewhere included.
+A first-party request that carries a value otherwise (a self-hosted tracker proxy such as ``/ingest``) is a
+finding with ``party: first``.
 """
 
 from __future__ import annotations
@@ -31,20 +34,22 @@ from urllib.parse import urljoin, urlsplit
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
 from harness.capture.routing import Party
 from harness.capture.site import Site
+from harness.privacy.causes import CAUSE_WINDOW_MS, captured_navigations, navigation_causes
 from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
 from harness.privacy.protected import Guarded, ProtectedValues
 from harness.privacy.redact import Redactor
 from harness.privacy.vendors import EventNamer
 from harness.run.result import RunResult
+from harness.run.runner import SNIPPET_SOURCE
 from harness.run.storage import StorageSnapshot
-from harness.run.timeline import Submit
+from harness.run.timeline import LinkClick, Navigation, Submit
 
 Rule = Literal["never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret", "length-leak"]
 RULES: tuple[Rule, ...] = ("never-sent", "not-before-submit", "opt-out", "at-rest", "shown-secret")
 """The promises: a finding under one of them fails its run."""
 INFORMATIONAL: tuple[Rule, ...] = ("length-leak",)
 """Findings a reader is told of that fail no run."""
-SUBMIT_NAVIGATION_WINDOW_MS = 10_000  # a form's own request follows its submit event within this
+_FORM_CALLS: frozenset[str] = frozenset({"fetch", "xhr"})  # how a SPA posts its form
 
 
 class FindingDocument(TypedDict):
@@ -164,6 +169,8 @@ class Evidence:
     optouts: Sequence[float]
     site_api: Sequence[tuple[str, str]] = ()
     site: Site | None = None
+    navigations: Sequence[Navigation] = ()  # the browser's navigation requests (the harness's marked as such)
+    links: Sequence[LinkClick] = ()
     key: bytes = field(default_factory=lambda: _random.token_bytes(16), repr=False)
 
 
@@ -187,19 +194,16 @@ def declared(request: CapturedRequest, site_api: Sequence[tuple[str, str]]) -> b
     return False
 
 
-def _is_site_traffic(request: CapturedRequest, evidence: Evidence, form_requests: set[int]) -> bool:
-    """The site's own requests: page loads, its files, a form's own submission, its declared API calls."""
+def _is_site_traffic(request: CapturedRequest, evidence: Evidence, own: set[int]) -> bool:
+    """The site's own requests: page loads and forms' submissions (``own``), the demo site's files, its declared
+    API calls. A navigation nothing of the site caused (a frame, a page a script navigated) is not among them."""
     if request.party != "first":
         return False
-    if id(request) in form_requests or declared(request, evidence.site_api):
+    if id(request) in own or declared(request, evidence.site_api):
         return True
-    if request.method != "GET":
-        return False
     parts = urlsplit(request.url)
-    if parts.query:
+    if request.method != "GET" or parts.query or request.channel == "document":
         return False
-    if request.channel == "document":
-        return True
     site = evidence.site
     return site is not None and request.host in site.hosts and site.file_for(parts.path) is not None
 
@@ -221,20 +225,22 @@ def _request_hits(scanner: LeakScanner | None) -> RequestHits:
     return hits
 
 
-def _form_submission_requests(evidence: Evidence, hits_of: RequestHits, by_name: dict[str, Guarded]) -> set[int]:
-    """For each submit event, the form's own first-party requests: the navigation that follows it, and any
-    request soon after it that carries a value typed into that form (a SPA posting its form by ``fetch``)."""
-    chosen: set[int] = set()
-    first_party = [r for r in evidence.requests if r.party == "first"]
+def _site_requests(evidence: Evidence, hits_of: RequestHits, by_name: dict[str, Guarded]) -> set[int]:
+    """The site's page loads and forms' submissions, by cause (:mod:`harness.privacy.causes`); and for each submit,
+    a SPA's post of its form: a first-party ``fetch`` or XHR soon after it whose body carries a value typed into
+    that form."""
+    caused = navigation_causes(evidence.navigations, evidence.submits, evidence.links)
+    chosen = set(captured_navigations(evidence.requests, caused))
+    calls = [r for r in evidence.requests if r.party == "first" and r.channel in _FORM_CALLS]
     for submit in evidence.submits:
-        after = [r for r in first_party if submit.t_ms - 5 <= r.t_ms <= submit.t_ms + SUBMIT_NAVIGATION_WINDOW_MS]
-        navigation = next((r for r in after if r.channel == "document" and id(r) not in chosen), None)
-        if navigation is not None:
-            chosen.add(id(navigation))
         if not submit.form:
             continue
-        for request in after:
-            if any(by_name[hit.name].form == submit.form for _, hit in hits_of(request)):
+        for request in calls:
+            if not submit.t_ms - 5 <= request.t_ms <= submit.t_ms + CAUSE_WINDOW_MS:
+                continue
+            if SNIPPET_SOURCE in request.initiator:  # the tracker under test is never the site (where Chromium says)
+                continue
+            if any(where == "body" and by_name[hit.name].form == submit.form for where, hit in hits_of(request)):
                 chosen.add(id(request))
     return chosen
 
@@ -333,8 +339,8 @@ def judge_evidence(evidence: Evidence) -> Judgement:
     scanner = LeakScanner(protected, evidence.key) if protected else None
     findings: list[Finding] = []
     hits_of = _request_hits(scanner)
-    form_requests = _form_submission_requests(evidence, hits_of, judge.by_name)
-    tracker_requests = [r for r in evidence.requests if not _is_site_traffic(r, evidence, form_requests)]
+    own = _site_requests(evidence, hits_of, judge.by_name)
+    tracker_requests = [r for r in evidence.requests if not _is_site_traffic(r, evidence, own)]
     sent_frames = [f for f in evidence.frames if f.direction == "sent"]
 
     # opt-out: anything the tracker sends after the visitor opted out.
@@ -539,6 +545,8 @@ def judge(result: RunResult, protected: ProtectedValues) -> Judgement:
         site_api=[(method, urljoin(result.base_url, url)) for method, url in result.scenario.site_api]
         + list(result.site_api),
         site=result.site,
+        navigations=result.timeline.navigations,
+        links=result.timeline.links,
         key=protected.key,
     )
     return judge_evidence(evidence)

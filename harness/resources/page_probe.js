@@ -253,7 +253,38 @@
     (event) => {
       try {
         const report = window.__telltaleSubmitted;
-        if (typeof report === "function") report({ form: formKey(event.target), at: Date.now(), url: location.href });
+        if (typeof report !== "function") return;
+        const form = event.target;
+        const submitter = event.submitter || null;
+        // What the browser submits: the submitter's formaction/formmethod/formtarget override the form's own.
+        const pick = (attribute, property, fallback) =>
+          submitter && submitter.hasAttribute(attribute) ? submitter[property] : fallback;
+        // The prototype's getters: a field named "action" or "method" shadows the form's own properties.
+        const own = (name) => Object.getOwnPropertyDescriptor(HTMLFormElement.prototype, name).get.call(form);
+        report({
+          form: formKey(form),
+          at: Date.now(),
+          url: location.href,
+          action: String(pick("formaction", "formAction", own("action")) || location.href),
+          method: String(pick("formmethod", "formMethod", own("method")) || "get").toUpperCase(),
+          target: String(pick("formtarget", "formTarget", own("target")) || ""),
+        });
+      } catch (e) {
+        /* the page must never notice the probe */
+      }
+    },
+    { capture: true }
+  );
+
+  // A click on a link is the user's navigation: the harness tells the page loads it causes from a script's.
+  window.addEventListener(
+    "click",
+    (event) => {
+      try {
+        const report = window.__telltaleLinkClicked;
+        if (typeof report !== "function") return;
+        const link = event.composedPath().find((node) => node.nodeType === 1 && node.matches("a[href], area[href]"));
+        if (link) report({ url: link.href, at: Date.now() });
       } catch (e) {
         /* the page must never notice the probe */
       }

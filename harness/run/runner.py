@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Playwright, WebError, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Playwright, Request, WebError, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api._context_manager import PlaywrightContextManager
 
@@ -24,10 +24,11 @@ from harness.resources import page_probe_js
 from harness.run import browsers
 from harness.run.browsers import BrowserName
 from harness.run.initiators import Initiators
+from harness.run.inject import add_init_scripts
 from harness.run.result import RunResult
 from harness.run.scenario import Scenario, is_path
 from harness.run.steps import DEFAULT_WINDOW_MS, StepContext, close_page, run_step
-from harness.run.timeline import PageError, StepRecord, Submit, Timeline
+from harness.run.timeline import LinkClick, Navigation, PageError, StepRecord, Submit, Timeline
 
 PROBE_JS = page_probe_js()
 GOODBYE_LIMIT_S = 15.0  # how long a closed page's sends may take to reach the proxy before the run ends anyway
@@ -156,13 +157,21 @@ def new_tracked_context(
 def instrument(
     context: BrowserContext, recording: Callable[[], Recording], timeline: Timeline, snippet: str | None
 ) -> None:
-    """Inject the probe (form submits into ``timeline``) and then the snippet, before any page script; record the
+    """Inject the probe (form submits and link clicks into ``timeline``) and then the snippet, before any page script,
+    in every frame (:mod:`harness.run.inject`); record the
     errors the pages report (exceptions, console errors, a snippet that threw while loading) in ``timeline``."""
 
     def on_submitted(source: Any, report: dict[str, Any]) -> None:
         # The page stamps the submit itself: the binding call may arrive after the requests it preceded.
         t_ms = (float(report.get("at", 0)) / 1000.0 - recording().wall_started) * 1000.0
-        timeline.submits.append(Submit(str(report.get("form", "")), str(report.get("url", "")), t_ms))
+        timeline.submits.append(Submit(
+            str(report.get("form", "")), str(report.get("url", "")), t_ms, action=str(report.get("action", "")),
+            method=str(report.get("method", "")), target=str(report.get("target", "")),
+        ))
+
+    def on_link_clicked(source: Any, report: dict[str, Any]) -> None:
+        t_ms = (float(report.get("at", 0)) / 1000.0 - recording().wall_started) * 1000.0
+        timeline.links.append(LinkClick(str(report.get("url", "")), t_ms))
 
     def on_snippet_failed(source: Any) -> None:
         message = "the snippet threw while loading"
@@ -180,14 +189,15 @@ def instrument(
                                              recording().t_ms()))
 
     context.expose_binding("__telltaleSubmitted", on_submitted)
+    context.expose_binding("__telltaleLinkClicked", on_link_clicked)
     context.expose_binding("__telltaleSnippetFailed", on_snippet_failed)
     context.on("weberror", on_web_error)
     context.on("console", on_console)
-    context.add_init_script(PROBE_JS)
+    scripts = [PROBE_JS]
     if snippet is not None:
         guarded = _SNIPPET_IN_SITE_DOCUMENT.format(snippet=snippet)
-        context.add_init_script(f"{guarded}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n")
-        context.add_init_script(_SNIPPET_CHECK)
+        scripts += [f"{guarded}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n", _SNIPPET_CHECK]
+    add_init_scripts(context, scripts)
 
 
 def attribute_errors(timeline: Timeline, recording: Recording, injected: bool) -> None:
@@ -204,6 +214,27 @@ def attribute_errors(timeline: Timeline, recording: Recording, injected: bool) -
             tracker = error.source in third_party_scripts
         attributed.append(dataclasses.replace(error, tracker=tracker or error.tracker))
     timeline.errors[:] = attributed
+
+
+class NavigationLog:
+    """Records every navigation request the browser reports in ``timeline.navigations``, and whether the harness
+    had started it (:meth:`StepContext.harness_navigation`)."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        self.ctx = ctx
+
+    def __call__(self, request: Request) -> None:
+        try:
+            if not request.is_navigation_request():
+                return
+            main_frame = request.frame.parent_frame is None
+        except PlaywrightError:
+            return  # a request without a frame (a worker's) is no navigation
+        redirected = request.redirected_from
+        self.ctx.timeline.navigations.append(Navigation(
+            request.method, request.url, self.ctx.recording.t_ms(), main_frame,
+            by_harness=self.ctx.navigating and main_frame, redirected_from=redirected.url if redirected else "",
+        ))
 
 
 def _refine_channels(recording: Recording, reported: list[tuple[str, str, str]]) -> None:
@@ -243,6 +274,7 @@ def run_scenario(
     context.on("request", lambda r: reported.append((r.method, r.url, r.resource_type)))
     initiators = Initiators(context, enabled=worker.browser_name == "chromium")
     ctx = StepContext(context, recording, timeline, values, run_dir, window_ms=window_ms)
+    context.on("request", NavigationLog(ctx))
     result = RunResult(
         scenario, worker.browser_name, worker.version, run_dir, recording, timeline, ctx.storage,
         values, _random.token_bytes(16), site=site, base_url=base_url or "",
@@ -253,7 +285,8 @@ def run_scenario(
         if is_path(scenario.start) and not base_url:
             raise StepError(f"{scenario.file}: start {scenario.start} is a path: give the base URL (--base-url)")
         try:
-            response = page.goto(scenario.start, wait_until="load")
+            with ctx.harness_navigation():
+                response = page.goto(scenario.start, wait_until="load")
         except PlaywrightError as error:
             raise StepError(f"{scenario.file}: start {scenario.start}: {str(error).splitlines()[0]}") from None
         if response is not None and response.status >= 500 and recording.upstream_errors:

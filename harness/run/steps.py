@@ -10,7 +10,8 @@ storage snapshot, so what a page sent after a pause and what it kept at rest are
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ class StepContext:
     window_ms: float = DEFAULT_WINDOW_MS
     loaded_ms: float = 0.0  # the current page's last load (harness clock)
     typed_ms: float = 0.0  # the end of the last typing step
+    navigating: bool = False  # the harness is navigating the page itself (see :meth:`harness_navigation`)
 
     def live_page(self) -> Page:
         if self.page is None or self.page.is_closed():
@@ -105,6 +107,16 @@ class StepContext:
             self.page.on("dialog", lambda dialog: dialog.accept())
             self.page.on("load", lambda _: setattr(self, "loaded_ms", self.recording.t_ms()))
         return self.page
+
+    @contextmanager
+    def harness_navigation(self) -> Iterator[None]:
+        """While the harness itself navigates the page (the start, ``goto``, ``reload``, ``back``, ``leave`` to
+        a URL): the page loads meanwhile are the harness's, not a script's (:class:`~harness.run.timeline.Navigation`)."""
+        self.navigating = True
+        try:
+            yield
+        finally:
+            self.navigating = False
 
     def observe_window(self, before: str) -> PageEnd | None:
         """Give the current page's pending timers their window (:func:`harness.run.window.observe`), let what they
@@ -166,7 +178,8 @@ def _goto(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     if ctx.page is not None and not ctx.page.is_closed():
         ctx.end_page("goto")
         ctx.snapshot_storage()
-    ctx.live_page().goto(args["url"], wait_until="load")
+    with ctx.harness_navigation():
+        ctx.live_page().goto(args["url"], wait_until="load")
 
 
 def _click(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
@@ -290,20 +303,23 @@ def _optout(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
 def _reload(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     ctx.end_page("reload")
     ctx.snapshot_storage()
-    ctx.live_page().reload(wait_until="load")
+    with ctx.harness_navigation():
+        ctx.live_page().reload(wait_until="load")
 
 
 def _back(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     ctx.end_page("back")
     ctx.snapshot_storage()
-    ctx.live_page().go_back(wait_until="load")
+    with ctx.harness_navigation():
+        ctx.live_page().go_back(wait_until="load")
 
 
 def _leave(ctx: StepContext, step: Step, args: dict[str, Any]) -> None:
     ctx.end_page("leave")
     ctx.snapshot_storage()
     if "url" in args:
-        ctx.live_page().goto(args["url"], wait_until="load")
+        with ctx.harness_navigation():
+            ctx.live_page().goto(args["url"], wait_until="load")
     elif ctx.page is not None and not ctx.page.is_closed():
         close_page(ctx.page)
 

@@ -37,6 +37,9 @@ class SubmitDocument(TypedDict):
     form: str
     page_url: str
     t_ms: float
+    action: str
+    method: str
+    target: str
 
 
 class HiddenBoxDocument(TypedDict):
@@ -166,9 +169,35 @@ class Submit:
     form: str
     page_url: str
     t_ms: float
+    action: str = ""  # the URL it submits to, the submitter's formaction included ('' when unknown)
+    method: str = ""  # GET, POST or DIALOG, the submitter's formmethod included
+    target: str = ""  # the browsing context it navigates, as the form names it ('' or _self: its own frame)
 
     def to_json(self) -> SubmitDocument:
-        return {"form": self.form, "page_url": self.page_url, "t_ms": round(self.t_ms, 1)}
+        return {"form": self.form, "page_url": self.page_url, "t_ms": round(self.t_ms, 1), "action": self.action,
+                "method": self.method, "target": self.target}
+
+
+@dataclass(frozen=True)
+class LinkClick:
+    """A click on a link (``<a href>``), seen by the page: the user's navigation, if one to ``url`` follows."""
+
+    url: str
+    t_ms: float
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """A navigation request of a page or a frame, as the browser reported it (not its bytes: the capture has
+    those). ``by_harness``: started by the harness itself (the start, ``goto``, ``reload``, ``back``, ``leave``
+    to a URL); ``redirected_from``: the URL whose answer redirected here ('' for none)."""
+
+    method: str
+    url: str
+    t_ms: float
+    main_frame: bool
+    by_harness: bool = False
+    redirected_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,6 +302,8 @@ class Timeline:
     steps: list[StepRecord] = field(default_factory=list)
     typed: list[TypedValue] = field(default_factory=list)
     submits: list[Submit] = field(default_factory=list)
+    links: list[LinkClick] = field(default_factory=list)
+    navigations: list[Navigation] = field(default_factory=list)
     optouts: list[float] = field(default_factory=list)
     checkpoints: list[Checkpoint] = field(default_factory=list)
     pages: list[tuple[float, str]] = field(default_factory=list)  # (t_ms, url) of each page load
