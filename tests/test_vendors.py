@@ -225,7 +225,7 @@ def test_a_finding_names_the_event_that_carried_the_value(carrier: str) -> None:
 def test_values_only_a_vendors_reader_reveals_are_found_once() -> None:
     """PostHog's gzip'd mutation data (text typed into a contenteditable), which only the vendor's reader unpacks,
     and a Sentry envelope's zlib'd item, which the generic decoder also peels (a compressed stream anywhere in a
-    body): each value is reported once; a value the payload also shows as it stands, once, as found there."""
+    body): each value is reported once per form it left in."""
     mutation = {**text_mutation(11, "x", 1300), "cv": "2024-10", "data": {
         "source": 0, "texts": latin1_gzip([{"id": 11, "value": f"mail {EMAIL}"}]), "attributes": latin1_gzip([]),
         "removes": latin1_gzip([]), "adds": latin1_gzip([])}}
@@ -235,7 +235,8 @@ def test_values_only_a_vendors_reader_reveals_are_found_once() -> None:
     (leak,) = evaluate_evidence(_evidence(_beacon(100.0, sentry_envelope([PAGE, typed(5, EMAIL, 1200)]))))
     assert leak.encoding.endswith("zlib") and leak.event == "rrweb incremental snapshot, input, on #email"
     shown_too = sentry_envelope([PAGE, typed(5, EMAIL, 1200)]) + b"\n" + json.dumps({"email": EMAIL}).encode()
-    assert [f.encoding for f in evaluate_evidence(_evidence(_beacon(100.0, shown_too)))] == ["plain"]
+    encodings = [f.encoding for f in evaluate_evidence(_evidence(_beacon(100.0, shown_too)))]
+    assert "plain" in encodings and len(encodings) == len(set(encodings)), encodings  # each form of it once
 
 
 def test_the_snapshot_that_carried_a_value_is_named_when_it_came_in_another_request() -> None:
