@@ -15,7 +15,8 @@ from urllib.parse import quote
 import pytest
 
 from harness.privacy import leaks
-from harness.privacy.leaks import FragmentHit, Hit, LeakScanner, Protected, find_fragments, fingerprint
+from harness.privacy.fragments import FragmentHit, find_fragments
+from harness.privacy.leaks import Hit, LeakScanner, Protected, fingerprint
 
 KEY = b"per-run key for the tests, 32 b."
 

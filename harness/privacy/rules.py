@@ -26,7 +26,8 @@ from urllib.parse import urljoin, urlsplit
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
 from harness.capture.routing import Party
 from harness.capture.site import Site
-from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
+from harness.privacy.fragments import find_fragments
+from harness.privacy.leaks import Hit, LeakScanner, Protected, fingerprint
 from harness.privacy.protected import Guarded, ProtectedValues
 from harness.privacy.redact import Redactor
 from harness.run.result import RunResult
@@ -368,7 +369,7 @@ def _judge_hit(
 def _fragment_findings(
     judge: _Judge, protected: list[Protected], requests: list[CapturedRequest], frames: list[WebSocketFrame]
 ) -> list[Finding]:
-    """Values spelled a key or two per request or frame, reassembled from the ordered stream."""
+    """Values spelled a key or two per request or frame, or cut into pieces sent apart, from the ordered stream."""
     stream: list[tuple[float, str, str, bytes, Party]] = []
     for request in requests:
         for where, data in _payloads(request):
@@ -385,7 +386,8 @@ def _fragment_findings(
             continue
         found.append(judge.finding(
             guarded, rule, since, channel=last[1], chain=hit.chain, url=last[2],
-            where=f"fragments:{hit.group or hit.source}", variant=hit.variant,
+            where=f"pieces:{hit.group}" if hit.source == "pieces" else f"fragments:{hit.group or hit.source}",
+            variant=hit.variant,
             t_ms=last[0], excerpt=hit.fingerprint.encode(), spread=len(hit.payloads), prefix=hit.prefix,
             party=last[4],
         ))

@@ -1,0 +1,333 @@
+"""Protected values sent a piece at a time: what a single-payload search (`harness.privacy.leaks`) cannot see.
+
+Two ways a tracker spreads a value over what it sends, both found by `find_fragments`:
+
+- **Keystrokes.** A keylogger sends each key as it is typed, one or a few per request or WebSocket frame: as
+  text or key names ("a", "Shift", "Backspace"), as `code` values ("KeyA"), as numeric key codes (72) or char
+  codes (104) (`harness.privacy.keys`). The keys of one place (a JSON key path, a form key, whole tiny payloads)
+  are typed into one stream per reading, across requests, channels and hosts in the order they left, and each
+  stream is searched for the values and their prefixes. Backspace removes the key before it.
+- **Pieces.** A value cut anywhere into pieces sent apart: a prefix here and a suffix there, to two hosts, in
+  the labels of a hostname (``abc.def.tracker.example``), in path segments. Each piece must be a whole string
+  of its own (a JSON string, a form value, a host label or a run of labels, a path segment, a tiny payload),
+  and the pieces together must cover the value exactly, end to end: a lone short piece is not a finding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+from urllib.parse import unquote, urlsplit
+
+import ahocorasick_rs
+
+from harness.privacy.decode import TRANSPARENT, decode_layers, json_child, parse_form, parse_query
+from harness.privacy.keys import BACKSPACE, LOSSY_STREAMS, KeyStream, keystrokes, physical
+from harness.privacy.leaks import Protected, fingerprint
+from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, SHORT, texts
+
+__all__ = ["MIN_PIECE", "FragmentHit", "FragmentSource", "find_fragments"]
+
+MIN_PIECE: Final = 3
+"""Shortest piece of a value counted towards covering it. Chosen by zero false alarms: over the honest captures
+of the bundled scenarios (our snippet, and the well-behaved tracker of ``tests/test_rules.py``) in both browsers,
+``benchmarks/piece_false_alarms.py`` counts the values covered by pieces of each length; 2 is the smallest length
+with none there, and 3 keeps a margin of one while still catching a 6-digit code sent as 3 + 3."""
+
+_MAX_PAYLOAD_TOKEN: Final = 64
+"""Longest whole payload (in bytes) taken as a string of its own: a key, or a piece of a value."""
+
+FragmentSource = Literal["json", "form", "payload", "host", "path", "pieces"]
+"""Where the strings came from: JSON strings or numbers, form or query values, whole tiny payloads, the labels
+of a URL's host, the segments of its path; ``pieces`` for a value covered by pieces from any of them."""
+
+
+def _chain_label(chain: tuple[str, ...]) -> str:
+    return ">".join(chain) or "raw"
+
+
+@dataclass(frozen=True)
+class FragmentHit:
+    """A protected value (or its prefix) spelled out by strings spread over several payloads or places."""
+
+    name: str
+    kind: str
+    variant: str
+    """The form spelled (``exact``, ``lowercase``, ``prefix:n/m``, ...), then how: ``as keyCode, case-insensitive``
+    (what physical keys spell: case and shift lost), ``as code, case-insensitive``, ``as charCode``, or
+    ``in 2 pieces``; a key name or typed text adds nothing."""
+    group: str
+    """Keystrokes: the JSON key path (``k``, ``events[].key``) or form key they sat at, ``""`` for tiny payloads.
+    Pieces: where each sat, joined by ``+`` (``host+host``, ``json:a+form:b``)."""
+    source: FragmentSource
+    payloads: tuple[int, ...]
+    """Indices, in the sequence given, of the payloads whose strings spell the match."""
+    chain: tuple[str, ...]
+    fingerprint: str
+    prefix: int = 0
+    """How many leading characters of the value the keys spell, for a prefix; 0 when the whole value."""
+
+    def __repr__(self) -> str:
+        return (
+            f"<FragmentHit name={self.name!r} kind={self.kind!r} variant={self.variant!r} group={self.group!r} "
+            f"source={self.source!r} payloads={list(self.payloads)} chain={_chain_label(self.chain)!r} "
+            f"{self.fingerprint}>"
+        )
+
+
+# --- the strings a payload carries --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    """One string (or JSON number) of one layer of one payload, and where it sat."""
+
+    payload: int
+    source: FragmentSource
+    group: str
+    chain: tuple[str, ...]
+    value: str | int
+
+    @property
+    def place(self) -> str:
+        return f"{self.source}:{self.group}" if self.group else self.source
+
+
+def _json_tokens(node: object, path: str) -> Iterator[tuple[str, str | int]]:
+    """(key path, string or integer) for each string and integer in a parsed JSON document, in document order."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from _json_tokens(child, json_child(path, key))
+    elif isinstance(node, list):
+        for child in node:
+            yield from _json_tokens(child, json_child(path))
+    elif isinstance(node, str) or (isinstance(node, int) and not isinstance(node, bool)):
+        yield path, node
+
+
+def _url_tokens(data: bytes) -> Iterator[tuple[FragmentSource, str, str]]:
+    """The host's labels (and every run of them) and the path's segments of a URL."""
+    try:
+        parts = urlsplit(data.decode("utf-8"))
+    except ValueError:
+        return
+    labels = (parts.hostname or "").split(".")
+    for first in range(len(labels)):
+        for last in range(first + 1, len(labels) + 1):
+            yield "host", "", ".".join(labels[first:last])
+    for segment in parts.path.split("/"):
+        if segment:
+            yield "path", "", unquote(segment)
+
+
+def _tokens(data: bytes, whole: bool) -> Iterator[tuple[FragmentSource, str, str | int]]:
+    """(source, group, string) for the strings one layer carries; `whole` when the layer is a whole payload
+    (as sent, or decompressed), not strings pulled out of one."""
+    stripped = data.strip()
+    if stripped[:1] in (b"{", b"[", b'"'):
+        try:
+            document = json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            for path, token in _json_tokens(document, ""):
+                yield "json", path, token
+            return
+    if whole and data[:8].lower().startswith((b"https://", b"http://")):
+        yield from _url_tokens(data)
+    pairs = parse_form(data)
+    if pairs is None:
+        pairs = parse_query(data)
+    if pairs is not None:
+        for key, value in pairs:
+            yield "form", key.decode("utf-8", "replace"), value.decode("utf-8", "replace")
+    elif whole and len(data) <= _MAX_PAYLOAD_TOKEN:
+        text = data.decode("utf-8", "replace")
+        if text and "\ufffd" not in text:  # a key or a piece, not a byte of something binary
+            yield "payload", "", text
+
+
+def _payload_tokens(payloads: Sequence[bytes], max_depth: int) -> Iterator[_Token]:
+    for index, payload in enumerate(payloads):
+        for layer in decode_layers(payload, max_depth):
+            whole = not layer.chain or layer.chain[-1] not in TRANSPARENT
+            for source, group, value in _tokens(layer.data, whole):
+                yield _Token(index, source, group, layer.chain, value)
+
+
+def find_fragments(
+    payloads: Sequence[bytes],
+    values: Sequence[Protected],
+    key: bytes,
+    min_prefix: int = MIN_PREFIX,
+    max_depth: int = 3,
+    min_piece: int = MIN_PIECE,
+) -> list[FragmentHit]:
+    """Protected values typed out a key or a few per payload, or cut into pieces sent apart, over `payloads`
+    (in the order they were sent): keystroke hits per place and reading (whole values, or else the longest
+    prefix of at least `min_prefix` characters, none for values shorter than `SHORT`), then values covered
+    end to end by pieces of at least `min_piece` characters that the keystrokes did not already spell."""
+    tokens = list(_payload_tokens(payloads, max_depth))
+    markers = {protected.name: fingerprint(protected.value, key) for protected in values}
+    hits = _keystroke_hits(tokens, values, markers, min_prefix)
+    spelled = {hit.name for hit in hits if not hit.prefix}
+    return hits + _piece_hits(tokens, [v for v in values if v.name not in spelled], markers, min_piece)
+
+
+# --- keystrokes ---------------------------------------------------------------------------------------------
+
+
+_StreamKey = tuple[FragmentSource, tuple[str, ...], str, KeyStream]
+
+
+def _typed(tokens: list[_Token]) -> dict[_StreamKey, list[tuple[int, str]]]:
+    """Each place's keys typed into one stream per reading: (payload, character) per character left standing."""
+    streams: defaultdict[_StreamKey, list[tuple[int, str]]] = defaultdict(list)
+    for token in tokens:
+        if token.source in ("host", "path"):
+            continue
+        for stream, text in keystrokes(token.value, FRAGMENT_CHARS):
+            typed = streams[(token.source, token.chain, token.group, stream)]
+            if text == BACKSPACE:
+                if typed:
+                    typed.pop()
+            else:
+                typed.extend((token.payload, char) for char in text)
+    return streams
+
+
+def _how(stream: KeyStream) -> str:
+    if stream in LOSSY_STREAMS:
+        return f" as {stream}, case-insensitive"
+    return " as charCode" if stream == "charCode" else ""
+
+
+def _keystroke_hits(
+    tokens: list[_Token], values: Sequence[Protected], markers: dict[str, str], min_prefix: int
+) -> list[FragmentHit]:
+    streams = _typed(tokens)
+    if not streams or not values:
+        return []
+    # Keys are typed as they stand: the texts a value turns into, not their digests or escapes. Streams that
+    # name physical keys only are searched for the keys that type each text.
+    automata = {}
+    for lossy in (False, True):
+        patterns: dict[str, list[tuple[int, str, int, bool]]] = {}  # text -> (value, form, rank, partial)
+        for index, protected in enumerate(values):
+            forms = [
+                form for form in texts(protected.value, protected.kind, min_prefix)
+                if form.role == "whole" or (form.role == "prefix" and len(protected.value) >= SHORT)
+            ]
+            for rank, form in enumerate(forms):
+                bucket = patterns.setdefault(physical(form.text) if lossy else form.text, [])
+                if not any(entry[0] == index for entry in bucket):
+                    bucket.append((index, form.name, rank, form.role == "prefix"))
+        automata[lossy] = (list(patterns), list(patterns.values()), ahocorasick_rs.AhoCorasick(list(patterns)))
+
+    hits: list[FragmentHit] = []
+    for (source, chain, group, stream), typed in streams.items():
+        _, entries, automaton = automata[stream in LOSSY_STREAMS]
+        joined = "".join(char for _, char in typed)
+        found: defaultdict[int, list[tuple[int, str, bool, int, int]]] = defaultdict(list)
+        for pattern, start, end in automaton.find_matches_as_indexes(joined, overlapping=True):
+            for value, label, rank, partial in entries[pattern]:
+                found[value].append((rank, label, partial, start, end))
+        for value, matches in found.items():
+            whole = sorted(match for match in matches if not match[2])
+            best = whole or sorted(matches, key=lambda match: match[3] - match[4])[:1]
+            taken: list[tuple[int, int]] = []
+            for _rank, label, partial, start, end in best:
+                if any(start < other_end and end > other_start for other_start, other_end in taken):
+                    continue
+                taken.append((start, end))
+                carriers = tuple(sorted({payload for payload, _ in typed[start:end]}))
+                protected = values[value]
+                hits.append(FragmentHit(
+                    protected.name, protected.kind, label + _how(stream), group, source, carriers, chain,
+                    markers[protected.name], end - start if partial else 0,
+                ))
+    return hits
+
+
+# --- pieces -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Where a string sits in one form of one value: value[start:end]."""
+
+    value: int
+    form: int
+    start: int
+    end: int
+
+
+def _piece_table(values: Sequence[Protected], min_piece: int) -> dict[str, list[_Piece]]:
+    """Every part of every whole form of every value, at least `min_piece` long and shorter than the form."""
+    table: defaultdict[str, list[_Piece]] = defaultdict(list)
+    for index, protected in enumerate(values):
+        seen: set[str] = set()
+        for rank, form in enumerate(form for form in texts(protected.value, protected.kind) if form.role == "whole"):
+            if form.text in seen:
+                continue
+            seen.add(form.text)
+            text = form.text
+            for start in range(len(text)):
+                for end in range(start + min_piece, len(text) + 1):
+                    if end - start < len(text):
+                        table[text[start:end]].append(_Piece(index, rank, start, end))
+    return table
+
+
+def _cover(length: int, pieces: list[tuple[_Piece, int]]) -> list[int] | None:
+    """Tokens whose pieces lay `length` characters end to end, from the start, each token used once; or None."""
+    starting: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+    for piece, token in pieces:
+        starting[piece.start].append((piece.end, token))
+    paths: dict[int, list[int]] = {0: []}
+    for at in range(length):
+        path = paths.get(at)
+        if path is None:
+            continue
+        for end, token in starting[at]:
+            if end not in paths and token not in path:
+                paths[end] = [*path, token]
+    return paths.get(length)
+
+
+def _piece_hits(
+    tokens: list[_Token], values: Sequence[Protected], markers: dict[str, str], min_piece: int
+) -> list[FragmentHit]:
+    table = _piece_table(values, min_piece)
+    if not table:
+        return []
+    # One token per string per payload: the same string seen again through a transparent layer is no new piece.
+    unique: dict[tuple[int, str], _Token] = {}
+    for token in tokens:
+        if isinstance(token.value, str) and token.value in table:
+            unique.setdefault((token.payload, token.value), token)
+    carried = list(unique.values())
+    found: defaultdict[tuple[int, int], list[tuple[_Piece, int]]] = defaultdict(list)
+    for number, token in enumerate(carried):
+        for piece in table[str(token.value)]:
+            found[(piece.value, piece.form)].append((piece, number))
+    hits: list[FragmentHit] = []
+    for index, protected in enumerate(values):
+        forms = [form for form in texts(protected.value, protected.kind) if form.role == "whole"]
+        for rank, form in enumerate(forms):
+            path = _cover(len(form.text), found.get((index, rank), []))
+            if path is None:
+                continue
+            used = [carried[number] for number in path]
+            last = max(used, key=lambda token: token.payload)
+            hits.append(FragmentHit(
+                protected.name, protected.kind, f"{form.name} in {len(used)} pieces",
+                "+".join(token.place for token in used), "pieces",
+                tuple(sorted({token.payload for token in used})), last.chain,
+                markers[protected.name],
+            ))
+            break  # the most exact form covered names the leak
+    return hits
