@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import ahocorasick_rs
 
 from harness.privacy.decode import TRANSPARENT, decode_layers, json_child, parse_form, parse_query
-from harness.privacy.keys import BACKSPACE, LOSSY_STREAMS, KeyStream, keystrokes, physical
+from harness.privacy.keys import BACKSPACE, KEY_STREAMS, LOSSY_STREAMS, KeyStream, keystrokes, physical
 from harness.privacy.leaks import Protected, fingerprint
 from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, SHORT, texts
 
@@ -199,6 +199,10 @@ def _typed(tokens: list[_Token]) -> dict[_StreamKey, list[tuple[int, str]]]:
     return streams
 
 
+_READING: Final = {stream: order for order, stream in enumerate(KEY_STREAMS)}
+"""Readings in order of preference, where two spell the same value (a digit's keyCode is its charCode)."""
+
+
 def _how(stream: KeyStream) -> str:
     if stream in LOSSY_STREAMS:
         return f" as {stream}, case-insensitive"
@@ -227,8 +231,9 @@ def _keystroke_hits(
                     bucket.append((index, form.name, rank, form.role == "prefix"))
         automata[lossy] = (list(patterns), list(patterns.values()), ahocorasick_rs.AhoCorasick(list(patterns)))
 
-    hits: list[FragmentHit] = []
-    for (source, chain, group, stream), typed in streams.items():
+    # Per place and value, the hits of each reading: one reading's whole matches, or else the longest prefix.
+    readings: defaultdict[tuple[FragmentSource, tuple[str, ...], str, int], list[FragmentHit]] = defaultdict(list)
+    for (source, chain, group, stream), typed in sorted(streams.items(), key=lambda item: _READING[item[0][3]]):
         _, entries, automaton = automata[stream in LOSSY_STREAMS]
         joined = "".join(char for _, char in typed)
         found: defaultdict[int, list[tuple[int, str, bool, int, int]]] = defaultdict(list)
@@ -236,20 +241,27 @@ def _keystroke_hits(
             for value, label, rank, partial in entries[pattern]:
                 found[value].append((rank, label, partial, start, end))
         for value, matches in found.items():
+            earlier = readings[(source, chain, group, value)]
             whole = sorted(match for match in matches if not match[2])
+            if earlier and not earlier[0].prefix:
+                continue  # an earlier reading spelled the whole value: the most natural one names it
+            if earlier and not whole and max(match[4] - match[3] for match in matches) <= earlier[0].prefix:
+                continue
             best = whole or sorted(matches, key=lambda match: match[3] - match[4])[:1]
             taken: list[tuple[int, int]] = []
+            spelled: list[FragmentHit] = []
             for _rank, label, partial, start, end in best:
                 if any(start < other_end and end > other_start for other_start, other_end in taken):
                     continue
                 taken.append((start, end))
                 carriers = tuple(sorted({payload for payload, _ in typed[start:end]}))
                 protected = values[value]
-                hits.append(FragmentHit(
+                spelled.append(FragmentHit(
                     protected.name, protected.kind, label + _how(stream), group, source, carriers, chain,
                     markers[protected.name], end - start if partial else 0,
                 ))
-    return hits
+            earlier[:] = spelled
+    return [hit for spelled in readings.values() for hit in spelled]
 
 
 # --- pieces -------------------------------------------------------------------------------------------------

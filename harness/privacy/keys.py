@@ -76,8 +76,9 @@ def keystrokes(token: str | int, max_chars: int) -> Iterator[tuple[KeyStream, st
         if not (token.isascii() and token.isdigit() and len(token) <= _LONGEST_NUMBER):
             return
         token = int(token)
-    if token == _BACKSPACE_CODE:
+    if token == _BACKSPACE_CODE:  # also where key codes are read as char codes: a digit's are the same
         yield "keyCode", BACKSPACE
+        yield "charCode", BACKSPACE
     elif token in _KEY_CODES:
         yield "keyCode", physical(_KEY_CODES[token])
     if 0x20 <= token <= 0x10FFFF and not 0xD800 <= token <= 0xDFFF and token != 0x7F:
