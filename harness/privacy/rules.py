@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
 from harness.capture.routing import Party
 from harness.capture.site import Site
-from harness.privacy.fragments import find_fragments
+from harness.privacy.fragments import FragmentHit, find_fragments
 from harness.privacy.leaks import Hit, LeakScanner, Protected, fingerprint
 from harness.privacy.protected import Guarded, ProtectedValues
 from harness.privacy.redact import Redactor
@@ -385,13 +385,23 @@ def _fragment_findings(
         if rule is None:
             continue
         found.append(judge.finding(
-            guarded, rule, since, channel=last[1], chain=hit.chain, url=last[2],
+            guarded, rule, since, channel=last[1], chain=hit.chain, url=_without_pieces(last[2], hit),
             where=f"pieces:{hit.group}" if hit.source == "pieces" else f"fragments:{hit.group or hit.source}",
             variant=hit.variant,
             t_ms=last[0], excerpt=hit.fingerprint.encode(), spread=len(hit.payloads), prefix=hit.prefix,
             party=last[4],
         ))
     return found
+
+
+def _without_pieces(url: str, hit: FragmentHit) -> str:
+    """The destination with its host or path shown as the value's fingerprint where pieces of the value sat
+    there: the redactor knows whole values only, and a piece of a 6-digit code is no word it would replace."""
+    places = hit.group.split("+") if hit.source == "pieces" else []
+    parts = urlsplit(url)
+    host = hit.fingerprint if "host" in places else parts.netloc
+    path = f"/{hit.fingerprint}" if "path" in places else parts.path
+    return f"{parts.scheme}://{host}{path}"
 
 
 def _at_rest_findings(judge: _Judge, scanner: LeakScanner, storage: Sequence[StorageSnapshot]) -> list[Finding]:
