@@ -41,14 +41,15 @@ def _captured_runs(browsers: list[str]) -> list[tuple[str, RunResult, ProtectedV
     runs: list[tuple[str, RunResult, ProtectedValues]] = []
     lock = threading.Lock()
     tracker = ""
-    original: Callable[..., Any] = pipeline.apply_rules
+    original: Callable[..., Any] = pipeline.judge
 
-    def keep(result: RunResult, protected: ProtectedValues) -> Any:
+    def keep(result: RunResult, browser: Any, visual: Any) -> Any:
+        verdict = original(result, None, visual)  # no visual checks: only the capture matters here
         with lock:
-            runs.append((tracker, result, protected))
-        return original(result, protected)
+            runs.append((tracker, result, verdict.protected))
+        return verdict
 
-    pipeline.apply_rules = keep  # type: ignore[assignment]
+    pipeline.judge = keep  # type: ignore[assignment]
     try:
         with tempfile.TemporaryDirectory() as work:
             for tracker, snippet in TRACKERS.items():
@@ -59,9 +60,10 @@ def _captured_runs(browsers: list[str]) -> list[tuple[str, RunResult, ProtectedV
                     snippet_file = Path(work) / "snippet.js"
                     snippet_file.write_text(snippet)
                     args += ["--snippet", str(snippet_file), "--site", str(ROOT / "scenarios" / "site")]
-                main(args, io.StringIO(), io.StringIO())
+                main([*args, "--jobs", "2"], io.StringIO(), io.StringIO())
+                print(f"captured {tracker}: {len(runs)} runs so far", flush=True)
     finally:
-        pipeline.apply_rules = original  # type: ignore[assignment]
+        pipeline.judge = original  # type: ignore[assignment]
     return runs
 
 
@@ -71,7 +73,7 @@ def main_(argv: list[str] | None = None) -> int:
     parser.add_argument("--lengths", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
     options = parser.parse_args(argv)
     runs = _captured_runs(options.browser or ["chromium", "firefox"])
-    print(f"{len(runs)} honest runs")
+    print(f"{len(runs)} honest runs", flush=True)
     original = rules.find_fragments
     try:
         for length in options.lengths:
@@ -81,10 +83,11 @@ def main_(argv: list[str] | None = None) -> int:
                 for finding in rules.judge(result, protected).findings:
                     if finding.where.startswith("pieces:"):
                         pieces += 1
-                        print(f"  length {length}: {tracker} {result.scenario.file} [{result.browser}]: {finding.line()}")
+                        print(f"  length {length}: {tracker} {result.scenario.file} [{result.browser}]: {finding.line()}",
+                              flush=True)
                     else:
                         other += 1
-            print(f"min piece {length}: {pieces} piece false alarms, {other} other findings")
+            print(f"min piece {length}: {pieces} piece false alarms, {other} other findings", flush=True)
     finally:
         rules.find_fragments = original  # type: ignore[assignment]
     return 0

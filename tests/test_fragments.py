@@ -230,13 +230,20 @@ def test_a_lowercased_value_in_pieces() -> None:
         [b"https://a.test/c?p=482"],  # one piece alone
         [b"https://a.test/c?p=482", b"https://b.test/c?q=91"],  # the rest too short to count
         [b"https://a.test/c?p=x482", b"https://b.test/c?q=913y"],  # pieces of longer strings
-        [b"https://a.test/c?p=482&q=482"],  # the same piece twice does not cover the rest
         [json.dumps({"v": SECRET}).encode()],  # the whole value in one string: the scanner's, not pieces
     ],
-    ids=["alone", "too-short", "inside-longer", "repeated", "whole"],
+    ids=["alone", "too-short", "inside-longer", "whole"],
 )
 def test_what_is_not_pieces(payloads: list[bytes]) -> None:
     assert fragments(*payloads) == set()
+
+
+def test_one_string_is_one_piece() -> None:
+    """A value made of one piece twice needs that piece sent twice."""
+    twice = Protected("pin", "747747", "pin")
+    assert find_fragments([b"https://a.test/c?p=747"], [twice], KEY) == []
+    (hit,) = find_fragments([b"https://a.test/c?p=747", b"https://b.test/c?q=747"], [twice], KEY)
+    assert (hit.variant, hit.payloads) == ("exact in 2 pieces", (0, 1))
 
 
 def test_keystrokes_that_spell_a_value_are_not_reported_again_as_pieces() -> None:
