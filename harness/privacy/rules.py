@@ -73,7 +73,7 @@ class Finding:
     encoding: str  # e.g. "gzip → json → base64"; "plain" when sent as typed
     url: str  # the destination, without query or fragment (they may carry the value)
     where: str  # url, header:<name>, body, frame, fragments, <storage area>
-    variant: str  # exact, prefix:5/12, sha256-hex, ...
+    variant: str  # exact, prefix:5/12, sha256-hex, exact as keyCode, case-insensitive, exact in 2 pieces, ...
     t_ms: float  # when it left, from the start of the run
     since_submit_ms: float | None  # relative to the submit of the field's form; None when it was never submitted
     fingerprint: str
