@@ -17,7 +17,7 @@ import pytest
 
 from harness.capture.proxy import CapturedRequest
 from harness.cli import ExitStatus, main
-from harness.privacy.fragments import FragmentHit, find_fragments
+from harness.privacy.fragments import PIECES_WINDOW_MS, FragmentHit, find_fragments
 from harness.privacy.keys import physical
 from harness.privacy.leaks import Protected, fingerprint
 from harness.privacy.redact import keystroke_parts, mask_keystrokes
@@ -236,6 +236,13 @@ def test_a_lowercased_value_in_pieces() -> None:
 )
 def test_what_is_not_pieces(payloads: list[bytes]) -> None:
     assert fragments(*payloads) == set()
+
+
+def test_pieces_scattered_over_a_session_are_not_a_value() -> None:
+    """Three-digit numbers an honest pixel sends minutes apart do not make a code, however they line up."""
+    payloads = [b"https://px.test/p.gif?x=482", b"https://px.test/p.gif?y=913"]
+    assert find_fragments(payloads, [PIN], KEY, times=[1000.0, 1000.0 + PIECES_WINDOW_MS + 1]) == []
+    assert len(find_fragments(payloads, [PIN], KEY, times=[1000.0, 1000.0 + PIECES_WINDOW_MS])) == 1
 
 
 def test_one_string_is_one_piece() -> None:

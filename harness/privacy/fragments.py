@@ -29,13 +29,17 @@ from harness.privacy.keys import BACKSPACE, KEY_STREAMS, LOSSY_STREAMS, KeyStrea
 from harness.privacy.leaks import Protected, fingerprint
 from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, SHORT, texts
 
-__all__ = ["MIN_PIECE", "FragmentHit", "FragmentSource", "find_fragments"]
+__all__ = ["MIN_PIECE", "PIECES_WINDOW_MS", "FragmentHit", "FragmentSource", "find_fragments"]
 
 MIN_PIECE: Final = 3
 """Shortest piece of a value counted towards covering it. Chosen by zero false alarms: over the honest captures
 of the bundled scenarios (our snippet, and the well-behaved tracker of ``tests/test_rules.py``) in both browsers,
 ``benchmarks/piece_false_alarms.py`` counts the values covered by pieces of each length; 2 is the smallest length
 with none there, and 3 keeps a margin of one while still catching a 6-digit code sent as 3 + 3."""
+
+PIECES_WINDOW_MS: Final = 5000.0
+"""Longest time between the first and the last piece of a value: a tracker that cuts a value sends its pieces
+together, while the same short strings scattered over a session (numbers in an honest pixel's query) are not."""
 
 _MAX_PAYLOAD_TOKEN: Final = 64
 """Longest whole payload (in bytes) taken as a string of its own: a key, or a piece of a value."""
@@ -165,15 +169,19 @@ def find_fragments(
     min_prefix: int = MIN_PREFIX,
     max_depth: int = 3,
     min_piece: int = MIN_PIECE,
+    times: Sequence[float] | None = None,
 ) -> list[FragmentHit]:
     """Protected values typed out a key or a few per payload, or cut into pieces sent apart, over `payloads`
-    (in the order they were sent): keystroke hits per place and reading (whole values, or else the longest
-    prefix of at least `min_prefix` characters, none for values shorter than `SHORT`), then values covered
-    end to end by pieces of at least `min_piece` characters that the keystrokes did not already spell."""
+    (in the order they were sent, at `times` in milliseconds when known): keystroke hits per place and reading
+    (whole values, or else the longest prefix of at least `min_prefix` characters, none for values shorter
+    than `SHORT`), then values covered end to end by pieces of at least `min_piece` characters, all sent within
+    `PIECES_WINDOW_MS`, that the keystrokes did not already spell."""
     tokens = list(_payload_tokens(payloads, max_depth))
     markers = {protected.name: fingerprint(protected.value, key) for protected in values}
     hits = _keystroke_hits(tokens, values, markers, min_prefix)
-    return hits + [hit for hit in _piece_hits(tokens, values, markers, min_piece) if not _typed_out(hit, hits)]
+    sent = list(times) if times is not None else [0.0] * len(payloads)
+    pieces = _piece_hits(tokens, values, markers, min_piece, sent)
+    return hits + [hit for hit in pieces if not _typed_out(hit, hits)]
 
 
 def _typed_out(pieces: FragmentHit, keystrokes: list[FragmentHit]) -> bool:
@@ -319,7 +327,7 @@ def _cover(length: int, pieces: list[tuple[_Piece, int]]) -> list[int] | None:
 
 
 def _piece_hits(
-    tokens: list[_Token], values: Sequence[Protected], markers: dict[str, str], min_piece: int
+    tokens: list[_Token], values: Sequence[Protected], markers: dict[str, str], min_piece: int, times: list[float]
 ) -> list[FragmentHit]:
     table = _piece_table(values, min_piece)
     if not table:
@@ -338,7 +346,7 @@ def _piece_hits(
     for index, protected in enumerate(values):
         forms = [form for form in texts(protected.value, protected.kind) if form.role == "whole"]
         for rank, form in enumerate(forms):
-            path = _cover(len(form.text), found.get((index, rank), []))
+            path = _cover_in_window(len(form.text), found.get((index, rank), []), carried, times)
             if path is None:
                 continue
             used = [carried[number] for number in path]
@@ -346,8 +354,21 @@ def _piece_hits(
             hits.append(FragmentHit(
                 protected.name, protected.kind, f"{form.name} in {len(used)} pieces",
                 "+".join(token.place for token in used), "pieces",
-                tuple(sorted({token.payload for token in used})), last.chain,
-                markers[protected.name],
+                tuple(sorted({token.payload for token in used})), last.chain, markers[protected.name],
             ))
             break  # the most exact form covered names the leak
     return hits
+
+
+def _cover_in_window(
+    length: int, pieces: list[tuple[_Piece, int]], carried: list[_Token], times: list[float]
+) -> list[int] | None:
+    """A cover (`_cover`) by pieces all sent within `PIECES_WINDOW_MS` of the first of them; or None."""
+    sent = sorted(pieces, key=lambda match: times[carried[match[1]].payload])
+    for first, (_, number) in enumerate(sent):
+        start = times[carried[number].payload]
+        window = [match for match in sent[first:] if times[carried[match[1]].payload] - start <= PIECES_WINDOW_MS]
+        path = _cover(length, window)
+        if path is not None:
+            return path
+    return None

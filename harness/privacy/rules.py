@@ -378,7 +378,8 @@ def _fragment_findings(
     stream += [(f.t_ms, "websocket", _destination(f.url), f.data, f.party) for f in frames]
     stream.sort(key=lambda item: item[0])
     found: list[Finding] = []
-    for hit in find_fragments([item[3] for item in stream], protected, judge.evidence.key):
+    payloads, times = [item[3] for item in stream], [item[0] for item in stream]
+    for hit in find_fragments(payloads, protected, judge.evidence.key, times=times):
         last = stream[hit.payloads[-1]]
         guarded = judge.by_name[hit.name]
         rule, since = judge.verdict(guarded, last[0])
