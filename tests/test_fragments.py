@@ -184,6 +184,15 @@ def test_key_codes_across_channels_and_hosts_in_order() -> None:
     assert (name, variant, carriers) == ("email", "exact as keyCode, case-insensitive", tuple(range(len(payloads))))
 
 
+def test_many_numbers_at_one_place_of_one_payload_are_data_not_keys() -> None:
+    """Node ids of a recorder's snapshot run 1, 2, 3, ...: read as codes they spell every run of the alphabet."""
+    digits = "456789"  # a code whose characters are consecutive, as the ids' char codes are
+    snapshot = json.dumps({"adds": [{"id": number} for number in range(1, 200)]}).encode()
+    assert find_fragments([snapshot], [Protected("pin", digits, "pin")], KEY) == []
+    one_per_payload = [json.dumps({"adds": [{"id": ord(char)}]}).encode() for char in digits]
+    assert len(find_fragments(one_per_payload, [Protected("pin", digits, "pin")], KEY)) == 1
+
+
 def test_physical_keys_lose_case_and_shift() -> None:
     assert physical("Hunter2-Secret!") == "hunter2-secret1"
     assert physical("a@b.c") == "a2b.c"

@@ -16,7 +16,7 @@ Two ways a tracker spreads a value over what it sends, both found by `find_fragm
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -202,9 +202,15 @@ _StreamKey = tuple[FragmentSource, tuple[str, ...], str, KeyStream]
 def _typed(tokens: list[_Token]) -> dict[_StreamKey, list[tuple[int, str]]]:
     """Each place's keys typed into one stream per reading: (payload, character) per character left standing."""
     streams: defaultdict[_StreamKey, list[tuple[int, str]]] = defaultdict(list)
+    numbers = Counter((token.payload, token.source, token.chain, token.group) for token in tokens
+                      if isinstance(token.value, int))
     for token in tokens:
         if token.source in ("host", "path"):
             continue
+        if isinstance(token.value, int) and numbers[(token.payload, token.source, token.chain, token.group)] > (
+            FRAGMENT_CHARS
+        ):
+            continue  # a key or a few per payload: many numbers at one place (node ids, a path's points) are data
         for stream, text in keystrokes(token.value, FRAGMENT_CHARS):
             typed = streams[(token.source, token.chain, token.group, stream)]
             if text == BACKSPACE:
