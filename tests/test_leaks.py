@@ -17,7 +17,7 @@ import pytest
 import zstandard
 
 from harness.privacy import leaks
-from harness.privacy.leaks import FragmentHit, Hit, LeakScanner, Protected, find_fragments, fingerprint
+from harness.privacy.leaks import Hit, LeakScanner, Protected, fingerprint
 
 KEY = b"per-run key for the tests, 32 b."
 
@@ -418,78 +418,3 @@ def test_one_automaton_searches_each_layer_once(scanner: LeakScanner, monkeypatc
 
 def test_a_scanner_without_values_finds_nothing() -> None:
     assert LeakScanner([], KEY).scan(SECRET.encode()) == []
-
-
-# --- keystroke fragments ----------------------------------------------------------------------------------------
-
-
-def fragments(*payloads: bytes, values: list[Protected] = VALUES) -> set[tuple[str, str, str, str, tuple[int, ...]]]:
-    return {
-        (hit.name, hit.variant, hit.group, hit.source, hit.payloads)
-        for hit in find_fragments(list(payloads), values, KEY)
-    }
-
-
-def test_one_key_per_json_payload() -> None:
-    payloads = [json.dumps({"t": "key", "k": char}).encode() for char in "xx" + SECRET]
-    assert fragments(*payloads) == {("password", "exact", "k", "json", tuple(range(2, 2 + len(SECRET))))}
-
-
-def test_two_keys_per_payload() -> None:
-    payloads = [json.dumps({"k": SECRET[index : index + 2]}).encode() for index in range(0, len(SECRET), 2)]
-    assert fragments(*payloads) == {("password", "exact", "k", "json", tuple(range(len(payloads))))}
-
-
-def test_keys_in_a_nested_array() -> None:
-    payloads = [
-        json.dumps({"events": [{"key": char} for char in SECRET[index : index + 3]]}).encode()
-        for index in range(0, 15, 3)
-    ]
-    assert fragments(*payloads) == {("password", "exact", "events[].key", "json", (0, 1, 2, 3, 4))}
-
-
-def test_one_key_per_form_post() -> None:
-    payloads = [f"k={quote(char, safe='')}&n={index}".encode() for index, char in enumerate(SECRET)]
-    assert fragments(*payloads) == {("password", "exact", "k", "form", tuple(range(len(SECRET))))}
-
-
-def test_one_key_per_get_beacon() -> None:
-    payloads = [
-        f"https://t.test/k.gif?c={quote(char, safe='')}&t={index}".encode() for index, char in enumerate(SECRET)
-    ]
-    assert fragments(*payloads) == {("password", "exact", "c", "form", tuple(range(len(SECRET))))}
-
-
-def test_one_key_per_tiny_frame() -> None:
-    payloads = [char.encode() for char in "482913"]
-    assert fragments(*payloads) == {("pin", "exact", "", "payload", (0, 1, 2, 3, 4, 5))}
-
-
-def test_gzip_frames_are_decoded_first() -> None:
-    payloads = [gzip.compress(json.dumps({"k": char}).encode()) for char in SECRET]
-    (hit,) = find_fragments(payloads, VALUES, KEY)
-    assert (hit.name, hit.chain) == ("password", ("gzip",))
-
-
-def test_a_value_typed_halfway_is_a_prefix() -> None:
-    payloads = [json.dumps({"k": char}).encode() for char in "Hunter2-S"]
-    assert fragments(*payloads) == {("password", "prefix:9/15", "k", "json", tuple(range(9)))}
-
-
-def test_keystrokes_of_other_text_are_not_a_value() -> None:
-    payloads = [json.dumps({"k": char}).encode() for char in "hello there, how are you? hunter 1337"]
-    assert fragments(*payloads) == set()
-
-
-def test_long_strings_are_not_keystrokes() -> None:
-    payloads = [json.dumps({"k": SECRET}).encode()]  # a whole value is a scan hit, not fragments
-    assert fragments(*payloads) == set()
-
-
-def test_fragment_hits_print_safely() -> None:
-    payloads = [json.dumps({"k": char}).encode() for char in SECRET]
-    (hit,) = find_fragments(payloads, VALUES, KEY)
-    assert isinstance(hit, FragmentHit)
-    assert_safe(repr(hit))
-    assert_safe(str(hit))
-    assert hit.fingerprint == fingerprint(SECRET, KEY)

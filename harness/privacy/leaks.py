@@ -9,8 +9,8 @@ cost does not grow with the number of variants.
 Nothing this module returns or prints holds a protected value: `Protected`'s repr shows a keyed fingerprint,
 and a `Hit`'s excerpt has every occurrence of every variant replaced by ``⟦fp:…⟧`` markers.
 
-`find_fragments` covers what a single-payload search cannot: a value sent a keystroke or two per request or
-WebSocket frame, found by concatenating the short strings of many payloads.
+What a single-payload search cannot see (a value sent a key at a time, or cut into pieces sent apart) is
+`harness.privacy.fragments`'s.
 """
 
 from __future__ import annotations
@@ -18,29 +18,25 @@ from __future__ import annotations
 import bisect
 import hashlib
 import hmac
-import json
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Final
 
 import ahocorasick_rs
 
-from harness.privacy.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, json_child, parse_form, parse_query
+from harness.privacy.decode import DECOMPRESSORS, TRANSPARENT, decode_layers
 from harness.privacy.variants import (
-    FRAGMENT_CHARS,
     MIN_PREFIX,
     NEIGHBOURS,
     SHORT,
     Variant,
-    is_fragment,
     standalone,
-    texts,
     variants,
 )
 
-__all__ = ["EXCERPT_RADIUS", "FragmentHit", "Hit", "LeakScanner", "Protected", "find_fragments", "fingerprint"]
+__all__ = ["EXCERPT_RADIUS", "Hit", "LeakScanner", "Protected", "fingerprint"]
 
 EXCERPT_RADIUS: Final = 40
 """Bytes of context kept on each side of a hit."""
@@ -79,9 +75,6 @@ class Protected:
         return f"<Protected name={self.name!r} kind={self.kind!r} {fingerprint(self.value, _PROCESS_KEY)}>"
 
 
-FragmentSource = Literal["json", "form", "payload"]
-
-
 def _chain_label(chain: tuple[str, ...]) -> str:
     return ">".join(chain) or "raw"
 
@@ -108,33 +101,6 @@ class Hit:
         return (
             f"<Hit name={self.name!r} kind={self.kind!r} variant={self.variant!r} "
             f"chain={_chain_label(self.chain)!r} offset={self.offset}>"
-        )
-
-
-@dataclass(frozen=True)
-class FragmentHit:
-    """A protected value (or its prefix) spelled out by short strings spread over several payloads."""
-
-    name: str
-    kind: str
-    variant: str
-    """A whole-value form (``exact``, ``trimmed``, ``lowercase``, ``card-digits``, ...) or ``prefix:n/m``."""
-    group: str
-    """Where the fragments sat: a JSON key path (``k``, ``events[].key``) or a form key; ``""`` for tiny payloads."""
-    source: FragmentSource
-    """Where the short strings came from: JSON string values, form or query values, or whole tiny payloads."""
-    payloads: tuple[int, ...]
-    """Indices, in the sequence given, of the payloads whose fragments spell the match."""
-    chain: tuple[str, ...]
-    fingerprint: str
-    prefix: int = 0
-    """How many leading characters of the value the fragments spell, for a prefix; 0 when the whole value."""
-
-    def __repr__(self) -> str:
-        return (
-            f"<FragmentHit name={self.name!r} kind={self.kind!r} variant={self.variant!r} group={self.group!r} "
-            f"source={self.source!r} payloads={list(self.payloads)} chain={_chain_label(self.chain)!r} "
-            f"{self.fingerprint}>"
         )
 
 
@@ -368,119 +334,3 @@ class LeakScanner:
             index += 1
         pieces.append(data[cursor:high])
         return b"".join(pieces)
-
-
-# --- keystroke fragments ------------------------------------------------------------------------------------
-
-
-def _json_fragments(node: Any, path: str) -> Iterator[tuple[str, str]]:
-    """(key path, string) for each short string value in a parsed JSON document, in document order."""
-    if isinstance(node, dict):
-        for key, child in node.items():
-            yield from _json_fragments(child, json_child(path, key))
-    elif isinstance(node, list):
-        for child in node:
-            yield from _json_fragments(child, json_child(path))
-    elif isinstance(node, str) and is_fragment(node):
-        yield path, node
-
-
-def _fragments(data: bytes, whole: bool) -> Iterator[tuple[FragmentSource, str, str]]:
-    """(source, group, fragment) for the short strings one layer carries; `whole` when the layer is a whole
-    payload (as sent, or decompressed), not strings pulled out of one."""
-    stripped = data.strip()
-    if stripped[:1] in (b"{", b"[", b'"'):
-        try:
-            document = json.loads(stripped)
-        except ValueError:
-            pass
-        else:
-            for path, text in _json_fragments(document, ""):
-                yield "json", path, text
-            return
-    pairs = parse_form(data)
-    if pairs is None:
-        pairs = parse_query(data)
-    if pairs is not None:
-        for key, value in pairs:
-            text = value.decode("utf-8", "replace")
-            if is_fragment(text):
-                yield "form", key.decode("utf-8", "replace"), text
-    elif whole and len(data) <= 4 * FRAGMENT_CHARS:  # UTF-8 takes up to four bytes a character
-        text = data.decode("utf-8", "replace")
-        if is_fragment(text) and "\ufffd" not in text:  # a key, not a byte of something binary
-            yield "payload", "", text
-
-
-def find_fragments(
-    payloads: Sequence[bytes],
-    values: Sequence[Protected],
-    key: bytes,
-    min_prefix: int = MIN_PREFIX,
-) -> list[FragmentHit]:
-    """Protected values typed out a few characters per payload, across many requests or WebSocket frames.
-
-    Each payload is decoded, and its short strings (at most `FRAGMENT_CHARS` characters: JSON string values,
-    form values, or the whole payload) are appended, in payload order, to the group they belong to: a JSON key
-    path, a form key, or tiny payloads. Each group's text is then searched for the values' forms (as typed,
-    trimmed, ...: `harness.privacy.variants`) and their prefixes of at least `min_prefix` characters (none for
-    values shorter than `SHORT`). Per group and value, whole-value matches are reported, or else the longest
-    prefix.
-    """
-    markers = [fingerprint(protected.value, key) for protected in values]
-    groups: defaultdict[tuple[FragmentSource, tuple[str, ...], str], list[tuple[int, str]]] = defaultdict(list)
-    for index, payload in enumerate(payloads):
-        for layer in decode_layers(payload):
-            is_payload = not layer.chain or layer.chain[-1] not in TRANSPARENT
-            for source, group, text in _fragments(layer.data, is_payload):
-                groups[(source, layer.chain, group)].append((index, text))
-
-    patterns: dict[str, list[tuple[int, str, int, bool]]] = {}  # text -> (value, variant, rank, partial)
-    for index, protected in enumerate(values):
-        # Keys are typed as they stand: the texts a value turns into, not their digests or escapes.
-        typed = [
-            form
-            for form in texts(protected.value, protected.kind, min_prefix)
-            if form.role == "whole" or (form.role == "prefix" and len(protected.value) >= SHORT)
-        ]
-        for rank, form in enumerate(typed):
-            bucket = patterns.setdefault(form.text, [])
-            if not any(entry[0] == index for entry in bucket):
-                bucket.append((index, form.name, rank, form.role == "prefix"))
-    if not patterns or not groups:
-        return []
-    searched = list(patterns)
-    automaton = ahocorasick_rs.AhoCorasick(searched)
-
-    hits: list[FragmentHit] = []
-    for (source, chain, group), pieces in groups.items():
-        joined = "".join(text for _, text in pieces)
-        starts = list(_running_offsets(text for _, text in pieces))
-        found: defaultdict[int, list[tuple[int, str, bool, int, int]]] = defaultdict(list)
-        for pattern, start, end in automaton.find_matches_as_indexes(joined, overlapping=True):
-            for value, label, rank, partial in patterns[searched[pattern]]:
-                found[value].append((rank, label, partial, start, end))
-        for value, matches in found.items():
-            whole = sorted(match for match in matches if not match[2])
-            best = whole or sorted(matches, key=lambda match: match[3] - match[4])[:1]
-            taken: list[tuple[int, int]] = []
-            for _rank, label, partial, start, end in best:
-                if any(start < other_end and end > other_start for other_start, other_end in taken):
-                    continue
-                taken.append((start, end))
-                first, last = bisect.bisect_right(starts, start) - 1, bisect.bisect_left(starts, end) - 1
-                carriers = tuple(sorted({pieces[piece][0] for piece in range(first, last + 1)}))
-                protected = values[value]
-                hits.append(FragmentHit(
-                    protected.name, protected.kind, label, group, source, carriers, chain, markers[value],
-                    end - start if partial else 0,
-                ))
-    return hits
-
-
-def _running_offsets(texts: Iterator[str]) -> Iterator[int]:
-    """Where each text starts once they are all joined."""
-    offset = 0
-    for text in texts:
-        yield offset
-        offset += len(text)

@@ -27,8 +27,10 @@ import ahocorasick_rs
 
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
 from harness.privacy.decode import DECODERS, decompressed, json_child
-from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
-from harness.privacy.variants import MIN_PREFIX, NEIGHBOURS, SHORT, is_fragment, standalone, variants
+from harness.privacy.fragments import find_fragments
+from harness.privacy.keys import keystrokes
+from harness.privacy.leaks import Hit, LeakScanner, Protected, fingerprint
+from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, NEIGHBOURS, SHORT, standalone, variants
 
 ENCODINGS_SEARCHED: Final = tuple(dict.fromkeys(decoder.name for decoder in DECODERS))
 """The layers the privacy rules peel off every payload (``harness.decode``), for the report."""
@@ -200,9 +202,9 @@ PartKey = tuple[str, int, str]  # ("request" | "frame", index, "url" | "body" | 
 
 @dataclass(frozen=True)
 class Keystrokes:
-    """Where one payload carries a few keys of a protected value, as ``harness.leaks.find_fragments`` saw it."""
+    """Where one payload carries a few keys or a piece of a protected value, as ``find_fragments`` saw it."""
 
-    source: str  # json, form or payload
+    source: str  # json, form, payload; pieces (withheld: a piece may sit in a host label or a path)
     group: str  # the JSON key path or form key
     chain: tuple[str, ...]
     marker: str
@@ -237,16 +239,21 @@ def _mask_json(node: Any, path: str, group: str, marker: str) -> Any:
         return {k: _mask_json(v, json_child(path, k), group, marker) for k, v in node.items()}
     if isinstance(node, list):
         return [_mask_json(v, json_child(path), group, marker) for v in node]
-    if isinstance(node, str) and path == group and is_fragment(node):
+    if isinstance(node, str | int) and path == group and _is_key(node):
         return marker
     return node
+
+
+def _is_key(token: str | int) -> bool:
+    """Whether a keylogger's token types something in any reading (a key, a `code`, a key or char code)."""
+    return any(keystrokes(token, FRAGMENT_CHARS))
 
 
 def _mask_form(fields: str, group: str, marker: str) -> str:
     out = []
     for field in fields.split("&"):
         key, sep, value = field.partition("=")
-        if sep and unquote_plus(key) == group and is_fragment(unquote_plus(value)):
+        if sep and unquote_plus(key) == group and _is_key(unquote_plus(value)):
             field = f"{key}={marker}"
         out.append(field)
     return "&".join(out)
@@ -254,8 +261,8 @@ def _mask_form(fields: str, group: str, marker: str) -> str:
 
 def mask_keystrokes(data: bytes, keys: Keystrokes) -> bytes | None:
     """``data`` with the keystrokes it carries replaced by the value's marker; None when it must be withheld."""
-    if keys.chain:
-        return None  # the keys sit inside an encoded layer: no shape worth keeping
+    if keys.chain or keys.source == "pieces":
+        return None  # the keys sit inside an encoded layer, or a piece anywhere: no shape worth keeping
     if keys.source == "payload":
         return keys.marker.encode("utf-8")
     text = data.decode("utf-8", "replace")

@@ -35,7 +35,8 @@ from harness.capture.proxy import CapturedRequest, WebSocketFrame
 from harness.capture.routing import Party
 from harness.capture.site import Site
 from harness.privacy.causes import CAUSE_WINDOW_MS, captured_navigations, navigation_causes
-from harness.privacy.leaks import Hit, LeakScanner, Protected, find_fragments, fingerprint
+from harness.privacy.fragments import FragmentHit, find_fragments
+from harness.privacy.leaks import Hit, LeakScanner, Protected, fingerprint
 from harness.privacy.protected import Guarded, ProtectedValues
 from harness.privacy.redact import Redactor
 from harness.privacy.vendors import EventNamer
@@ -88,7 +89,7 @@ class Finding:
     encoding: str  # e.g. "gzip → json → base64"; "plain" when sent as typed
     url: str  # the destination, without query or fragment (they may carry the value)
     where: str  # url, header:<name>, body, frame, fragments, <storage area>
-    variant: str  # exact, prefix:5/12, sha256-hex, ...
+    variant: str  # exact, prefix:5/12, sha256-hex, exact as keyCode, case-insensitive, exact in 2 pieces, ...
     t_ms: float  # when it left, from the start of the run
     since_submit_ms: float | None  # relative to the submit of the field's form; None when it was never submitted
     fingerprint: str
@@ -472,7 +473,7 @@ def _length_leak_findings(judge: _Judge, namer: EventNamer, sent: list[_Sent]) -
 def _fragment_findings(
     judge: _Judge, protected: list[Protected], requests: list[CapturedRequest], frames: list[WebSocketFrame]
 ) -> list[Finding]:
-    """Values spelled a key or two per request or frame, reassembled from the ordered stream."""
+    """Values spelled a key or two per request or frame, or cut into pieces sent apart, from the ordered stream."""
     stream: list[tuple[float, str, str, bytes, Party]] = []
     for request in requests:
         for where, data in _payloads(request):
@@ -481,19 +482,31 @@ def _fragment_findings(
     stream += [(f.t_ms, "websocket", _destination(f.url), f.data, f.party) for f in frames]
     stream.sort(key=lambda item: item[0])
     found: list[Finding] = []
-    for hit in find_fragments([item[3] for item in stream], protected, judge.evidence.key):
+    payloads, times = [item[3] for item in stream], [item[0] for item in stream]
+    for hit in find_fragments(payloads, protected, judge.evidence.key, times=times):
         last = stream[hit.payloads[-1]]
         guarded = judge.by_name[hit.name]
         rule, since = judge.verdict(guarded, last[0])
         if rule is None:
             continue
         found.append(judge.finding(
-            guarded, rule, since, channel=last[1], chain=hit.chain, url=last[2],
-            where=f"fragments:{hit.group or hit.source}", variant=hit.variant,
+            guarded, rule, since, channel=last[1], chain=hit.chain, url=_without_pieces(last[2], hit),
+            where=f"pieces:{hit.group}" if hit.source == "pieces" else f"fragments:{hit.group or hit.source}",
+            variant=hit.variant,
             t_ms=last[0], excerpt=hit.fingerprint.encode(), spread=len(hit.payloads), prefix=hit.prefix,
             party=last[4],
         ))
     return found
+
+
+def _without_pieces(url: str, hit: FragmentHit) -> str:
+    """The destination with its host or path shown as the value's fingerprint where pieces of the value sat
+    there: the redactor knows whole values only, and a piece of a 6-digit code is no word it would replace."""
+    places = hit.group.split("+") if hit.source == "pieces" else []
+    parts = urlsplit(url)
+    host = hit.fingerprint if "host" in places else parts.netloc
+    path = f"/{hit.fingerprint}" if "path" in places else parts.path
+    return f"{parts.scheme}://{host}{path}"
 
 
 def _at_rest_findings(judge: _Judge, scanner: LeakScanner, storage: Sequence[StorageSnapshot]) -> list[Finding]:
