@@ -32,7 +32,7 @@ from harness.plugin.fixtures import Capture
 from harness.privacy.leaks import fingerprint
 from harness.privacy.redact import ENCODINGS_SEARCHED, Redactor
 from harness.privacy.rules import RULES
-from harness.report.html import CHECKPOINT_VIEWS, PROMISES, render, write_report
+from harness.report.html import CHECKPOINT_VIEWS, PROMISES, inline_script, render, write_report
 from harness.report.manifest import verify, write_manifest
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
@@ -343,16 +343,20 @@ def _document(checkpoint: dict[str, Any]) -> dict[str, Any]:
     return {"harness_version": "0", "runs": [run]}
 
 
-def test_checkpoints_show_replay_diff_and_heatmap_when_results_name_them() -> None:
+def test_checkpoints_show_every_image_they_name_side_by_side_each_linked_full_size() -> None:
     # The hook for the replay work: whatever images a checkpoint entry names are shown beside the live one.
     base = "runs/replay-chromium/checkpoints/after login"
     checkpoint = {"name": "after-login", "t_ms": 5.0, **{key: f"{base}-{key}.png" for key, _ in CHECKPOINT_VIEWS},
-                  "masked": ["#password", "#card"], "mismatch": "0.4%"}
+                  "heatmap": f"{base}-moves.png", "masked": ["#password", "#card"], "mismatch_ratio": 0.004123456}
     page = render(_document(checkpoint))
     for key, caption in CHECKPOINT_VIEWS:
-        assert f'<img src="runs/replay-chromium/checkpoints/after%20login-{key}.png"' in page
+        url = f"runs/replay-chromium/checkpoints/after%20login-{key}.png"
+        assert f'<a href="{url}" target=_blank rel=noopener><img src="{url}"' in page
         assert f"<figcaption>{caption}</figcaption>" in page
-    assert "masked: #password, #card" in page and "mismatch: 0.4%" in page
+    # Facts as a small table, not a dump; the run's movement heatmap is not repeated at the checkpoint.
+    assert "<tr><th>masked</th><td>#password, #card</td></tr>" in page
+    assert "<tr><th>mismatch ratio</th><td>0.004123</td></tr>" in page
+    assert "moves.png" not in page.split("<h3>Checkpoints</h3>")[1].split("<h3>Files</h3>")[0]
 
 
 def test_live_only_checkpoints_show_the_live_screenshot_alone() -> None:
@@ -375,7 +379,7 @@ def test_the_live_screenshot_says_how_many_boxes_the_harness_hid() -> None:
     live = "runs/replay-chromium/checkpoints/pay-live.png"
     page = render(_document({"name": "pay", "t_ms": 1.0, "live": live, "hidden_boxes": 3}))
     assert "<figcaption>What the visitor saw (3 boxes hidden by the harness)</figcaption>" in page
-    assert "hidden_boxes:" not in page  # said once, under the picture
+    assert "hidden_boxes" not in page and "hidden boxes" not in page  # said once, under the picture
     plain = render(_document({"name": "home", "t_ms": 1.0, "live": live, "hidden_boxes": 0}))
     assert "<figcaption>What the visitor saw</figcaption>" in plain
 
@@ -429,7 +433,7 @@ def _every_section_document() -> dict[str, Any]:
     }
 
 
-_CHOICES = {"status", "verdict", "source", "rule"}  # values the page branches on, not text it shows
+_CHOICES = {"status", "verdict", "source", "rule", "dir"}  # values the page branches on (dir: which paths are the run's files)
 
 
 def _poisoned(node: Any) -> Any:
@@ -480,8 +484,9 @@ def test_hostile_text_runs_no_script_in_a_browser(page: Page, tmp_path: Path) ->
     page.goto(index.as_uri(), wait_until="load")
     page.wait_for_timeout(200)  # an injected image's onerror fires after load
     assert page.evaluate("() => window.pwned") is None and errors == []
-    assert page.evaluate("() => document.querySelectorAll('script, [onerror]').length") == 0
-    assert page.locator("section.run h2").inner_text().startswith(f"Sign in{INJECTION} in chromium")
+    assert page.evaluate("() => document.querySelectorAll('[onerror]').length") == 0
+    assert page.evaluate("() => [...document.scripts].map((s) => s.textContent)") == [inline_script().text]  # ours alone
+    assert page.locator("details.run h2").inner_text().startswith(f"Sign in{INJECTION} in chromium")
     assert page.locator("figure img").get_attribute("alt") == f"filled{INJECTION}: What the visitor saw"
 
 
