@@ -316,12 +316,19 @@ def test_report_opens_offline_with_zero_requests_and_zero_console_errors(
     summary = page.locator("table").first
     assert "Sign in while a keylogger listens" in summary.inner_text() and "Look at the home page" in summary.inner_text()
     assert summary.locator("a.failed").count() == 2 and summary.locator("a.passed").count() == 2
+    # Failures first and open; passed runs last and closed.
+    runs = page.eval_on_selector_all("details.run", "(runs) => runs.map((run) => [run.id, run.open])")
+    assert runs == [["run-leaky_login-chromium", True], ["run-leaky_login-firefox", True],
+                    ["run-quiet_home-chromium", False], ["run-quiet_home-firefox", False]]
     run = page.locator("#run-leaky_login-chromium")
     assert "password: type=password" in run.inner_text()
+    files = run.locator("ul.files a").evaluate_all("(links) => links.map((a) => a.getAttribute('href'))")
+    assert {f"runs/leaky_login-chromium/{name}" for name in ("traffic.json", "timeline.json", "storage.json")} <= set(files)
     assert run.locator("td b.broken", has_text="never-sent").count() >= 3
     assert page.evaluate("() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
 
     page.screenshot(path=str(leaky.report / "report-screenshot.png"), full_page=True)
+    print(f"report screenshot: {leaky.report / 'report-screenshot.png'}")
     write_manifest(leaky.report)  # the screenshot is evidence too: the manifest covers it
     assert verify(leaky.report).ok
 
@@ -382,6 +389,11 @@ def test_the_live_screenshot_says_how_many_boxes_the_harness_hid() -> None:
     assert "hidden_boxes" not in page and "hidden boxes" not in page  # said once, under the picture
     plain = render(_document({"name": "home", "t_ms": 1.0, "live": live, "hidden_boxes": 0}))
     assert "<figcaption>What the visitor saw</figcaption>" in plain
+
+
+def test_a_values_classification_is_said_once() -> None:
+    page = " ".join(render(_every_section_document()).split())
+    assert "<b>plain</b>: typed text" in page and "plain: plain" not in page
 
 
 # --- autoescaping: text from results.json never becomes markup ----------------------------------------------------

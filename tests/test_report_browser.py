@@ -93,6 +93,9 @@ def test_report_shows_failures_first_filters_runs_and_makes_no_request(
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(report.as_uri(), wait_until="load")
 
+    # The summary's matrix lists the scenarios worst first too.
+    rows = page.locator("#summary ~ table").first.locator("tr td:first-child").all_inner_texts()
+    assert rows == ["Login flow", "Profile flow", "Search flow", "Checkout flow", "total"]
     # Failures first (failed, error, inconclusive, passed); open unless passed.
     order = ["run-login-chromium", "run-profile-firefox", "run-search-firefox", "run-checkout-chromium",
              "run-checkout-firefox"]

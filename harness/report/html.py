@@ -217,6 +217,7 @@ def _summary(runs: Sequence[Mapping[str, Any]]) -> _Summary:
                     for browser in browsers])
         for scenario in scenarios
     ]
+    matrix.sort(key=lambda row: min(RUN_ORDER.index(_status(run)) for run in row[1] if run is not None))  # worst first
     totals = {browser: _counts([r for r in runs if r["browser"] == browser]) for browser in browsers}
     return _Summary(_counts(runs), sum(len(r["findings"]) for r in runs), browsers, matrix, totals)
 
