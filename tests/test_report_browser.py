@@ -145,11 +145,11 @@ def test_report_shows_failures_first_filters_runs_and_makes_no_request(
     fact = page.locator("#run-checkout-chromium .checkpoint table.facts tr", has_text="fidelity").first
     assert fact.is_visible() and fact.inner_text().split() == ["fidelity", "0.9951"]
 
-    page.wait_for_timeout(100)  # let every image decode before checking them
-    assert page.evaluate("() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
-    assert problems == []
+    page.wait_for_timeout(100)  # let every image load (or fail) before checking them
     folder = report.parent.as_uri() + "/"
     assert [url for url in requests if not url.startswith(folder)] == []
+    assert problems == []
+    assert page.evaluate("() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
 
     shot = report.parent / "report-screenshot.png"
     page.locator("#summary").scroll_into_view_if_needed()
