@@ -141,6 +141,9 @@ def test_report_shows_failures_first_filters_runs_and_makes_no_request(
     files = run.locator("ul.files a").evaluate_all("(links) => links.map((a) => a.textContent)")
     assert {"traffic.json", "timeline.json", "storage.json", "visual.json", "replay.webp"} <= set(files)
     assert len(files) == 4 + 1 + 2 * 3 + len(PAGES) * 4  # json files, video, checkpoint images, heatmap sets
+    # Only the status word is coloured: a failed run's text reads like a passed one's.
+    colours = page.eval_on_selector_all("details.run h3", "(hs) => [...new Set(hs.map((h) => getComputedStyle(h).color))]")
+    assert len(colours) == 1
     # Checkpoint facts as a table (the login run was closed above; this one was opened).
     fact = page.locator("#run-checkout-chromium .checkpoint table.facts tr", has_text="fidelity").first
     assert fact.is_visible() and fact.inner_text().split() == ["fidelity", "0.9951"]
