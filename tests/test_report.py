@@ -32,7 +32,7 @@ from harness.plugin.fixtures import Capture
 from harness.privacy.leaks import fingerprint
 from harness.privacy.redact import ENCODINGS_SEARCHED, Redactor
 from harness.privacy.rules import RULES
-from harness.report.html import CHECKPOINT_VIEWS, PROMISES, render, write_report
+from harness.report.html import CHECKPOINT_VIEWS, PROMISES, inline_script, render, write_report
 from harness.report.manifest import verify, write_manifest
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
@@ -316,12 +316,19 @@ def test_report_opens_offline_with_zero_requests_and_zero_console_errors(
     summary = page.locator("table").first
     assert "Sign in while a keylogger listens" in summary.inner_text() and "Look at the home page" in summary.inner_text()
     assert summary.locator("a.failed").count() == 2 and summary.locator("a.passed").count() == 2
+    # Failures first and open; passed runs last and closed.
+    runs = page.eval_on_selector_all("details.run", "(runs) => runs.map((run) => [run.id, run.open])")
+    assert runs == [["run-leaky_login-chromium", True], ["run-leaky_login-firefox", True],
+                    ["run-quiet_home-chromium", False], ["run-quiet_home-firefox", False]]
     run = page.locator("#run-leaky_login-chromium")
     assert "password: type=password" in run.inner_text()
+    files = run.locator("ul.files a").evaluate_all("(links) => links.map((a) => a.getAttribute('href'))")
+    assert {f"runs/leaky_login-chromium/{name}" for name in ("traffic.json", "timeline.json", "storage.json")} <= set(files)
     assert run.locator("td b.broken", has_text="never-sent").count() >= 3
     assert page.evaluate("() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
 
     page.screenshot(path=str(leaky.report / "report-screenshot.png"), full_page=True)
+    print(f"report screenshot: {leaky.report / 'report-screenshot.png'}")
     write_manifest(leaky.report)  # the screenshot is evidence too: the manifest covers it
     assert verify(leaky.report).ok
 
@@ -343,16 +350,20 @@ def _document(checkpoint: dict[str, Any]) -> dict[str, Any]:
     return {"harness_version": "0", "runs": [run]}
 
 
-def test_checkpoints_show_replay_diff_and_heatmap_when_results_name_them() -> None:
+def test_checkpoints_show_every_image_they_name_side_by_side_each_linked_full_size() -> None:
     # The hook for the replay work: whatever images a checkpoint entry names are shown beside the live one.
     base = "runs/replay-chromium/checkpoints/after login"
     checkpoint = {"name": "after-login", "t_ms": 5.0, **{key: f"{base}-{key}.png" for key, _ in CHECKPOINT_VIEWS},
-                  "masked": ["#password", "#card"], "mismatch": "0.4%"}
+                  "heatmap": f"{base}-moves.png", "masked": ["#password", "#card"], "mismatch_ratio": 0.004123456}
     page = render(_document(checkpoint))
     for key, caption in CHECKPOINT_VIEWS:
-        assert f'<img src="runs/replay-chromium/checkpoints/after%20login-{key}.png"' in page
+        url = f"runs/replay-chromium/checkpoints/after%20login-{key}.png"
+        assert f'<a href="{url}" target=_blank rel=noopener><img src="{url}"' in page
         assert f"<figcaption>{caption}</figcaption>" in page
-    assert "masked: #password, #card" in page and "mismatch: 0.4%" in page
+    # Facts as a small table, not a dump; the run's movement heatmap is not repeated at the checkpoint.
+    assert "<tr><th>masked</th><td>#password, #card</td></tr>" in page
+    assert "<tr><th>mismatch ratio</th><td>0.004123</td></tr>" in page
+    assert "moves.png" not in page.split("<h3>Checkpoints</h3>")[1].split("<h3>Files</h3>")[0]
 
 
 def test_live_only_checkpoints_show_the_live_screenshot_alone() -> None:
@@ -375,9 +386,14 @@ def test_the_live_screenshot_says_how_many_boxes_the_harness_hid() -> None:
     live = "runs/replay-chromium/checkpoints/pay-live.png"
     page = render(_document({"name": "pay", "t_ms": 1.0, "live": live, "hidden_boxes": 3}))
     assert "<figcaption>What the visitor saw (3 boxes hidden by the harness)</figcaption>" in page
-    assert "hidden_boxes:" not in page  # said once, under the picture
+    assert "hidden_boxes" not in page and "hidden boxes" not in page  # said once, under the picture
     plain = render(_document({"name": "home", "t_ms": 1.0, "live": live, "hidden_boxes": 0}))
     assert "<figcaption>What the visitor saw</figcaption>" in plain
+
+
+def test_a_values_classification_is_said_once() -> None:
+    page = " ".join(render(_every_section_document()).split())
+    assert "<b>plain</b>: typed text" in page and "plain: plain" not in page
 
 
 # --- autoescaping: text from results.json never becomes markup ----------------------------------------------------
@@ -429,7 +445,7 @@ def _every_section_document() -> dict[str, Any]:
     }
 
 
-_CHOICES = {"status", "verdict", "source", "rule"}  # values the page branches on, not text it shows
+_CHOICES = {"status", "verdict", "source", "rule", "dir"}  # values the page branches on (dir: which paths are the run's files)
 
 
 def _poisoned(node: Any) -> Any:
@@ -480,8 +496,9 @@ def test_hostile_text_runs_no_script_in_a_browser(page: Page, tmp_path: Path) ->
     page.goto(index.as_uri(), wait_until="load")
     page.wait_for_timeout(200)  # an injected image's onerror fires after load
     assert page.evaluate("() => window.pwned") is None and errors == []
-    assert page.evaluate("() => document.querySelectorAll('script, [onerror]').length") == 0
-    assert page.locator("section.run h2").inner_text().startswith(f"Sign in{INJECTION} in chromium")
+    assert page.evaluate("() => document.querySelectorAll('[onerror]').length") == 0
+    assert page.evaluate("() => [...document.scripts].map((s) => s.textContent)") == [inline_script().text]  # ours alone
+    assert page.locator("details.run h2").inner_text().startswith(f"Sign in{INJECTION} in chromium")
     assert page.locator("figure img").get_attribute("alt") == f"filled{INJECTION}: What the visitor saw"
 
 

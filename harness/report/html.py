@@ -1,21 +1,28 @@
 """The evidence report: ``index.html``, one file a compliance reader opens offline.
 
-It is rendered from ``results.json`` alone (the document :func:`harness.report.results.write_results` returns), so
-it shows nothing the results do not hold, and every value in it is already redacted. CSS is inline, there is no
-script, images are the run folders' own PNGs referenced relatively, and a Content-Security-Policy forbids any
-other fetch: opening it makes no network request.
+It is rendered from ``results.json`` (the document :func:`harness.report.results.write_results` returns) and the
+list of files in each run's folder, so it shows nothing the results do not hold, and every value in it is already
+redacted. CSS is inline; the one script (``report.js``, the run filter) is inline and allowed by its hash alone;
+images are the run folders' own files referenced relatively, and a Content-Security-Policy forbids any other fetch:
+opening it makes no network request.
+
+Runs come failures first (:data:`RUN_ORDER`), each one collapsible and open unless it passed.
 
 The page is a Jinja2 template (``harness/resources/templates/report.html`` and the files it imports) with
 autoescaping on: every value from ``results.json`` is escaped where it is written, and this module builds no markup.
 It only shapes the document into what the templates loop over (counts, the summary matrix, timeline events).
 
-Checkpoints show whatever images their entry names (:data:`CHECKPOINT_VIEWS`): the live screenshot, and the
-tracker's replay, the diff, the heatmap and the baseline pictures when the visual checks wrote them.
+Checkpoints show whatever images their entry names (:data:`CHECKPOINT_VIEWS`) side by side: the live screenshot,
+and the tracker's replay, the diff and the baseline pictures when the visual checks wrote them. The session video
+and the heatmaps belong to the run, not to a checkpoint: they are shown once per run (:data:`HEATMAP_VIEWS`).
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -25,10 +32,12 @@ from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from harness.privacy.rules import RULES
 from harness.report.documents import ResultsDocument
 from harness.report.files import write_whole_text
+from harness.resources import resource_text
 from harness.verdict import STATUSES
 
 PROMISES: Final[dict[str, str]] = {
@@ -46,13 +55,36 @@ CHECKPOINT_VIEWS: Final[tuple[tuple[str, str], ...]] = (
     ("live", "What the visitor saw"),
     ("replay", "What the tracker can replay"),
     ("diff", "Difference"),
-    ("heatmap", "Heatmap"),
     ("baseline_expected", "Approved baseline (this browser)"),
     ("baseline_diff", "Replay against its baseline"),
 )
-"""Image keys a checkpoint entry may carry (paths relative to the report), in the order they are shown."""
+"""Image keys a checkpoint entry may carry (paths relative to the report), in the order they are shown side by side."""
 VENDOR_CAPTION: Final = "Vendor replay (rrweb): what the vendor's staff will see"
 """The ``replay`` caption when rrweb's own replayer made the frame (``replayer: rrweb``), beside the live page."""
+
+RUN_IMAGE_KEYS: Final = frozenset({"heatmap", "baseline_actual"})
+"""Checkpoint keys naming images not shown at the checkpoint: the page's movement heatmap (shown once per run), and
+the replay frame again as held to its baseline (the same picture as ``replay``). Linked among the run's files."""
+
+HEATMAP_VIEWS: Final[tuple[tuple[str, str], ...]] = (
+    ("clicks", "Clicks"),
+    ("moves", "Pointer movement"),
+    ("scroll", "Scroll depth"),
+)
+"""A page view's heatmaps (``replay.heatmaps`` entries of a run), in the order they are shown."""
+
+RUN_ORDER: Final[tuple[str, ...]] = ("failed", "error", "inconclusive", "passed")
+"""Runs in the report: failures first, then errors, inconclusive runs, and passed runs last."""
+
+FILTERS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
+    ("all", "all", RUN_ORDER),
+    ("failed", "failed or error", ("failed", "error")),
+    ("inconclusive", "inconclusive", ("inconclusive",)),
+)
+"""The run filter's choices: (value, label, the statuses it shows). ``report.js`` reads the statuses from the page."""
+
+SCRIPT: Final = "report.js"
+"""The report's one inline script (the run filter), in ``templates/``; the CSP allows it by its sha256."""
 
 TEMPLATE: Final = "report.html"
 """The page's template in ``harness.resources``' ``templates/`` folder."""
@@ -108,11 +140,57 @@ def _evidence_parts(text: object) -> list[tuple[bool, str]]:
     return [*parts, (False, printable[end:])]
 
 
+def _fact(value: object) -> str:
+    """A checkpoint fact as a reader wants it: lists joined, ratios to four digits, nothing for null."""
+    if isinstance(value, list):
+        return ", ".join(map(_fact, value))
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
 def _checkpoint_details(checkpoint: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """A checkpoint's facts other than its name, time and images (fidelity, redaction, baseline, ...)."""
-    shown = {"name", "t_ms", "hidden_boxes", *(key for key, _ in CHECKPOINT_VIEWS)}  # hidden: the live caption
-    return [(key, ", ".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value))
-            for key, value in checkpoint.items() if key not in shown]
+    """A checkpoint's facts other than its name, time and images (fidelity, redaction, baseline, ...), as
+    (label, text) rows: ``mismatch_ratio`` reads ``mismatch ratio``."""
+    shown = {"name", "t_ms", "hidden_boxes", *RUN_IMAGE_KEYS, *(key for key, _ in CHECKPOINT_VIEWS)}
+    return [(key.replace("_", " "), _fact(value)) for key, value in checkpoint.items() if key not in shown]
+
+
+def _reason(text: object, classification: str) -> str:
+    """Why a value is protected, without repeating its classification: ``plain: typed text`` under a ``plain``
+    heading reads ``typed text``."""
+    reason = str(text)
+    prefix = f"{classification}: "
+    return reason[len(prefix):] if reason.startswith(prefix) else reason
+
+
+def _sorted_runs(runs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Runs in :data:`RUN_ORDER` (an unknown status reads as an error), each status keeping the results' order."""
+    return sorted(runs, key=lambda run: RUN_ORDER.index(_status(run)))
+
+
+def _run_files(run: Mapping[str, Any], report_dir: Path | None) -> list[tuple[str, str]]:
+    """Every file of a run's folder as (path relative to the report, path inside the run folder): walked on disk
+    when the folder is there, else the files ``results.json`` names inside it."""
+    folder = str(run.get("dir", "")).rstrip("/")
+    if not folder:
+        return []
+    if report_dir is not None and (report_dir / folder).is_dir():
+        root = report_dir / folder
+        inside = {(Path(path).relative_to(root) / name).as_posix() for path, _, names in os.walk(root) for name in names}
+    else:
+        inside = {path.removeprefix(f"{folder}/") for path in _strings(run) if path.startswith(f"{folder}/")}
+    return [(f"{folder}/{path}", path) for path in sorted(inside)]
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, Mapping):
+        return [text for value in node.values() for text in _strings(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in _strings(value)]
+    return []
 
 
 # --- the document shaped for the templates ----------------------------------------------------------------------
@@ -141,6 +219,7 @@ def _summary(runs: Sequence[Mapping[str, Any]]) -> _Summary:
                     for browser in browsers])
         for scenario in scenarios
     ]
+    matrix.sort(key=lambda row: min(RUN_ORDER.index(_status(run)) for run in row[1] if run is not None))  # worst first
     totals = {browser: _counts([r for r in runs if r["browser"] == browser]) for browser in browsers}
     broken = sum(not f.get("informational", False) for r in runs for f in r["findings"])  # length leaks fail nothing
     return _Summary(_counts(runs), broken, browsers, matrix, totals)
@@ -195,24 +274,44 @@ def _templates() -> jinja2.Environment:
     )
     environment.filters.update(
         ms=_ms, plural=_plural, status=_status, anchor=_anchor, src=_src, evidence_parts=_evidence_parts,
-        checkpoint_details=_checkpoint_details, timeline_strip=_timeline_strip,
+        checkpoint_details=_checkpoint_details, timeline_strip=_timeline_strip, reason=_reason,
     )
     environment.globals.update(
         rules=RULES, value_rules=_VALUE_RULES, promises=PROMISES, checkpoint_views=CHECKPOINT_VIEWS,
-        vendor_caption=VENDOR_CAPTION,
+        vendor_caption=VENDOR_CAPTION, heatmap_views=HEATMAP_VIEWS, filters=FILTERS,
     )
     return environment
 
 
-def render(document: ResultsDocument) -> str:
-    """The report's HTML for a ``results.json`` document."""
+@dataclass(frozen=True)
+class InlineScript:
+    """The inline script as written into the page, and its CSP source (``'sha256-…'``) over exactly those bytes."""
+
+    text: Markup  # shipped with the package, not from results.json: written as it is
+    csp_source: str
+
+
+@functools.cache
+def inline_script() -> InlineScript:
+    text = resource_text(f"templates/{SCRIPT}")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return InlineScript(Markup(text), f"'sha256-{digest}'")
+
+
+def render(document: ResultsDocument, report_dir: Path | None = None) -> str:
+    """The report's HTML for a ``results.json`` document; each run's files are listed from ``report_dir`` when
+    given (else from the paths the document names)."""
     runs: list[Mapping[str, Any]] = list(document.get("runs", ()))
-    return _templates().get_template(TEMPLATE).render(document=document, runs=runs, summary=_summary(runs))
+    files = {id(run): _run_files(run, report_dir) for run in runs}
+    return _templates().get_template(TEMPLATE).render(
+        document=document, runs=runs, ordered_runs=_sorted_runs(runs), summary=_summary(runs),
+        run_files=lambda run: files[id(run)], script=inline_script(),
+    )
 
 
 def write_report(document: ResultsDocument, report_dir: Path) -> Path:
     """Write ``index.html`` for a ``results.json`` document into ``report_dir`` and return its path."""
     report_dir.mkdir(parents=True, exist_ok=True)
     index = report_dir / "index.html"
-    write_whole_text(index, render(document))
+    write_whole_text(index, render(document, report_dir))
     return index
