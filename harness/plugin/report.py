@@ -36,7 +36,7 @@ def seal_broken(report_dir: Path) -> None:
     (report_dir / MANIFEST).unlink(missing_ok=True)
 
 
-@dataclass
+@dataclass(eq=False)  # a pytest plugin object: pluggy keeps plugins in sets
 class SessionReport:
     """What the controller gathered from the session's scenario items."""
 
