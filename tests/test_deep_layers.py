@@ -10,25 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
+from demo_flows import SITE, login
 
 from harness.cli import ExitStatus, main
 
-SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
-
-LOGIN = """
-name: Login
-start: https://shop.test/login.html
-secrets:
-  email: "{canary:email}"
-  password: "{canary:password}"
-steps:
-  - type: {selector: "#email", text: "{email}", delay: 5}
-  - type: {selector: "#password", text: "{password}", delay: 5}
-  - wait: 600
-  - submit: "#login-form"
-  - expect: {text: "Welcome back"}
-  - leave: close
-"""
+LOGIN = login(wait_ms=600)
 
 # One tracker for the four families: each payload goes to a host of its own, so that each finding names it.
 DEEP_TRACKER = """

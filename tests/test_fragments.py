@@ -9,11 +9,11 @@ import gzip
 import io
 import json
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from demo_flows import SITE, login
 
 from harness.capture.proxy import CapturedRequest
 from harness.cli import ExitStatus, main
@@ -303,22 +303,7 @@ def test_stored_traffic_masks_key_codes_and_withholds_pieces() -> None:
 
 # --- end to end, our own leaky trackers in both browsers -------------------------------------------------------------
 
-SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
-
-LOGIN = """
-name: Login
-start: https://shop.test/login.html
-secrets:
-  email: "{canary:email}"
-  password: "{canary:password}"
-steps:
-  - type: {selector: "#email", text: "{email}", delay: 60}
-  - type: {selector: "#password", text: "{password}", delay: 60}
-  - wait: 300
-  - submit: "#login-form"
-  - expect: {text: "Welcome back"}
-  - leave: close
-"""
+LOGIN = login(delay_ms=60, wait_ms=300)
 
 VERIFY = """
 name: Verify

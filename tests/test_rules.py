@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from demo_flows import SITE, login
 
 from harness.capture.proxy import CapturedRequest
 from harness.cli import ExitStatus, main
@@ -15,22 +16,7 @@ from harness.privacy.protected import Guarded
 from harness.privacy.rules import Evidence, evaluate_evidence
 from harness.run.timeline import Submit
 
-SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
-
-LOGIN = """
-name: Login
-start: https://shop.test/login.html
-secrets:
-  email: "{canary:email}"
-  password: "{canary:password}"
-steps:
-  - type: {selector: "#email", text: "{email}", delay: 5}
-  - type: {selector: "#password", text: "{password}", delay: 5}
-  - wait: 400
-  - submit: "#login-form"
-  - expect: {text: "Welcome back"}
-  - leave: close
-"""
+LOGIN = login(wait_ms=400)
 
 # Each leaky snippet, and a finding it must produce: (rule, field, channel, a part of the encoding chain).
 LEAKY: list[tuple[str, str, tuple[str, str, str, str]]] = [

@@ -18,6 +18,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from demo_flows import SITE, login
 
 from harness.capture.proxy import CapturedRequest, WebSocketFrame
 from harness.cli import ExitStatus, main
@@ -288,20 +289,7 @@ def test_clarity_uploads_are_read_and_their_events_named() -> None:
 
 # --- end to end -----------------------------------------------------------------------------------------------
 
-SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
-
-LOGIN = """
-name: Login, recorded
-start: https://shop.test/login.html
-secrets:
-  email: "{canary:email}"
-  password: "{canary:password}"
-steps:
-  - type: {selector: "#email", text: "{email}", delay: 5}
-  - type: {selector: "#password", text: "{password}", delay: 5}
-  - wait: 300
-  - leave: close
-"""
+LOGIN = login(wait_ms=300, submit=False)
 
 # A small recorder in rrweb's format: a full snapshot with node ids, then an input event per keystroke. Inputs are
 # masked one '*' per character (rrweb's and Sentry's default) unless MASK_EMAIL is false.

@@ -26,7 +26,7 @@ import ahocorasick_rs
 
 from harness.privacy.decode import TRANSPARENT, decode_layers, json_child, parse_form, parse_query
 from harness.privacy.keys import BACKSPACE, KEY_STREAMS, LOSSY_STREAMS, KeyStream, keystrokes, physical
-from harness.privacy.leaks import Protected, fingerprint
+from harness.privacy.leaks import Protected, chain_label, fingerprint
 from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, SHORT, texts
 
 __all__ = ["MIN_PIECE", "PIECES_WINDOW_MS", "FragmentHit", "FragmentSource", "find_fragments"]
@@ -48,10 +48,6 @@ _MAX_PAYLOAD_TOKEN: Final = 64
 FragmentSource = Literal["json", "form", "payload", "host", "path", "pieces"]
 """Where the strings came from: JSON strings or numbers, form or query values, whole tiny payloads, the labels
 of a URL's host, the segments of its path; ``pieces`` for a value covered by pieces from any of them."""
-
-
-def _chain_label(chain: tuple[str, ...]) -> str:
-    return ">".join(chain) or "raw"
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ class FragmentHit:
     def __repr__(self) -> str:
         return (
             f"<FragmentHit name={self.name!r} kind={self.kind!r} variant={self.variant!r} group={self.group!r} "
-            f"source={self.source!r} payloads={list(self.payloads)} chain={_chain_label(self.chain)!r} "
+            f"source={self.source!r} payloads={list(self.payloads)} chain={chain_label(self.chain)!r} "
             f"{self.fingerprint}>"
         )
 

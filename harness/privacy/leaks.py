@@ -75,7 +75,7 @@ class Protected:
         return f"<Protected name={self.name!r} kind={self.kind!r} {fingerprint(self.value, _PROCESS_KEY)}>"
 
 
-def _chain_label(chain: tuple[str, ...]) -> str:
+def chain_label(chain: tuple[str, ...]) -> str:
     return ">".join(chain) or "raw"
 
 
@@ -100,7 +100,7 @@ class Hit:
     def __repr__(self) -> str:
         return (
             f"<Hit name={self.name!r} kind={self.kind!r} variant={self.variant!r} "
-            f"chain={_chain_label(self.chain)!r} offset={self.offset}>"
+            f"chain={chain_label(self.chain)!r} offset={self.offset}>"
         )
 
 
