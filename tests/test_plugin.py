@@ -85,7 +85,9 @@ def test_a_bare_pytest_adds_the_scenarios_of_the_ini_globs(pytester: pytest.Pyte
     (pytester.path / "e2e" / "deep" / "signup.yaml").write_text(PASSING.replace("Login page loads", "Signup"))
     (pytester.path / "e2e" / "other.yaml").write_text(PASSING)
     pytester.makepyfile(test_unit="def test_unit():\n    pass\n")
-    pytester.makeini("[pytest]\ntestpaths = test_unit.py\ntelltale_scenarios = e2e/**/signup.yaml\n")
+    (pytester.path / "tests" / "data").mkdir(parents=True)
+    (pytester.path / "tests" / "data" / "fixture.yaml").write_text(PASSING)  # a test's data file, not a scenario
+    pytester.makeini("[pytest]\ntestpaths = test_unit.py tests\ntelltale_scenarios = e2e/**/signup.yaml\n")
     result = pytester.runpytest_subprocess("--collect-only", "-q", "--browser", "chromium", "-p", "no:cacheprovider")
     assert _collected(result) == ["signup.yaml::signup[chromium]", "test_unit.py::test_unit"]
 

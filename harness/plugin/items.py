@@ -38,6 +38,8 @@ def is_scenario_file(path: Path, config: pytest.Config) -> bool:
     relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
     if relative is not None and any(fnmatch.fnmatchcase(relative, glob) for glob in config.getini("telltale_scenarios")):
         return True
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return False  # testpaths hold tests (and their data files), not scenarios: those come by folder or glob
     given = [Path(config.invocation_params.dir, arg.split("::", 1)[0]).resolve() for arg in config.args]
     resolved = path.resolve()
     if resolved in given:
