@@ -577,7 +577,7 @@ def command_scan(args: argparse.Namespace, output: Output) -> ExitStatus:
             raise EnvironmentProblem("; ".join(problems))
         found = crawl(start, routing, browsers[0], args.pages, args.depth, CaptureProxy.shared(CA_DIR, settings.proxy_host),
                       progress=_crawl_progress(output))
-        targets, untested = plan_scan(found.pages, args.submit)
+        targets, untested = plan_scan(found.pages, args.submit, settings.safe_forms)
         for line in found.skipped:
             output.line(f"skipped {line}")
         paths = [str(write_scenario(target, folder)) for target in targets]

@@ -135,3 +135,14 @@ def test_a_form_no_field_of_which_can_be_filled_is_reported_with_why() -> None:
            "choice, not typed text)" in lines
     assert "  form #sign: 2 field(s), 0 sensitive: abandon failed" in lines
     assert "    #country: cannot be filled: a select: a choice, not typed text" in lines
+
+
+def test_a_form_listed_safe_is_submitted_without_the_flag_and_stand_alone_fields_never_are() -> None:
+    email = Field("#q", "Search", "text", False, "plain: typed text")
+    pages = [PageFound("https://shop.test/s.html", 0, (Form("#search-form", "", (email,)), Form("", "", (email,)),
+                                                       Form("#login-form", "", (email,))))]
+    targets, _ = plan(pages, submit=False, safe=["#search-form"])
+    assert [(t.form.key, t.strategy) for t in targets] == [
+        ("#search-form", "abandon"), ("#search-form", "submit"), ("", "abandon"), ("#login-form", "abandon")]
+    targets, _ = plan(pages, submit=True)
+    assert [t.strategy for t in targets] == ["abandon", "submit", "abandon", "abandon", "submit"]
