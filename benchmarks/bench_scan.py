@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.capture.proxy import CaptureProxy  # noqa: E402
-from harness.capture.routing import Routing  # noqa: E402
-from harness.capture.site import Site  # noqa: E402
-from harness.cli import main  # noqa: E402
-from harness.pipeline import CA_DIR  # noqa: E402
-from harness.run.browsers import BROWSER_NAMES, BrowserName  # noqa: E402
-from harness.scan.crawl import crawl  # noqa: E402
+from harness.capture.proxy import CaptureProxy
+from harness.capture.routing import Routing
+from harness.capture.site import Site
+from harness.cli import main
+from harness.pipeline import CA_DIR
+from harness.run.browsers import BROWSER_NAMES, BrowserName
+from harness.scan.crawl import crawl
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 START = "https://shop.test/index.html"
