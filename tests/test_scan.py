@@ -17,6 +17,8 @@ from harness.scan.crawl import PageFound, _why_not_follow
 from harness.scan.fields import Field, Form, canary_kind
 from harness.scan.plan import plan
 from harness.scan.summary import summary_lines
+from tests.apps.fixtures import shop_app  # noqa: F401 - the fixture, by name
+from tests.apps.shop_app import ShopApp
 
 SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
 
@@ -77,6 +79,19 @@ def test_scan_with_submit_tests_each_form_twice_and_reveals_the_password(tmp_pat
     assert submitted["secrets"] == {"email": "{canary:email}", "password": "{canary:password}"}
     assert (report / "manifest.json").is_file() and (report / "junit.xml").is_file()
     assert status in (ExitStatus.OK, ExitStatus.CHECK_FAILED), out + err  # the site alone sends nothing: inconclusive
+
+
+def test_scan_finds_the_forms_of_a_real_app_through_its_real_origin(tmp_path: Path, shop_app: ShopApp) -> None:  # noqa: F811
+    before = len(shop_app.requests)
+    report = tmp_path / "scan"
+    status, out, err = _main("scan", shop_app.base_url + "/leaky", "--depth", "0", "--no-snippet",
+                             "--observation-window", "1", "--report", str(report))
+    assert status == ExitStatus.CHECK_FAILED, out + err
+    (run,) = json.loads((report / "results.json").read_text())["runs"]
+    assert run["status"] == "failed" and {f["party"] for f in run["findings"]} == {"third"}, out
+    # The crawl and the run both loaded the page from the app itself, through the capturing proxy.
+    served = [(r.method, r.path) for r in shop_app.requests[before:]]
+    assert served.count(("GET", "/leaky")) >= 2, served
 
 
 def test_an_unreachable_url_is_one_line_and_exit_3(tmp_path: Path) -> None:
