@@ -67,6 +67,18 @@ def test_scan_finds_frame_shadow_and_contenteditable_fields_and_its_scenarios_re
     assert _verdicts(replay) == scanned
 
 
+def test_a_scanned_spa_form_finds_the_same_leaks_as_its_hand_written_scenario(tmp_path: Path) -> None:
+    snippet = tmp_path / "leaky.js"
+    snippet.write_text(LEAKY_SNIPPET)
+    common = ["--snippet", str(snippet), "--site", str(SITE), "--observation-window", "1"]
+    _main("scan", "https://shop.test/contact.html", "--depth", "0", "--submit", "--report", str(tmp_path / "scan"),
+          *common)
+    _main("run", str(SITE.parent / "contact_spa.yaml"), "--report", str(tmp_path / "run"), *common)
+    scanned, written = _verdicts(tmp_path / "scan"), _verdicts(tmp_path / "run")
+    assert scanned["scan-contact-contact-form-submit"] == written["contact_spa"]
+    assert written["contact_spa"][1], written  # the leaky snippet was caught at all
+
+
 def test_scan_with_submit_tests_each_form_twice_and_reveals_the_password(tmp_path: Path) -> None:
     report = tmp_path / "scan"
     status, out, err = _main("scan", "https://shop.test/login.html", "--depth", "0", "--submit", "--no-snippet",
@@ -161,3 +173,4 @@ def test_a_form_listed_safe_is_submitted_without_the_flag_and_stand_alone_fields
         ("#search-form", "abandon"), ("#search-form", "submit"), ("", "abandon"), ("#login-form", "abandon")]
     targets, _ = plan(pages, submit=True)
     assert [t.strategy for t in targets] == ["abandon", "submit", "abandon", "abandon", "submit"]
+
