@@ -35,10 +35,11 @@ def _main(*argv: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def _verdicts(report: Path) -> dict[str, tuple[str, frozenset[tuple[str, str]]]]:
-    """Each run's status and the (rule, field) of its findings, by scenario slug."""
+def _verdicts(report: Path) -> dict[str, tuple[str, frozenset[tuple[str, str, bool]]]]:
+    """Each run's status and its findings' rule, field and whether the form was ever submitted, by scenario slug."""
     runs = json.loads((report / "results.json").read_text())["runs"]
-    return {run["slug"]: (run["status"], frozenset((f["rule"], f["field"]) for f in run["findings"])) for run in runs}
+    return {run["slug"]: (run["status"], frozenset((f["rule"], f["field"], "never submitted" in f["when"])
+                                                   for f in run["findings"])) for run in runs}
 
 
 def test_scan_finds_frame_shadow_and_contenteditable_fields_and_its_scenarios_replay(tmp_path: Path) -> None:
@@ -58,7 +59,7 @@ def test_scan_finds_frame_shadow_and_contenteditable_fields_and_its_scenarios_re
     assert all(doc["steps"][-1] == {"leave": "close"} for doc in written.values())  # abandoned: never submitted
     scanned = _verdicts(report)
     assert len(scanned) == len(written) == 5
-    leaked = {field for _, findings in scanned.values() for _, field in findings}
+    leaked = {field for _, findings in scanned.values() for _, field, _ in findings}
     assert {"#q", "#message", "#note", "#newsletter-frame >> internal:control=enter-frame >> #nl-email"} <= leaked
     # The generated scenarios are kept as regression tests: `telltale run` replays them to the same verdicts.
     replay = tmp_path / "replay"
