@@ -175,3 +175,8 @@ def test_a_form_listed_safe_is_submitted_without_the_flag_and_stand_alone_fields
     targets, _ = plan(pages, submit=True)
     assert [t.strategy for t in targets] == ["abandon", "submit", "abandon", "abandon", "submit"]
 
+
+
+def test_scan_helps_with_examples_and_exit_statuses() -> None:
+    status, out, _ = _main("scan", "--help")
+    assert status == ExitStatus.OK and "examples:" in out and "exit status:" in out and "--submit" in out
