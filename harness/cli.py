@@ -20,12 +20,13 @@ from typing import NoReturn, TextIO
 from urllib.parse import urlsplit
 
 from harness import __version__
+from harness.capture.proxy import CaptureProxy
 from harness.capture.routing import Routing, origin_of
 from harness.capture.site import DEFAULT_SITE_HOST, Site
 from harness.config import THIRD_PARTY_MODES, Settings, load_settings
 from harness.errors import BrowserLaunchError, EnvironmentProblem, TelltaleError, UsageError
 from harness.init import init_project
-from harness.pipeline import NotRun, Outcome, RunPlan, Shard, execute, origins_under_test, unreachable
+from harness.pipeline import CA_DIR, NotRun, Outcome, RunPlan, Shard, execute, origins_under_test, unreachable
 from harness.replay import diff
 from harness.replay.baselines import approve
 from harness.replay.visual import VisualOptions, approvable
@@ -36,13 +37,19 @@ from harness.report.merge import merge_reports
 from harness.report.results import Invocation, write_results
 from harness.run.browsers import BROWSER_NAMES, BrowserName
 from harness.run.loader import load_scenarios
-from harness.run.scenario import Scenario, is_path
+from harness.run.scenario import Scenario, is_absolute, is_path
 from harness.run.snippet import read_snippet
 from harness.run.webserver import WebServer
+from harness.scan.crawl import PageFound, crawl
+from harness.scan.plan import plan as plan_scan
+from harness.scan.scenario_yaml import SCAN_SCENARIOS, clear_scenarios, write_scenario
+from harness.scan.summary import summary_lines
 from harness.verdict import STATUSES, RunVerdict
 
 DEFAULT_SCENARIOS = "scenarios"
 DEFAULT_REPORT = "telltale-report"
+DEFAULT_SCAN_PAGES = 20
+DEFAULT_SCAN_DEPTH = 2
 
 
 class ExitStatus(enum.IntEnum):
@@ -77,6 +84,10 @@ _EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("telltale run --shard 2/3 --report shard-2", "share 2 of 3 of the plan, for parallel CI jobs"),
         ("telltale run --connect ws://10.0.0.7:3000/ --proxy-host 10.0.0.5 -j 4",
          "browsers on a Playwright browser server; the capturing proxy stays here"),
+    ],
+    "scan": [
+        ("telltale scan https://shop.test/index.html --pages 5", "the demo site's forms, abandoned"),
+        ("telltale scan http://127.0.0.1:8000/ --submit --snippet vendor.js", "your app, submitting every form"),
     ],
     "diff": [
         ("telltale diff expected.png actual.png --out diff.png", "count differing pixels; write where they are"),
@@ -206,6 +217,34 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write every checkpoint's replay frame as its baseline (scenarios/baselines/<browser>/...)")
     run.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
 
+    scan = command("scan", help="crawl a site, find every form and field, and test each without a scenario",
+                   description="Crawl same-site links from URL, find every form and stand-alone field (frames and open "
+                               "shadow roots included), fill each with canaries key by key and test it as a run: "
+                               "abandoned, and submitted with --submit. The scenarios it wrote are in the report's "
+                               "scenarios/ folder, for `telltale run` to replay.")
+    scan.add_argument("url", metavar="URL", help="where to start (https://shop.test/... is the bundled demo site)")
+    scan.add_argument("--pages", type=int, default=DEFAULT_SCAN_PAGES, metavar="N",
+                      help=f"load at most N pages (default: {DEFAULT_SCAN_PAGES})")
+    scan.add_argument("--depth", type=int, default=DEFAULT_SCAN_DEPTH, metavar="D",
+                      help=f"follow links at most D clicks from URL (default: {DEFAULT_SCAN_DEPTH}; 0: URL alone)")
+    scan.add_argument("--submit", action="store_true",
+                      help="also submit every form (a real site would create data: use on a test system)")
+    scan.add_argument("--browser", action="append", choices=BROWSER_NAMES, dest="browsers",
+                      help="browser to run in; repeat for several (default: chromium; the crawl uses the first)")
+    scan.add_argument("--config", metavar="DIR", help="where to look for telltale.toml (default: here, then above)")
+    scan.add_argument("--snippet", metavar="FILE.js", help="the tracking snippet to inject (default: ours)")
+    scan.add_argument("--no-snippet", action="store_true", help="inject no snippet (the site alone)")
+    scan.add_argument("--report", metavar="DIR", help=f"where results go (default: {DEFAULT_REPORT}/)")
+    scan.add_argument("--third-party", choices=THIRD_PARTY_MODES, help="every other host: stub (default) or live")
+    scan.add_argument("--trust-upstream", action="store_true", default=None,
+                      help="accept a self-signed TLS certificate from the site")
+    scan.add_argument("--site", metavar="DIR", help=f"the demo site's folder, served as https://{DEFAULT_SITE_HOST}/ "
+                      f"(default: {DEFAULT_SCENARIOS}/site)")
+    scan.add_argument("--observation-window", type=_seconds_flag, metavar="SECONDS",
+                      help="seconds a page's pending timers get before it goes (default: 30)")
+    scan.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="browsers to run at once per browser type")
+    scan.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+
     compare = command(
         "diff", help="compare two PNG images (pixelmatch 7.2.0 semantics)",
         description="Count the pixels that differ between two PNG images. The last line of output is the count.",
@@ -271,11 +310,11 @@ def _check_paths(scenarios: list[Scenario], base_url: str | None) -> None:
 def settings_for(args: argparse.Namespace) -> Settings:
     """The run's settings: these flags, then TELLTALE_* variables, then the config file, then the defaults."""
     flags: dict[str, object] = {
-        "base_url": args.base_url, "browsers": args.browsers, "third_party": args.third_party,
+        "base_url": getattr(args, "base_url", None), "browsers": args.browsers, "third_party": args.third_party,
         "snippet": "none" if args.no_snippet else args.snippet, "report": args.report,
         "trust_upstream": args.trust_upstream, "site": args.site,
         "observation_window": args.observation_window,
-        "connect": args.connect, "proxy_host": args.proxy_host,
+        "connect": getattr(args, "connect", None), "proxy_host": getattr(args, "proxy_host", None),
     }
     start = Path(args.config) if args.config else Path.cwd()
     return load_settings(start, flags, os.environ)
@@ -310,14 +349,30 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
                                 None if shard is None else (shard.index, shard.count))
     clear_previous_report(report_dir)
     with _web_server(settings, report_dir):
-        origins = {origin_of(url) for s in found.scenarios for url in origins_under_test(s, settings.base_url)}
-        problems = unreachable(origin for origin in origins if not routing.on_demo_site(origin))
-        if problems:
-            raise EnvironmentProblem("; ".join(problems))
+        _check_reachable(found.scenarios, settings.base_url, routing)
         outcome = execute(plan, on_verdict=lambda v: output.line(_progress_line(v)))
+    _write_report(outcome, report_dir, [str(e) for e in found.errors], invocation, output)
+    if shard is not None and not plan.runs() and found.scenarios:
+        output.line(f"shard {shard}: no run of the plan falls to this shard ({len(found.scenarios) * len(browsers)} "
+                    f"runs over {shard.count} shards)")
+        return ExitStatus.OK  # `telltale merge` judges the whole plan
+    return _run_status(outcome, found.scenarios, bool(found.errors), paths, output)
+
+
+def _check_reachable(scenarios: list[Scenario], base_url: str | None, routing: Routing) -> None:
+    """An :class:`EnvironmentProblem` naming every origin under test that accepts no connection."""
+    origins = {origin_of(url) for s in scenarios for url in origins_under_test(s, base_url)}
+    problems = unreachable(origin for origin in origins if not routing.on_demo_site(origin))
+    if problems:
+        raise EnvironmentProblem("; ".join(problems))
+
+
+def _write_report(outcome: Outcome, report_dir: Path, invalid: list[str], invocation: Invocation,
+                  output: Output) -> None:
+    """What every command that runs scenarios writes: results.json, junit.xml, index.html, then the manifest over
+    them; then the summary and where the report is."""
     for message in outcome.environment_errors:
         output.error(message)
-    invalid = [str(e) for e in found.errors]
     try:
         document = write_results(outcome.verdicts, report_dir, invalid, invocation, outcome.environment_errors,
                                  [_not_run_document(n) for n in outcome.not_run], outcome.complete)
@@ -328,11 +383,6 @@ def command_run(args: argparse.Namespace, output: Output) -> ExitStatus:
     _summary(outcome, output)
     output.line(f"report: {index}")
     output.line(f"manifest: {manifest} (sha256 {digest(manifest).sha256})")
-    if shard is not None and not plan.runs() and found.scenarios:
-        output.line(f"shard {shard}: no run of the plan falls to this shard ({len(found.scenarios) * len(browsers)} "
-                    f"runs over {shard.count} shards)")
-        return ExitStatus.OK  # `telltale merge` judges the whole plan
-    return _run_status(outcome, found.scenarios, bool(found.errors), paths, output)
 
 
 def _run_status(outcome: Outcome, scenarios: list[Scenario], invalid: bool, paths: list[str], output: Output) -> ExitStatus:
@@ -496,8 +546,83 @@ def command_diff(args: argparse.Namespace, output: Output) -> ExitStatus:
     return ExitStatus.OK if result.matches else ExitStatus.CHECK_FAILED
 
 
+def command_scan(args: argparse.Namespace, output: Output) -> ExitStatus:
+    """Crawl from a URL, test every form found (abandoned; submitted with --submit), write the report as ``run``
+    does and the generated scenarios into its ``scenarios/``."""
+    if args.pages < 1 or args.depth < 0 or args.jobs < 1:
+        raise UsageError(f"--pages and -j must be 1 or more and --depth 0 or more, got --pages {args.pages}, "
+                         f"--depth {args.depth}, -j {args.jobs}")
+    start = args.url
+    if not is_absolute(start):
+        raise UsageError(f"scan expects an http(s) URL with a host, got {start!r}")
+    settings = settings_for(args)
+    snippet = read_snippet(settings.snippet)
+    on_demo = (urlsplit(start).hostname or "") == DEFAULT_SITE_HOST
+    site = None
+    if on_demo:
+        root = settings.site or Path(DEFAULT_SCENARIOS) / "site"
+        if not root.is_dir():
+            raise UsageError(f"--site: the demo site folder {root} does not exist (give --site DIR)")
+        site = Site(root)
+    routing = Routing(site, third_party=settings.third_party, mapped=settings.map,
+                      trust_upstream=settings.trust_upstream).including([start])
+    browsers: list[BrowserName] = list(settings.browsers)
+    report_dir = settings.report
+    clear_previous_report(report_dir)
+    folder = report_dir / SCAN_SCENARIOS
+    clear_scenarios(folder)
+    with _web_server(settings, report_dir):
+        problems = [] if on_demo else unreachable([origin_of(start)])
+        if problems:
+            raise EnvironmentProblem("; ".join(problems))
+        found = crawl(start, routing, browsers[0], args.pages, args.depth, CaptureProxy.shared(CA_DIR, settings.proxy_host),
+                      progress=_crawl_progress(output))
+        targets, untested = plan_scan(found.pages, args.submit, settings.safe_forms)
+        for line in found.skipped:
+            output.line(f"skipped {line}")
+        paths = [str(write_scenario(target, folder)) for target in targets]
+        output.line(f"crawl done: {len(found.pages)} page(s), {sum(len(p.forms) for p in found.pages)} form(s); "
+                    f"{len(targets)} run(s) to do, scenarios in {folder}")
+        loaded = load_scenarios(paths) if paths else None
+        scenarios = loaded.scenarios if loaded else []
+        invalid = [str(e) for e in loaded.errors] if loaded else []
+        for error in invalid:  # a scenario we wrote and cannot read back is a bug of ours: shown, and it fails
+            output.error(error)
+        run_plan = RunPlan(scenarios, browsers, routing, snippet, report_dir, args.jobs, VisualOptions(),
+                           settings.base_url, settings.site_api, settings.observation_window * 1000.0,
+                           proxy_host=settings.proxy_host)
+        done = iter(range(1, len(run_plan.runs()) + 1))
+        outcome = execute(run_plan, on_verdict=lambda v: output.line(f"[{next(done)}/{len(run_plan.runs())}] "
+                                                                      + _progress_line(v)))
+    shown = None if settings.snippet is None else str(settings.snippet)
+    invocation = Invocation.now(getattr(args, "argv", sys.argv[1:]), shown, snippet, None)
+    _write_report(outcome, report_dir, invalid, invocation, output)
+    statuses = {v.result.scenario.slug: str(v.status) for v in outcome.verdicts}
+    output.line("")
+    for line in summary_lines(found.pages, targets, untested, statuses):
+        output.line(line)
+    if not scenarios and not invalid:
+        output.line("no form to test: nothing was run")
+        return ExitStatus.OK
+    return _run_status(outcome, scenarios, bool(invalid), [str(folder)], output)
+
+
+def _crawl_progress(output: Output) -> Callable[[PageFound], None]:
+    """A line per page loaded: how many pages so far, the forms found so far."""
+    pages, forms = [0], [0]
+
+    def report(page: PageFound) -> None:
+        pages[0] += 1
+        forms[0] += len(page.forms)
+        output.line(f"page {pages[0]}: {page.url} (depth {page.depth}): {len(page.forms)} form(s); "
+                    f"{forms[0]} form(s) so far")
+
+    return report
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Output], ExitStatus]] = {
     "run": command_run,
+    "scan": command_scan,
     "diff": command_diff,
     "verify": command_verify,
     "approve": command_approve,

