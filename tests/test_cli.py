@@ -82,7 +82,8 @@ def test_unload_beacon_from_a_snippet_is_in_the_run_traffic(tmp_path: Path) -> N
     # Stored traffic keeps its shape but not the typed value: the filled password's beacon is its fingerprint.
     timeline = json.loads((tmp_path / "report" / "runs" / "login-firefox" / "timeline.json").read_text())
     password_mark = timeline["typed"][1]["fingerprint"]
-    assert password_mark.startswith("⟦fp:") and password_mark in [r["body"]["text"] for r in beacons]
+    # (a body the redactor cannot rewrite to its shape is withheld whole: no "text" then)
+    assert password_mark.startswith("⟦fp:") and password_mark in [r["body"].get("text") for r in beacons]
 
 
 WEBKIT_INSTALLED = """
