@@ -400,15 +400,14 @@ def test_hits_print_safely(scanner: LeakScanner) -> None:
 def test_one_automaton_searches_each_layer_once(scanner: LeakScanner, monkeypatch: pytest.MonkeyPatch) -> None:
     # One multi-pattern pass per layer, however many values and variants: not a loop of `in`.
     calls: list[int] = []
-    assert scanner._automaton is not None
-    search = scanner._automaton.find_matches_as_indexes
+    search = scanner._matcher.find
 
     class Counting:
-        def find_matches_as_indexes(self, data: bytes, overlapping: bool) -> list[tuple[int, int, int]]:
+        def find(self, data: bytes) -> list[tuple[int, int, int]]:
             calls.append(len(data))
-            return search(data, overlapping=overlapping)
+            return search(data)
 
-    monkeypatch.setattr(scanner, "_automaton", Counting())
+    monkeypatch.setattr(scanner, "_matcher", Counting())
     payload = gzip.compress(json.dumps({"b": b64(SECRET), "h": "x" * 100}).encode())
     layers = leaks.decode_layers(payload)
     scanner.scan(payload)

@@ -2,9 +2,10 @@
 
 A `LeakScanner` expands each `Protected` value into its variants (`harness.privacy.variants`, the list the
 redactor replaces too: as typed, trimmed, lowercased, card groupings, digests, prefixes a keylogger would send,
-each as it stands, in UTF-16-LE, hex, base64 and the escapes) and puts them all in one Aho-Corasick automaton.
-`scan` peels a payload into layers (`harness.privacy.decode`) and runs the automaton once over each layer: the
-cost does not grow with the number of variants.
+each as it stands, in UTF-16-LE, hex, base64 and the escapes) and puts them all in one multi-pattern matcher
+(`harness.privacy.matcher`: Hyperscan, or an Aho-Corasick DFA). `scan` peels a payload into layers
+(`harness.privacy.decode`) and runs the matcher once over each layer: the cost does not grow with the number of
+variants.
 
 Nothing this module returns or prints holds a protected value: `Protected`'s repr shows a keyed fingerprint,
 and a `Hit`'s excerpt has every occurrence of every variant replaced by ``⟦fp:…⟧`` markers.
@@ -28,6 +29,7 @@ from typing import Any, Final, Literal
 import ahocorasick_rs
 
 from harness.privacy.decode import DECOMPRESSORS, TRANSPARENT, decode_layers, json_child, parse_form, parse_query
+from harness.privacy.matcher import Matcher
 from harness.privacy.variants import (
     FRAGMENT_CHARS,
     MIN_PREFIX,
@@ -279,11 +281,7 @@ class LeakScanner:
                     bucket.append(needle)
         self._patterns = list(by_bytes)
         self._needles = list(by_bytes.values())
-        self._automaton = (
-            ahocorasick_rs.BytesAhoCorasick(self._patterns, implementation=ahocorasick_rs.Implementation.DFA)
-            if self._patterns
-            else None
-        )
+        self._matcher = Matcher(self._patterns)
 
     def __repr__(self) -> str:
         return f"<LeakScanner values={len(self.values)} patterns={len(self._patterns)}>"
@@ -331,11 +329,11 @@ class LeakScanner:
 
     def _search(self, data: bytes) -> tuple[list[tuple[_Needle, int, int]], _Masks]:
         """The matches chosen for hits in one layer, and where every match of any needle lies (to mask it)."""
-        if self._automaton is None or not data:
+        if not data:
             return [], _Masks([], [], [])
         masks: list[tuple[int, int, int]] = []
         candidates: defaultdict[int, list[tuple[_Needle, int, int]]] = defaultdict(list)
-        for pattern, start, end in self._automaton.find_matches_as_indexes(data, overlapping=True):
+        for pattern, start, end in self._matcher.find(data):
             for needle in self._needles[pattern]:
                 masks.append((start, end, needle.value))
                 if needle.reported and not (
@@ -352,7 +350,7 @@ class LeakScanner:
                 if all(end <= other_start or start >= other_end for other_start, other_end in taken):
                     taken.append((start, end))
                     chosen.append((needle, start, end))
-        chosen.sort(key=lambda match: match[1])
+        chosen.sort(key=lambda match: (match[1], match[0].value))  # the matcher reports in no particular order
         return chosen, _Masks.merged(masks)
 
     def _excerpt(self, data: bytes, start: int, end: int, masks: _Masks) -> bytes:
