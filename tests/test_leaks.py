@@ -17,6 +17,7 @@ import pytest
 import zstandard
 
 from harness.privacy import leaks
+from harness.privacy.decode import Layer
 from harness.privacy.leaks import FragmentHit, Hit, LeakScanner, Protected, find_fragments, fingerprint
 
 KEY = b"per-run key for the tests, 32 b."
@@ -492,3 +493,33 @@ def test_fragment_hits_print_safely() -> None:
     assert_safe(repr(hit))
     assert_safe(str(hit))
     assert hit.fingerprint == fingerprint(SECRET, KEY)
+
+
+def test_a_payload_sent_again_is_not_decoded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    scanner = LeakScanner(VALUES, KEY)
+    payload = json.dumps({"e": EMAIL.value, "b": b64(SECRET)}).encode()
+    expected = found(LeakScanner(VALUES, KEY).scan(payload))
+    calls: list[int] = []
+    decode_layers = leaks.decode_layers
+
+    def counting(data: bytes) -> list[Layer]:
+        calls.append(len(data))
+        return decode_layers(data)
+
+    monkeypatch.setattr(leaks, "decode_layers", counting)
+    first = scanner.scan(payload)
+    first.clear()  # the caller's list is its own
+    again = scanner.scan(bytes(bytearray(payload)))  # equal bytes, another object
+    assert found(again) == expected and len(expected) == 2
+    assert calls == [len(payload)]
+    assert scanner.scan(b"other") == [] and len(calls) == 2
+
+
+def test_the_scan_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(leaks, "SCAN_CACHE_BYTES", 100)
+    scanner = LeakScanner(VALUES, KEY)
+    payloads = [json.dumps({"n": index, "p": PIN.value, "pad": "x" * 30}).encode() for index in range(10)]
+    for payload in payloads:
+        assert found(scanner.scan(payload)) == {("pin", "exact", ())}
+    assert sum(map(len, scanner._scanned)) <= 100
+    assert found(scanner.scan(payloads[0])) == {("pin", "exact", ())}

@@ -47,6 +47,10 @@ __all__ = ["EXCERPT_RADIUS", "FragmentHit", "Hit", "LeakScanner", "Protected", "
 EXCERPT_RADIUS: Final = 40
 """Bytes of context kept on each side of a hit."""
 
+SCAN_CACHE_BYTES: Final = 64 << 20
+"""Most payload bytes a scanner remembers the hits of: a tracker re-sends the same body (a heartbeat, a retried
+batch, a snapshot), and the rules and then the redactor scan every body of a run."""
+
 # Reprs of `Protected` have no run key at hand. A key drawn per process still keeps a PIN's fingerprint from
 # being looked up in a table; markers in hits use the run's key instead.
 _PROCESS_KEY: Final = os.urandom(32)
@@ -282,6 +286,10 @@ class LeakScanner:
         self._patterns = list(by_bytes)
         self._needles = list(by_bytes.values())
         self._matcher = Matcher(self._patterns)
+        # Hits by payload: scanning is a pure function of the bytes. Keyed by the bytes themselves (hashed once
+        # by Python, compared in full on a hit), so that equal keys are equal payloads, never a digest collision.
+        self._scanned: dict[bytes, tuple[Hit, ...]] = {}
+        self._scanned_bytes = 0
 
     def __repr__(self) -> str:
         return f"<LeakScanner values={len(self.values)} patterns={len(self._patterns)}>"
@@ -297,6 +305,17 @@ class LeakScanner:
         reported only when that step revealed more occurrences, and one seen again with the same surroundings
         in a sibling layer is reported once.
         """
+        cached = self._scanned.get(data)
+        if cached is None:
+            cached = tuple(self._scan(data))
+            if self._scanned_bytes + len(data) > SCAN_CACHE_BYTES:
+                self._scanned.clear()
+                self._scanned_bytes = 0
+            self._scanned[data] = cached
+            self._scanned_bytes += len(data)
+        return list(cached)
+
+    def _scan(self, data: bytes) -> list[Hit]:
         hits: list[tuple[_Needle, Hit]] = []
         counts: list[Counter[tuple[int, str, tuple[str, ...], bool]]] = []
         excerpts_seen: dict[tuple[int, str, tuple[str, ...], bytes], int] = {}
