@@ -369,6 +369,8 @@ class LeakScanner:
                 if all(end <= other_start or start >= other_end for other_start, other_end in taken):
                     taken.append((start, end))
                     chosen.append((needle, start, end))
+        if not chosen:  # the masks only serve the excerpts of hits
+            return [], _Masks([], [], [])
         chosen.sort(key=lambda match: (match[1], match[0].value))  # the matcher reports in no particular order
         return chosen, _Masks.merged(masks)
 
