@@ -511,6 +511,7 @@ def test_a_payload_sent_again_is_not_decoded_again(monkeypatch: pytest.MonkeyPat
     first.clear()  # the caller's list is its own
     again = scanner.scan(bytes(bytearray(payload)))  # equal bytes, another object
     assert found(again) == expected and len(expected) == 2
+    assert found(scanner.scan(memoryview(payload))) == expected  # type: ignore[arg-type]
     assert calls == [len(payload)]
     assert scanner.scan(b"other") == [] and len(calls) == 2
 

@@ -305,6 +305,7 @@ class LeakScanner:
         reported only when that step revealed more occurrences, and one seen again with the same surroundings
         in a sibling layer is reported once.
         """
+        data = data if type(data) is bytes else bytes(data)  # a memoryview or bytearray is no dict key
         cached = self._scanned.get(data)
         if cached is None:
             cached = tuple(self._scan(data))
