@@ -3,9 +3,10 @@
 Builds a capture of about --mb megabytes (tracker JSON batches, gzip'd batches, form posts, base64 blobs, random
 binary), plants 20 protected values in it, twice in every variant and in a score of encodings (deep nesting,
 raw deflate in unpadded base64, a Sentry envelope's zlib'd item, streams at an offset, length-prefixed and
-NDJSON framings among them), then times `LeakScanner.scan` over all of it on one core and reports MB/s and how
+NDJSON framings among them), then times `LeakScanner.scan` over all of it on one core (CPU time) and reports MB/s and how
 many plants were found. In the same run it times the scanner of an earlier commit (--baseline, loaded from git
-under another package name, not copied) on the same capture, and prints the ratio and its plants found. For
+under another package name, not copied) on the same capture, the two interleaved over --rounds rounds (median),
+and prints the ratio and its plants found. For
 comparison, it times the naive approach on a sample of the same capture: the same decoded layers, each variant
 searched with `in`, one after the other.
 
@@ -24,6 +25,7 @@ import importlib
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -281,9 +283,23 @@ def _baseline_privacy(commit: str) -> ModuleType:
     return importlib.import_module(f"{package}.privacy.leaks")
 
 
-def _timed(label: str, scan: Callable[[bytes], list[Any]], capture: Capture) -> float:
-    """Scan the whole capture with `scan`, print its speed (CPU time: one core, whatever else the machine runs)
-    and the plants it found, and return the speed in MB/s."""
+@dataclass
+class Timing:
+    """One scanner's rounds over the whole capture: CPU seconds each (one core, whatever else the machine runs)."""
+
+    label: str
+    cpu: list[float]
+    wall: list[float]
+    hits: int = 0
+    found: set[tuple[int, str]] | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.cpu)
+
+
+def _round(timing: Timing, scan: Callable[[bytes], list[Any]], capture: Capture) -> None:
+    """Scan the whole capture once with `scan` (a fresh scanner: nothing remembered from an earlier round)."""
     started, wall = time.process_time(), time.perf_counter()
     found: set[tuple[int, str]] = set()
     hits = 0
@@ -291,11 +307,20 @@ def _timed(label: str, scan: Callable[[bytes], list[Any]], capture: Capture) -> 
         for hit in scan(payload):
             found.add((index, hit.name))
             hits += 1
-    elapsed, wall = time.process_time() - started, time.perf_counter() - wall
-    speed = capture.size / MB / elapsed
+    timing.cpu.append(time.process_time() - started)
+    timing.wall.append(time.perf_counter() - wall)
+    timing.hits, timing.found = hits, found
+
+
+def _report(timing: Timing, capture: Capture) -> float:
+    """Print a scanner's median speed over its rounds and the plants it found; return the speed in MB/s."""
+    speed = capture.size / MB / timing.median
+    found = timing.found or set()
     missed = [(name, what) for index, name, what in capture.planted if (index, name) not in found]
+    rounds = ", ".join(f"{cpu:.2f}" for cpu in timing.cpu)
     print(
-        f"{label}: {elapsed:.2f}s CPU ({wall:.2f}s wall), {speed:.0f} MB/s on one core, {hits} hits, "
+        f"{timing.label}: {timing.median:.2f}s CPU median of {len(timing.cpu)} rounds ({rounds}; "
+        f"{statistics.median(timing.wall):.2f}s wall), {speed:.0f} MB/s on one core, {timing.hits} hits, "
         f"{len(capture.planted) - len(missed)}/{len(capture.planted)} plants found"
     )
     for what in sorted({what for _, what in missed}):
@@ -309,6 +334,7 @@ def main() -> int:
     parser.add_argument("--naive-mb", type=float, default=2, help="sample the naive search runs over (default 2)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--baseline", default="0fc8c49", help="commit whose scanner to compare with (0fc8c49)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each scanner, interleaved (default 3)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     values = _protected(rng)
@@ -324,12 +350,18 @@ def main() -> int:
     scanner = LeakScanner(values, KEY)
     print(
         f"scanner: {scanner!r}, built in {(time.perf_counter() - started) * 1000:.0f} ms; "
-        f"gzip inflates with {decode._GZIP_INFLATE.__name__}"
+        f"gzip inflates with {decode._GZIP_INFLATE.__name__}; search on {scanner._matcher.backend}"
     )
-    speed = _timed("LeakScanner", scanner.scan, capture)
     baseline = _baseline_privacy(args.baseline)
     old_values = [baseline.Protected(protected.name, protected.value, protected.kind) for protected in values]
-    old_speed = _timed(f"LeakScanner of {args.baseline}", baseline.LeakScanner(old_values, KEY).scan, capture)
+    new, old = Timing("LeakScanner", [], []), Timing(f"LeakScanner of {args.baseline}", [], [])
+    # Interleaved (new, old, old, new, ...) and a fresh scanner each round, so that the load of a shared machine
+    # falls on both alike and no round reuses what the scanner remembered of an earlier one.
+    for round_ in range(args.rounds):
+        order = ((new, LeakScanner, values), (old, baseline.LeakScanner, old_values))
+        for timing, make, protected in order if round_ % 2 == 0 else order[::-1]:
+            _round(timing, make(protected, KEY).scan, capture)
+    speed, old_speed = _report(new, capture), _report(old, capture)
     print(f"ratio: {speed / old_speed:.2f}x the speed of {args.baseline}'s scanner on the same capture")
 
     variants = sorted({pattern for protected in values for pattern, needle in _needles(0, protected, 4) if needle.reported})

@@ -17,6 +17,7 @@ import pytest
 import zstandard
 
 from harness.privacy import leaks
+from harness.privacy.decode import Layer
 from harness.privacy.leaks import Hit, LeakScanner, Protected, fingerprint
 
 KEY = b"per-run key for the tests, 32 b."
@@ -400,15 +401,14 @@ def test_hits_print_safely(scanner: LeakScanner) -> None:
 def test_one_automaton_searches_each_layer_once(scanner: LeakScanner, monkeypatch: pytest.MonkeyPatch) -> None:
     # One multi-pattern pass per layer, however many values and variants: not a loop of `in`.
     calls: list[int] = []
-    assert scanner._automaton is not None
-    search = scanner._automaton.find_matches_as_indexes
+    search = scanner._matcher.find
 
     class Counting:
-        def find_matches_as_indexes(self, data: bytes, overlapping: bool) -> list[tuple[int, int, int]]:
+        def find(self, data: bytes) -> list[tuple[int, int, int]]:
             calls.append(len(data))
-            return search(data, overlapping=overlapping)
+            return search(data)
 
-    monkeypatch.setattr(scanner, "_automaton", Counting())
+    monkeypatch.setattr(scanner, "_matcher", Counting())
     payload = gzip.compress(json.dumps({"b": b64(SECRET), "h": "x" * 100}).encode())
     layers = leaks.decode_layers(payload)
     scanner.scan(payload)
@@ -418,3 +418,34 @@ def test_one_automaton_searches_each_layer_once(scanner: LeakScanner, monkeypatc
 
 def test_a_scanner_without_values_finds_nothing() -> None:
     assert LeakScanner([], KEY).scan(SECRET.encode()) == []
+
+
+def test_a_payload_sent_again_is_not_decoded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    scanner = LeakScanner(VALUES, KEY)
+    payload = json.dumps({"e": EMAIL.value, "b": b64(SECRET)}).encode()
+    expected = found(LeakScanner(VALUES, KEY).scan(payload))
+    calls: list[int] = []
+    decode_layers = leaks.decode_layers
+
+    def counting(data: bytes) -> list[Layer]:
+        calls.append(len(data))
+        return decode_layers(data)
+
+    monkeypatch.setattr(leaks, "decode_layers", counting)
+    first = scanner.scan(payload)
+    first.clear()  # the caller's list is its own
+    again = scanner.scan(bytes(bytearray(payload)))  # equal bytes, another object
+    assert found(again) == expected and len(expected) == 2
+    assert found(scanner.scan(memoryview(payload))) == expected  # type: ignore[arg-type]
+    assert calls == [len(payload)]
+    assert scanner.scan(b"other") == [] and len(calls) == 2
+
+
+def test_the_scan_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(leaks, "SCAN_CACHE_BYTES", 100)
+    scanner = LeakScanner(VALUES, KEY)
+    payloads = [json.dumps({"n": index, "p": PIN.value, "pad": "x" * 30}).encode() for index in range(10)]
+    for payload in payloads:
+        assert found(scanner.scan(payload)) == {("pin", "exact", ())}
+    assert sum(map(len, scanner._scanned)) <= 100
+    assert found(scanner.scan(payloads[0])) == {("pin", "exact", ())}

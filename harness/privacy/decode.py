@@ -22,13 +22,15 @@ Every decoder is cheap to reject input it does not apply to (a magic number, a b
 and the work is bounded: each decoder's output is capped at `MAX_OUTPUT`, all layers of one call at a work
 budget, a layer identical to one already produced is dropped, and a base64 or lz-string run is decoded once per
 call even when several layers contain it. Runs are found by array work on a bit mask of the bytes (see
-`_long_runs`), so their cost does not depend on how many short words the text has.
+`_long_runs`), so their cost does not depend on how many short words the text has; in small layers, where
+numpy's fixed cost per call dominates, by a regex built from the same byte classes (`_runs`).
 """
 
 from __future__ import annotations
 
 import binascii
 import codecs
+import functools
 import html
 import importlib
 import json
@@ -168,6 +170,33 @@ def _long_runs(classes: npt.NDArray[np.uint8], flag: int, min_length: int) -> tu
     return starts[keep], ends[keep]
 
 
+_SMALL: Final = 512
+"""Below this many bytes a regex finds runs and magic numbers faster than the array work, whose fixed cost per
+numpy call (a few microseconds, a dozen calls) outweighs scanning a few hundred bytes; most layers are this
+small (a decoded field, a framed item)."""
+
+
+@functools.cache
+def _run_pattern(flag: int, min_length: int) -> re.Pattern[bytes]:
+    """A regex for the maximal runs of bytes with `flag` (by `_CLASSES`, the one table) at least `min_length` long."""
+    members = b"".join(re.escape(bytes((byte,))) for byte in range(256) if _CLASSES[byte] & flag)
+    return re.compile(b"[" + members + b"]{%d,}" % min_length)
+
+
+def _runs(
+    data: bytes, classes: Callable[[], npt.NDArray[np.uint8]], flag: int, min_length: int
+) -> tuple[_Positions, _Positions]:
+    """`_long_runs` of `data`, by a regex when it is small (the same runs: a greedy match is a maximal run);
+    `classes` gives the byte classes when they are needed."""
+    if len(data) >= _SMALL:
+        return _long_runs(classes(), flag, min_length)
+    spans = [match.span() for match in _run_pattern(flag, min_length).finditer(data)]
+    if not spans:
+        return _NO_RUNS
+    both = np.array(spans, dtype=np.int64)
+    return both[:, 0], both[:, 1]
+
+
 def _any_in_runs(
     classes: npt.NDArray[np.uint8], flag: int, starts: _Positions, ends: _Positions
 ) -> npt.NDArray[np.bool_]:
@@ -197,8 +226,10 @@ def _is_text(data: bytes) -> bool:
 def _text_and_binary(pieces: list[bytes]) -> list[bytes]:
     """Decoded pieces joined into at most two layers, the text ones apart from the binary ones (noise among
     them): the decoders that read text (JSON, URL, HTML) skip a layer with anything binary in it."""
-    text = [piece for piece in pieces if _is_text(piece)]
-    binary = [piece for piece in pieces if not _is_text(piece)] if len(text) < len(pieces) else []
+    text: list[bytes] = []
+    binary: list[bytes] = []
+    for piece in pieces:
+        (text if _is_text(piece) else binary).append(piece)
     return [b"\n".join(group) for group in (text, binary) if group]
 
 
@@ -221,7 +252,7 @@ class _View:
     @cached_property
     def long_runs(self) -> tuple[_Positions, _Positions]:
         """(starts, ends) of the runs of base64 characters (either alphabet) at least `MIN_RUN` long."""
-        return _long_runs(self.classes, _BASE64, MIN_RUN)
+        return _runs(self.data, lambda: self.classes, _BASE64, MIN_RUN)
 
     @cached_property
     def base64_runs(self) -> list[bytes]:
@@ -390,9 +421,15 @@ _MAGIC_PAIRS: Final = np.zeros(1 << 16, dtype=np.bool_)
 _MAGIC_PAIRS[[int.from_bytes(magic[:2], "big") for magic in _STREAM_MAGIC]] = True
 
 
+# Zero-width, so that every position is reported, overlapping or not.
+_MAGIC_PAIR: Final = re.compile(b"(?=" + b"|".join(re.escape(magic[:2]) for magic in _STREAM_MAGIC) + b")")
+
+
 def _magic_positions(data: bytes, classes: npt.NDArray[np.uint8]) -> list[int]:
     """Every position in `data` where a magic number of `_STREAM_MAGIC` may start (its first two bytes match),
-    in order: array work on the bytes' classes, whose `_MAGIC` flag marks the first bytes."""
+    in order: array work on the bytes' classes, whose `_MAGIC` flag marks the first bytes (a regex in small data)."""
+    if len(data) < _SMALL:
+        return [match.start() for match in _MAGIC_PAIR.finditer(data)]
     positions = np.flatnonzero(classes[:-1] & np.uint8(_MAGIC))
     if not len(positions):
         return []
@@ -788,9 +825,11 @@ def _base64(view: _View) -> list[bytes]:
     for run in view.fresh("base64", view.base64_runs):
         core = run.rstrip(b"=").translate(_TO_STANDARD_B64)
         aligned = len(run) % 4 if len(core) != len(run) else 0
-        for offset in (aligned,) if len(core) != len(run) else (0, 1, 2, 3):
-            piece = core[offset : len(core) - ((len(core) - offset) % 4 == 1)]  # a lone last char: 6 bits, no byte
-            decoded = binascii.a2b_base64(piece + b"=" * (-len(piece) % 4))
+        if len(core) != len(run):
+            decodings = [(aligned, _decoded_from(core, aligned))]
+        else:
+            decodings = list(enumerate(_decoded_alignments(core)))
+        for offset, decoded in decodings:
             if _is_text(decoded):
                 text.append(decoded)
             elif len(alone) < _MAX_PARTS and _starts_stream(decoded, brotli_too=offset == aligned):
@@ -810,6 +849,34 @@ def _base64(view: _View) -> list[bytes]:
     return found
 
 
+def _decoded_from(core: bytes, offset: int) -> bytes:
+    """Unpadded standard base64 decoded from its character `offset` on."""
+    piece = core[offset : len(core) - ((len(core) - offset) % 4 == 1)]  # a lone last char: 6 bits, no byte
+    return binascii.a2b_base64(piece + b"=" * (-len(piece) % 4))
+
+
+_SHIFT_FROM: Final = 1024
+"""Characters from which `_decoded_alignments` shifts bits rather than decoding each alignment anew."""
+
+
+def _decoded_alignments(core: bytes) -> list[bytes]:
+    """`_decoded_from` each of the four alignments. A long run is decoded once, and the other three alignments
+    are the same bits read 6, 12 and 18 bits later (two array shifts each): cheaper than three more decodings."""
+    if len(core) < _SHIFT_FROM:
+        return [_decoded_from(core, offset) for offset in range(4)]
+    bits = np.frombuffer(binascii.a2b_base64(core + b"A" * (-len(core) % 4)) + b"\0", dtype=np.uint8)
+    decodings = []
+    for offset in range(4):
+        chars = len(core) - offset
+        size = (chars - (chars % 4 == 1)) * 6 // 8  # whole bytes only, as `_decoded_from` gives
+        skip, shift = divmod(6 * offset, 8)
+        head = bits[skip : skip + size]
+        if shift:
+            head = (head << np.uint8(shift)) | (bits[skip + 1 : skip + 1 + size] >> np.uint8(8 - shift))
+        decodings.append(head.tobytes())
+    return decodings
+
+
 def _starts_stream(piece: bytes, *, brotli_too: bool) -> bool:
     """Whether a compressed stream starts `piece`: a magic number, or raw deflate (or brotli, which is slower to
     rule out: asked at a run's natural alignment only) that fills it."""
@@ -822,18 +889,29 @@ def _starts_stream(piece: bytes, *, brotli_too: bool) -> bool:
 
 def _text_within(data: bytes, classes: npt.NDArray[np.uint8]) -> list[bytes]:
     """The runs of printable text in binary data, joined, if any is `MIN_RUN` long."""
-    starts, ends = _long_runs(classes, _PRINTABLE, MIN_RUN)
+    starts, ends = _runs(data, lambda: classes, _PRINTABLE, MIN_RUN)
     runs = zip(starts.tolist(), ends.tolist(), strict=True)
     return [b"\n".join(data[start:end] for start, end in runs)] if len(starts) else []
 
 
 def _hex(view: _View) -> list[bytes]:
     """Long runs of hex digits decoded at both alignments."""
-    if not len(view.long_runs[0]) or not (view.long_runs[1] - view.long_runs[0] >= MIN_HEX_RUN).any():
-        return []  # a hex run is a base64-class run too: none that long, no need to look
-    starts, ends = _long_runs(view.classes, _HEX, MIN_HEX_RUN)
+    # A hex digit is a base64-class byte too: each hex run lies inside a base64-class run at least as long, and
+    # those are few, so the hex runs are looked for inside them only, not over the whole layer.
+    starts, ends = view.long_runs
+    long_enough = ends - starts >= MIN_HEX_RUN
+    if not long_enough.any():
+        return []
+    hex_run = _run_pattern(_HEX, MIN_HEX_RUN)
+    spans: list[tuple[int, int]] = []
+    for outer_start, outer_end in zip(starts[long_enough].tolist(), ends[long_enough].tolist(), strict=True):
+        if outer_end - outer_start < _SMALL:
+            spans += (match.span() for match in hex_run.finditer(view.data, outer_start, outer_end))
+        else:  # a blob: the array work, on its bytes only
+            inner_starts, inner_ends = _long_runs(view.classes[outer_start:outer_end], _HEX, MIN_HEX_RUN)
+            spans += zip((inner_starts + outer_start).tolist(), (inner_ends + outer_start).tolist(), strict=True)
     pieces: list[bytes] = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+    for start, end in spans:
         for offset in (0, 1):
             pieces.append(bytes.fromhex(view.data[start + offset : end - (end - start - offset) % 2].decode("ascii")))
     return _with_compressed(_text_and_binary(pieces), pieces[::2])

@@ -2,9 +2,10 @@
 
 A `LeakScanner` expands each `Protected` value into its variants (`harness.privacy.variants`, the list the
 redactor replaces too: as typed, trimmed, lowercased, card groupings, digests, prefixes a keylogger would send,
-each as it stands, in UTF-16-LE, hex, base64 and the escapes) and puts them all in one Aho-Corasick automaton.
-`scan` peels a payload into layers (`harness.privacy.decode`) and runs the automaton once over each layer: the
-cost does not grow with the number of variants.
+each as it stands, in UTF-16-LE, hex, base64 and the escapes) and puts them all in one multi-pattern matcher
+(`harness.privacy.matcher`: Hyperscan, or an Aho-Corasick DFA). `scan` peels a payload into layers
+(`harness.privacy.decode`) and runs the matcher once over each layer: the cost does not grow with the number of
+variants.
 
 Nothing this module returns or prints holds a protected value: `Protected`'s repr shows a keyed fingerprint,
 and a `Hit`'s excerpt has every occurrence of every variant replaced by ``⟦fp:…⟧`` markers.
@@ -24,9 +25,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-import ahocorasick_rs
-
 from harness.privacy.decode import DECOMPRESSORS, TRANSPARENT, decode_layers
+from harness.privacy.matcher import Matcher
 from harness.privacy.variants import (
     MIN_PREFIX,
     NEIGHBOURS,
@@ -40,6 +40,10 @@ __all__ = ["EXCERPT_RADIUS", "Hit", "LeakScanner", "Protected", "fingerprint"]
 
 EXCERPT_RADIUS: Final = 40
 """Bytes of context kept on each side of a hit."""
+
+SCAN_CACHE_BYTES: Final = 64 << 20
+"""Most payload bytes a scanner remembers the hits of: a tracker re-sends the same body (a heartbeat, a retried
+batch, a snapshot), and the rules and then the redactor scan every body of a run."""
 
 # Reprs of `Protected` have no run key at hand. A key drawn per process still keeps a PIN's fingerprint from
 # being looked up in a table; markers in hits use the run's key instead.
@@ -245,11 +249,11 @@ class LeakScanner:
                     bucket.append(needle)
         self._patterns = list(by_bytes)
         self._needles = list(by_bytes.values())
-        self._automaton = (
-            ahocorasick_rs.BytesAhoCorasick(self._patterns, implementation=ahocorasick_rs.Implementation.DFA)
-            if self._patterns
-            else None
-        )
+        self._matcher = Matcher(self._patterns)
+        # Hits by payload: scanning is a pure function of the bytes. Keyed by the bytes themselves (hashed once
+        # by Python, compared in full on a hit), so that equal keys are equal payloads, never a digest collision.
+        self._scanned: dict[bytes, tuple[Hit, ...]] = {}
+        self._scanned_bytes = 0
 
     def __repr__(self) -> str:
         return f"<LeakScanner values={len(self.values)} patterns={len(self._patterns)}>"
@@ -265,6 +269,18 @@ class LeakScanner:
         reported only when that step revealed more occurrences, and one seen again with the same surroundings
         in a sibling layer is reported once.
         """
+        data = data if type(data) is bytes else bytes(data)  # a memoryview or bytearray is no dict key
+        cached = self._scanned.get(data)
+        if cached is None:
+            cached = tuple(self._scan(data))
+            if self._scanned_bytes + len(data) > SCAN_CACHE_BYTES:
+                self._scanned.clear()
+                self._scanned_bytes = 0
+            self._scanned[data] = cached
+            self._scanned_bytes += len(data)
+        return list(cached)
+
+    def _scan(self, data: bytes) -> list[Hit]:
         hits: list[tuple[_Needle, Hit]] = []
         counts: list[Counter[tuple[int, str, tuple[str, ...], bool]]] = []
         excerpts_seen: dict[tuple[int, str, tuple[str, ...], bytes], int] = {}
@@ -297,11 +313,11 @@ class LeakScanner:
 
     def _search(self, data: bytes) -> tuple[list[tuple[_Needle, int, int]], _Masks]:
         """The matches chosen for hits in one layer, and where every match of any needle lies (to mask it)."""
-        if self._automaton is None or not data:
+        if not data:
             return [], _Masks([], [], [])
         masks: list[tuple[int, int, int]] = []
         candidates: defaultdict[int, list[tuple[_Needle, int, int]]] = defaultdict(list)
-        for pattern, start, end in self._automaton.find_matches_as_indexes(data, overlapping=True):
+        for pattern, start, end in self._matcher.find(data):
             for needle in self._needles[pattern]:
                 masks.append((start, end, needle.value))
                 if needle.reported and not (
@@ -318,7 +334,9 @@ class LeakScanner:
                 if all(end <= other_start or start >= other_end for other_start, other_end in taken):
                     taken.append((start, end))
                     chosen.append((needle, start, end))
-        chosen.sort(key=lambda match: match[1])
+        if not chosen:  # the masks only serve the excerpts of hits
+            return [], _Masks([], [], [])
+        chosen.sort(key=lambda match: (match[1], match[0].value))  # the matcher reports in no particular order
         return chosen, _Masks.merged(masks)
 
     def _excerpt(self, data: bytes, start: int, end: int, masks: _Masks) -> bytes:
