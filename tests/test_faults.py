@@ -76,7 +76,7 @@ def thread_crashes() -> Iterator[list[str]]:
 class _BrokenWorker:
     """A worker whose browser setup dies on a missing file (as a non-editable install missing a resource did)."""
 
-    def __init__(self, *args: object) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         pass
 
     def __enter__(self) -> _BrokenWorker:
