@@ -32,15 +32,20 @@ def _waiting_in_blank_frames(script: str) -> str:
     return f"if (!({_WAITING})) {{\n{_MARK}{script}\n}}\n"
 
 
-def add_init_scripts(context: BrowserContext, scripts: Sequence[str]) -> None:
-    """Run ``scripts``, in order, in every document of every frame of ``context``'s pages."""
+def add_init_scripts(context: BrowserContext, scripts: Sequence[str], blank_frames_too: int = 0) -> None:
+    """Run ``scripts``, in order, in every document of every frame of ``context``'s pages.
+
+    The first ``blank_frames_too`` of them also run in a frame's initial about:blank document in Firefox: the
+    probe, whose timer records must cover the sandbox frames rrweb and Sentry take pristine timers from (unrecorded
+    there, Sentry's replay never flushed in Firefox). Its state lives on the window, which the frame's next document
+    keeps, and it installs itself once per window."""
     browser = context.browser
     if browser is None or browser.browser_type.name not in REUSED_FRAME_WINDOWS:
         for script in scripts:
             context.add_init_script(script)
         return
-    for script in scripts:
-        context.add_init_script(_waiting_in_blank_frames(script))
+    for index, script in enumerate(scripts):
+        context.add_init_script(script if index < blank_frames_too else _waiting_in_blank_frames(script))
 
     def run_late(frame: Frame) -> None:
         if frame.parent_frame is None:

@@ -197,7 +197,7 @@ def instrument(
     if snippet is not None:
         guarded = _SNIPPET_IN_SITE_DOCUMENT.format(snippet=snippet)
         scripts += [f"{guarded}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n", _SNIPPET_CHECK]
-    add_init_scripts(context, scripts)
+    add_init_scripts(context, scripts, blank_frames_too=1)  # the probe
 
 
 def attribute_errors(timeline: Timeline, recording: Recording, injected: bool) -> None:
