@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import Page
 
 from harness.cli import ExitStatus, main
 from harness.run.scenario import CANARY_KINDS
@@ -180,3 +181,15 @@ def test_a_form_listed_safe_is_submitted_without_the_flag_and_stand_alone_fields
 def test_scan_helps_with_examples_and_exit_statuses() -> None:
     status, out, _ = _main("scan", "--help")
     assert status == ExitStatus.OK and "examples:" in out and "exit status:" in out and "--submit" in out
+
+
+@pytest.mark.only_browser("chromium")
+def test_scan_runs_where_a_sync_playwright_is_already_running(tmp_path: Path, page: Page) -> None:
+    """pytest-playwright's `page` keeps a sync Playwright (an asyncio loop) running on this thread, as an
+    application embedding the harness may: the scan's browser runs in a thread of its own, so it still works."""
+    page.set_content("<p>a page of the test's own</p>")
+    status, out, err = _main("scan", "https://shop.test/search.html", "--pages", "1", "--depth", "0",
+                             "--no-snippet", "--site", str(SITE), "--report", str(tmp_path / "scan"),
+                             "--observation-window", "0")
+    assert "asyncio loop" not in out + err and "Traceback" not in out + err, out + err
+    assert "page 1:" in out and (tmp_path / "scan" / "results.json").is_file(), out + err

@@ -8,6 +8,7 @@ answers with HTML. Each page's forms are read as it loads (:mod:`harness.scan.fi
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -82,7 +83,31 @@ def _is_html(page: Page, url: str) -> tuple[bool, str]:
 def crawl(start: str, routing: Routing, browser: BrowserName, pages: int, depth: int, proxy: CaptureProxy,
           progress: Callable[[PageFound], None] = lambda p: None) -> CrawlResult:
     """Load up to ``pages`` same-site pages, at most ``depth`` links from ``start``; an :class:`EnvironmentProblem`
-    when the start page itself cannot be loaded."""
+    when the start page itself cannot be loaded.
+
+    The browser is driven from a thread of its own, as the pipeline's workers are: Playwright's sync API cannot
+    start in a thread whose event loop is already running (a pytest session with pytest-playwright's fixtures,
+    an application embedding the harness)."""
+    outcome: list[CrawlResult] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_crawl(start, routing, browser, pages, depth, proxy, progress))
+        except BaseException as error:  # handed to the caller's thread, raised there
+            failure.append(error)
+
+    thread = threading.Thread(target=work, name="telltale-crawl", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.2)  # in short waits, so Ctrl-C reaches this thread
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _crawl(start: str, routing: Routing, browser: BrowserName, pages: int, depth: int, proxy: CaptureProxy,
+           progress: Callable[[PageFound], None]) -> CrawlResult:
     result = CrawlResult()
     tap = proxy.open_tap(routing)
     try:
