@@ -1,10 +1,11 @@
 """The fast paths of harness/privacy/decode.py give exactly what the plain ones give: runs by regex in small
-layers, magic numbers by regex, hex runs looked for inside base64-class runs, misaligned base64 by bit shifts."""
+layers, magic numbers in one pass, hex runs looked for inside base64-class runs, misaligned base64 by bit shifts, escaped JSON strings from their backslashes."""
 
 from __future__ import annotations
 
 import base64
 import gzip
+import json
 import random
 
 import numpy as np
@@ -16,7 +17,6 @@ from harness.privacy.decode import (
     _HEX,
     _PRINTABLE,
     _SHIFT_FROM,
-    _SMALL,
     _classes,
     _decoded_alignments,
     _decoded_from,
@@ -45,12 +45,11 @@ def test_small_layers_find_the_same_runs(flag: int, length: int) -> None:
         assert [run.tolist() for run in fast] == [run.tolist() for run in plain], len(data)
 
 
-def test_magic_numbers_found_the_same_in_small_data(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_magic_numbers_are_found_at_every_position_they_start() -> None:
     for data in samples():
-        fast = _magic_positions(data, _classes(data))
-        monkeypatch.setattr(decode, "_SMALL", 0)
-        assert fast == _magic_positions(data, _classes(data)), len(data)
-        monkeypatch.setattr(decode, "_SMALL", _SMALL)
+        every = [start for start in range(len(data)) if data.startswith(decode._STREAM_MAGIC, start)]
+        assert _magic_positions(data) == every, len(data)
+    assert _magic_positions(b"\x78\x9c\x78\x9c") == [0, 2]
 
 
 def test_hex_runs_inside_base64_runs_are_every_hex_run() -> None:
@@ -74,3 +73,25 @@ def test_base64_alignments_by_shifting_equal_decoding_each() -> None:
     shifted = _decoded_alignments(b"xy" + base64.b64encode(b"hello " * 400).rstrip(b"="))
     assert b"hello hello" in shifted[2]
     assert np.frombuffer(shifted[0], dtype=np.uint8).size == (2 + 3200) * 6 // 8
+
+
+def test_escaped_json_strings_found_from_backslashes_are_the_ones_a_regex_finds_at_every_quote() -> None:
+    rng = random.Random(6)
+
+    def value(depth: int) -> object:
+        roll = rng.random()
+        if depth > 3 or roll < 0.3:
+            return "".join(rng.choice('ab"\\\n/é\u2028x ') for _ in range(rng.randrange(8)))
+        if roll < 0.5:
+            return json.dumps(value(depth + 1))  # JSON inside a JSON string: escapes within escapes
+        if roll < 0.7:
+            return [value(depth + 1) for _ in range(rng.randrange(3))]
+        if roll < 0.85:
+            return {f"k{index}": value(depth + 1) for index in range(rng.randrange(3))}
+        return rng.randrange(100)
+
+    for _ in range(3000):
+        data = json.dumps(value(0), ensure_ascii=rng.random() < 0.5).encode()
+        if rng.random() < 0.3:  # JSON amid other text, as in an NDJSON line or a log
+            data = b"prefix " + data + b"\nnext " + json.dumps(value(0)).encode()
+        assert decode._escaped_literals(data) == decode._ESCAPED_STRING.findall(data), data
