@@ -34,7 +34,7 @@ from harness.report.documents import NotRunDocument
 from harness.report.html import write_report
 from harness.report.manifest import MANIFEST, clear_previous_report, digest, verify, write_manifest
 from harness.report.merge import merge_reports
-from harness.report.results import Invocation, write_results
+from harness.report.results import Invocation, SessionFacts, write_results
 from harness.run.browsers import BROWSER_NAMES, BrowserName
 from harness.run.loader import load_scenarios
 from harness.run.scenario import Scenario, is_absolute, is_path
@@ -374,8 +374,9 @@ def _write_report(outcome: Outcome, report_dir: Path, invalid: list[str], invoca
     for message in outcome.environment_errors:
         output.error(message)
     try:
-        document = write_results(outcome.verdicts, report_dir, invalid, invocation, outcome.environment_errors,
-                                 [_not_run_document(n) for n in outcome.not_run], outcome.complete)
+        facts = SessionFacts(invocation, invalid, outcome.environment_errors,
+                            [_not_run_document(n) for n in outcome.not_run], outcome.complete)
+        document = write_results(outcome.verdicts, report_dir, facts)
         index = write_report(document, report_dir)
         manifest = write_manifest(report_dir, outcome.complete)  # last: it covers every file written before it
     except OSError as error:  # a full disk, a folder we may not write: one line, and no manifest is left

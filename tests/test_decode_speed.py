@@ -95,3 +95,29 @@ def test_escaped_json_strings_found_from_backslashes_are_the_ones_a_regex_finds_
         if rng.random() < 0.3:  # JSON amid other text, as in an NDJSON line or a log
             data = b"prefix " + data + b"\nnext " + json.dumps(value(0)).encode()
         assert decode._escaped_literals(data) == decode._ESCAPED_STRING.findall(data), data
+
+
+def test_a_payload_is_decoded_once_however_often_its_layers_are_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[bytes] = []
+    real = decode._decoded
+    monkeypatch.setattr(decode, "_decoded", lambda data, budget: decoded.append(data) or real(data, budget))
+    payload = base64.b64encode(gzip.compress(b'{"email": "ada@example.org"}')) + b"&x=1"
+    first = decode.decode_layers(payload)
+    again = decode.decode_layers(bytes(bytearray(payload)))  # equal bytes, another object: the same payload
+    assert again == first and len(first) > 2 and decoded == [payload]
+    again.clear()  # the caller's list is its own: the cache keeps its answer
+    assert decode.decode_layers(payload) == first and decoded == [payload]
+    decode.decode_layers(payload, work_budget=1 << 20)  # a budget of its own: decoded anew, never cached
+    assert decoded == [payload, payload]
+
+
+def test_the_layer_cache_drops_the_least_recently_used_past_its_limit() -> None:
+    cache = decode._LayerCache(limit=100)
+    layers = {name: (decode.Layer((), name * 40),) for name in (b"a", b"b", b"c")}
+    cache.put(b"a", layers[b"a"])
+    cache.put(b"b", layers[b"b"])
+    assert cache.get(b"a") is layers[b"a"]  # "a" is now the most recently used
+    cache.put(b"c", layers[b"c"])  # 120 bytes: "b" goes
+    assert cache.get(b"b") is None and cache.get(b"a") is layers[b"a"] and cache.get(b"c") is layers[b"c"]
+    cache.put(b"huge", (decode.Layer((), b"x" * 101),))  # larger than the whole cache: not kept
+    assert cache.get(b"huge") is None and cache.get(b"a") is not None

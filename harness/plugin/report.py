@@ -19,7 +19,7 @@ from harness.replay.visual import AGGREGATE_DIR, aggregate_heatmaps, load
 from harness.report.documents import RunDocument
 from harness.report.html import write_report
 from harness.report.manifest import MANIFEST, write_manifest
-from harness.report.results import Invocation, write_run_documents
+from harness.report.results import Invocation, SessionFacts, write_run_documents
 
 RUN_ATTRIBUTE = "telltale_run"  # a scenario item's run document, on its "call" report
 INVALID_ATTRIBUTE = "telltale_invalid"  # an invalid scenario file's one line, on its "call" report
@@ -81,8 +81,8 @@ class SessionReport:
         browsers = list(dict.fromkeys(config.getoption("browser", None) or ["chromium"]))
         self.runs.sort(key=lambda run: (browsers.index(run["browser"]) if run["browser"] in browsers else len(browsers),
                                         run["file"]))
-        document = write_run_documents(self.runs, report_dir, sorted(self.invalid), self.invocation,
-                                       complete=not interrupted)
+        document = write_run_documents(
+            self.runs, report_dir, SessionFacts(self.invocation, sorted(self.invalid), complete=not interrupted))
         visuals = [(report_dir / run["dir"], load(report_dir / run["dir"])) for run in self.runs]
         aggregate_heatmaps([(run_dir, doc) for run_dir, doc in visuals if doc is not None], report_dir)
         index = write_report(document, report_dir)

@@ -35,7 +35,9 @@ import html
 import importlib
 import json
 import re
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,6 +56,7 @@ __all__ = [
     "ALIGN_ALL_BELOW",
     "DECODERS",
     "DECOMPRESSORS",
+    "LAYER_CACHE_BYTES",
     "MAX_OUTPUT",
     "MIN_HEX_RUN",
     "MIN_RUN",
@@ -1103,14 +1106,67 @@ DECOMPRESSORS: Final = frozenset({"gzip", "zstd", "zlib", "brotli", "deflate"})
 """Steps whose input is a compressed stream: bytes of the compressor's making, not worth searching."""
 
 
+LAYER_CACHE_BYTES: Final = 128 << 20
+"""Most bytes of decoded layers `decode_layers` keeps for payloads it may be asked about again."""
+
+
+class _LayerCache:
+    """`decode_layers`' answers by payload, least recently used dropped first past `LAYER_CACHE_BYTES`.
+
+    A run's rules read each payload several times (the leak scanner, the keystroke search, the recorder formats'
+    reader, the redaction of the evidence), and decoding is most of what each read costs: the bytes are decoded
+    once. Keyed by the bytes themselves (hashed once by Python, compared in full on a hit): equal keys are equal
+    payloads, never a digest collision. Rules of several runs may be judged on threads at once: a lock guards it.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[bytes, tuple[Layer, ...]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, data: bytes) -> tuple[Layer, ...] | None:
+        with self._lock:
+            layers = self._entries.get(data)
+            if layers is not None:
+                self._entries.move_to_end(data)
+            return layers
+
+    def put(self, data: bytes, layers: tuple[Layer, ...]) -> None:
+        size = sum(len(layer.data) for layer in layers)
+        if size > self.limit:
+            return
+        with self._lock:
+            if data in self._entries:
+                return
+            self._entries[data] = layers
+            self._bytes += size
+            while self._bytes > self.limit:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= sum(len(layer.data) for layer in dropped)
+
+
+_CACHE: Final = _LayerCache(LAYER_CACHE_BYTES)
+
+
 def decode_layers(data: bytes, work_budget: int | None = None) -> list[Layer]:
     """Every distinct decoding of `data`, at any depth, the raw bytes first, shallowest first.
 
     Peeling goes on until no decoder finds anything new. The work is bounded instead of the depth:
     `work_budget` caps the bytes of all decoded layers together (default: eight times the input plus 64 MiB),
     and the layers at `_MAX_LAYERS`; past either, decoding stops and the layers found so far are returned.
+    With the default budget, a payload decoded before is answered from a cache (`_LayerCache`).
     """
-    budget = 8 * len(data) + (64 << 20) if work_budget is None else work_budget
+    if work_budget is not None or type(data) is not bytes:
+        return _decoded(data, 8 * len(data) + (64 << 20) if work_budget is None else work_budget)
+    cached = _CACHE.get(data)
+    if cached is None:
+        cached = tuple(_decoded(data, 8 * len(data) + (64 << 20)))
+        _CACHE.put(data, cached)
+    return list(cached)
+
+
+def _decoded(data: bytes, budget: int) -> list[Layer]:
     layers = [Layer((), data)]
     seen = {data}
     decoded_runs: set[tuple[str, bytes]] = set()

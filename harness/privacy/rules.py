@@ -430,8 +430,8 @@ def _sent_payloads(requests: Sequence[CapturedRequest], frames: Sequence[WebSock
 
 
 def _hidden_event_findings(judge: _Judge, scanner: LeakScanner, namer: EventNamer, sent: list[_Sent]) -> list[Finding]:
-    """Values in recorders' events that only their format's reader reveals (a Sentry envelope's zlib'd item,
-    PostHog's gzip'd event data): each value the payload did not already show the scanner."""
+    """Values in recorders' events that only their format's reader reveals (PostHog's gzip'd event data): each
+    value the payload did not already show the scanner."""
     found: list[Finding] = []
     for item in sent:
         hidden = namer.hidden(item.data)

@@ -3,8 +3,9 @@
 rrweb's events (``{"type", "data", "timestamp"}``) travel in many carriers: rrweb's own arrays and batches,
 PostHog's ``$snapshot`` events (``$snapshot_data``; the body gzip'd, base64'd or lz-string'd, which the generic
 decoder peels; an event's own data gzip'd into a Latin-1 string, ``"cv"``, which is peeled here), Sentry's replay
-envelopes (a ``replay_recording`` item: a JSON header line, then the events, zlib'd or not) and Highlight's
-``{"events": [...]}``. `rrweb_events` finds them all in the decoded layers of a payload, wherever they sit.
+envelopes (a ``replay_recording`` item: a JSON header line, then the events, zlib'd or not: the generic decoder
+finds the stream in the envelope) and Highlight's ``{"events": [...]}``. `rrweb_events` finds them all in the
+decoded layers of a payload, wherever they sit.
 
 `NodeIndex` maps rrweb's node ids to selectors (``#email``, ``input[name="q"]``, ``p.note``) from the full
 snapshots and mutation adds; `describe` names an event in words a reader can check against the page ("rrweb
@@ -160,50 +161,11 @@ def _walk(node: object, found: list[tuple[bool, RrwebEvent]], depth: int = 0) ->
             pass
 
 
-def _envelope_recordings(data: bytes) -> Iterator[tuple[tuple[str, ...], bytes]]:
-    """The recordings in a Sentry envelope's ``replay_recording`` items, inflated where zlib'd.
-
-    An envelope is a header line, then items: an item header line (JSON, with the payload's ``length`` when
-    given), the payload, a newline. A replay recording payload is ``{"segment_id": n}``, a newline, then the
-    events as JSON, usually zlib'd. Yields each with the steps that read it.
-    """
-    if not data.startswith(b"{") or b"replay_recording" not in data:
-        return
-    position = data.find(b"\n") + 1
-    while 0 < position < len(data):
-        end = data.find(b"\n", position)
-        end = len(data) if end < 0 else end
-        try:
-            header = json.loads(data[position:end])
-        except ValueError:
-            return
-        position = end + 1
-        length = header.get("length") if isinstance(header, dict) else None
-        if isinstance(length, int) and length >= 0:
-            payload, position = data[position : position + length], position + length + 1
-        elif isinstance(header, dict) and header.get("type") == "replay_recording":
-            payload, position = data[position:], len(data)  # its own header line and binary: the rest is it
-        else:
-            end = data.find(b"\n", position)
-            end = len(data) if end < 0 else end
-            payload, position = data[position:end], end + 1
-        if isinstance(header, dict) and header.get("type") == "replay_recording":
-            recording = payload.partition(b"\n")[2] or payload
-            if recording[:1] != b"\x78":
-                yield ("sentry-envelope",), recording
-                continue
-            try:
-                yield ("sentry-envelope", "zlib"), zlib.decompressobj().decompress(recording, MAX_OUTPUT)
-            except zlib.error:
-                continue
-
-
 def payload_events(payload: bytes) -> list[tuple[tuple[str, ...], RrwebEvent]]:
     """The rrweb events in one captured payload, each with the decoding chain of the layer it was read from."""
     found: list[tuple[tuple[str, ...], RrwebEvent]] = []
-    sources = [(layer.chain, layer.data) for layer in decode_layers(payload)]
-    sources += list(_envelope_recordings(payload))
-    for chain, data in sources:
+    for layer in decode_layers(payload):  # a Sentry envelope's zlib'd recording is one of them
+        chain, data = layer.chain, layer.data
         if b"timestamp" not in data:
             continue
         for document in _json_documents(data):
@@ -214,9 +176,9 @@ def payload_events(payload: bytes) -> list[tuple[tuple[str, ...], RrwebEvent]]:
 
 
 def _peeled_here(chain: tuple[str, ...]) -> bool:
-    """Read by steps only this module takes (a zlib'd Sentry envelope item, PostHog's gzip'd event data): the
-    generic decoder shows the scanner nothing of what they reveal."""
-    return chain[:2] == ("sentry-envelope", "zlib") or "posthog-cv" in chain
+    """Read by a step only this module takes (PostHog's gzip'd event data, latin-1 text inside JSON): the generic
+    decoder shows the scanner nothing of what it reveals."""
+    return "posthog-cv" in chain
 
 
 def _identity(event: RrwebEvent) -> str:

@@ -21,7 +21,7 @@ import json
 import os
 import platform
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -347,48 +347,39 @@ def run_document(verdict: RunVerdict, report_dir: Path) -> RunDocument:
     return verdict.protected.redactor.tree(run_summary(verdict, report_dir))
 
 
-def write_results(
-    verdicts: list[RunVerdict],
-    report_dir: Path,
-    invalid: Iterable[str] = (),
-    invocation: Invocation | None = None,
-    environment_errors: Iterable[str] = (),
-    not_run: Iterable[NotRunDocument] = (),
-    complete: bool = True,
-) -> ResultsDocument:
+@dataclass(frozen=True)
+class SessionFacts:
+    """What ``results.json`` says beside the runs: how the harness was called and what happened around the runs."""
+
+    invocation: Invocation | None = None
+    invalid: Sequence[str] = ()  # scenario files that could not be read, one line each
+    environment_errors: Sequence[str] = ()
+    not_run: Sequence[NotRunDocument] = ()
+    complete: bool = True  # False when the session was interrupted: ``not_run`` holds the runs that never ended
+
+
+def write_results(verdicts: list[RunVerdict], report_dir: Path, facts: SessionFacts = SessionFacts()) -> ResultsDocument:
     """Write ``results.json`` and ``junit.xml`` over every run (each run's own files were written as it ended,
-    by :func:`write_run_files`); return the document.
-
-    ``complete`` is False when the run was interrupted: ``runs`` holds the runs that ended, ``not_run`` the others.
-    """
-    runs = [run_document(verdict, report_dir) for verdict in verdicts]
-    return write_run_documents(runs, report_dir, invalid, invocation, environment_errors, not_run, complete)
+    by :func:`write_run_files`); return the document."""
+    return write_run_documents([run_document(verdict, report_dir) for verdict in verdicts], report_dir, facts)
 
 
-def write_run_documents(
-    runs: list[RunDocument],
-    report_dir: Path,
-    invalid: Iterable[str] = (),
-    invocation: Invocation | None = None,
-    environment_errors: Iterable[str] = (),
-    not_run: Iterable[NotRunDocument] = (),
-    complete: bool = True,
-) -> ResultsDocument:
+def write_run_documents(runs: list[RunDocument], report_dir: Path, facts: SessionFacts = SessionFacts()) -> ResultsDocument:
     """:func:`write_results` from the runs' documents (made where the runs ended, maybe in another process)."""
     report_dir.mkdir(parents=True, exist_ok=True)
     document: ResultsDocument = {
         "harness_version": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        **(invocation or Invocation((), "", None, None, "")).to_json(),
+        **(facts.invocation or Invocation((), "", None, None, "")).to_json(),
         "finished": _utc_now(),
         "browsers": {run["browser"]: run["browser_version"] for run in runs},
         "encodings_searched": list(ENCODINGS_SEARCHED),
         "runs": runs,
-        "invalid": list(invalid),
-        "environment_errors": list(environment_errors),
-        "complete": complete,
-        "not_run": list(not_run),
+        "invalid": list(facts.invalid),
+        "environment_errors": list(facts.environment_errors),
+        "complete": facts.complete,
+        "not_run": list(facts.not_run),
     }
     _dump(report_dir / "results.json", document)
     write_junit(document, report_dir / "junit.xml")
