@@ -300,6 +300,7 @@ class Timing:
 
 def _round(timing: Timing, scan: Callable[[bytes], list[Any]], capture: Capture) -> None:
     """Scan the whole capture once with `scan` (a fresh scanner: nothing remembered from an earlier round)."""
+    decode.forget_decoded()  # the layers decoded in an earlier round too
     started, wall = time.process_time(), time.perf_counter()
     found: set[tuple[int, str]] = set()
     hits = 0

@@ -65,6 +65,7 @@ __all__ = [
     "Layer",
     "decode_layers",
     "decompressed",
+    "forget_decoded",
     "json_child",
     "parse_form",
     "parse_query",
@@ -1125,6 +1126,11 @@ class _LayerCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
     def get(self, data: bytes) -> tuple[Layer, ...] | None:
         with self._lock:
             layers = self._entries.get(data)
@@ -1147,6 +1153,11 @@ class _LayerCache:
 
 
 _CACHE: Final = _LayerCache(LAYER_CACHE_BYTES)
+
+
+def forget_decoded() -> None:
+    """Empty `decode_layers`' cache (a benchmark's rounds must each decode everything)."""
+    _CACHE.clear()
 
 
 def decode_layers(data: bytes, work_budget: int | None = None) -> list[Layer]:
