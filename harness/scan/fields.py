@@ -1,4 +1,5 @@
-"""The fields of a page, in every frame and open shadow root, classified as the rules classify them.
+"""The fields of a page, in every frame and open shadow root, classified as the rules classify them; and the
+choices a person makes before submitting (an option per select, required checkboxes, a radio per group).
 
 The page probe's ``classify`` (``harness/resources/page_probe.js``) says whether a field is sensitive and why, the
 same answer the ``type`` step records for the rules; ``scan_fields.js`` asks it for every field. The canary typed
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, TypedDict
+from typing import Final, Literal, TypedDict
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page
@@ -39,6 +40,21 @@ class _RawField(TypedDict):
     unfillable: str
 
 
+ChoiceStep = Literal["select", "check"]  # the scenario step that makes the choice (harness/run/steps.py)
+
+
+class _RawChoice(TypedDict):
+    """One choice as ``scan_fields.js`` reports it."""
+
+    selector: str
+    host: str
+    form: str
+    step: ChoiceStep
+    value: str
+    label: str
+    unfillable: str
+
+
 class _RawToggle(TypedDict):
     button: str
     field: str
@@ -46,6 +62,7 @@ class _RawToggle(TypedDict):
 
 class _RawPage(TypedDict):
     fields: list[_RawField]
+    choices: list[_RawChoice]
     toggles: list[_RawToggle]
 
 
@@ -65,6 +82,23 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A choice a person makes before submitting: an option of a select, a required checkbox, a radio of a group.
+    Not typed, so no canary: it only lets a submit pass the form's own validation."""
+
+    selector: str  # chained into its frame and shadow host, as a field's
+    label: str
+    step: ChoiceStep
+    value: str = ""  # the option a ``select`` step chooses ("" for ``check``)
+    unfillable: str = ""  # why it cannot be made ("" when it can)
+
+    @property
+    def shown(self) -> str:
+        """What the scan does, as the summary says it."""
+        return f"choose {self.value!r}" if self.step == "select" else "check"
+
+
+@dataclass(frozen=True)
 class Form:
     """A form, or the stand-alone fields of one frame (``key`` empty), as found on a page."""
 
@@ -72,6 +106,7 @@ class Form:
     frame: str  # the selector chain into its frame ("" for the top document)
     fields: tuple[Field, ...]
     toggles: tuple[tuple[str, str], ...] = ()  # show-password toggles: (button selector, field selector)
+    choices: tuple[Choice, ...] = ()
 
     @property
     def selector(self) -> str:
@@ -86,6 +121,10 @@ class Form:
     @property
     def fillable(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if not f.unfillable)
+
+    @property
+    def chosen(self) -> tuple[Choice, ...]:
+        return tuple(c for c in self.choices if not c.unfillable)
 
 
 # The kind of canary a field gets, first match wins: what the autocomplete token, the type, then the names and the
@@ -155,12 +194,23 @@ def _frame_chain(frame: Frame) -> str:
     return chain
 
 
-def _field(raw: _RawField, frame: str) -> Field:
+def _reach(raw: _RawField | _RawChoice, frame: str) -> tuple[str, str]:
+    """The selector from the top page, and why it cannot be filled ("" when it can)."""
     selector = raw["selector"]
     unfillable = raw["unfillable"] if selector else "no id or name to reach it by"
     inner = f"{raw['host']} >> {selector}" if raw["host"] else selector
-    return Field(f"{frame}{inner}", raw["label"] or raw["name"] or raw["id"], canary_kind(raw), raw["sensitive"],
+    return f"{frame}{inner}", unfillable
+
+
+def _field(raw: _RawField, frame: str) -> Field:
+    selector, unfillable = _reach(raw, frame)
+    return Field(selector, raw["label"] or raw["name"] or raw["id"], canary_kind(raw), raw["sensitive"],
                  raw["reason"], unfillable)
+
+
+def _choice(raw: _RawChoice, frame: str) -> Choice:
+    selector, unfillable = _reach(raw, frame)
+    return Choice(selector, raw["label"], raw["step"], raw["value"], unfillable)
 
 
 def forms_of(page: Page) -> tuple[list[Form], list[str]]:
@@ -178,13 +228,18 @@ def forms_of(page: Page) -> tuple[list[Form], list[str]]:
         groups: dict[str, list[Field]] = {}
         for raw in found["fields"]:
             groups.setdefault(raw["form"], []).append(_field(raw, chain))
+        choices: dict[str, list[Choice]] = {}
+        for raw_choice in found["choices"]:
+            choices.setdefault(raw_choice["form"], []).append(_choice(raw_choice, chain))
+        for key in choices:  # a form of choices alone is still a form found (stand-alone toggles are not)
+            if key:
+                groups.setdefault(key, [])
         toggles = tuple((f"{chain}{t['button']}", f"{chain}{t['field']}") for t in found["toggles"])
         for key, fields in groups.items():
             selectors = {f.selector for f in fields}
             mine = tuple(t for t in toggles if t[1] in selectors)
-            forms.append(Form(key, chain, tuple(fields), mine))
+            forms.append(Form(key, chain, tuple(fields), mine, tuple(choices.get(key, ()))))
     return forms, problems
 
 
-
-__all__ = ["DEFAULT_KIND", "Field", "Form", "canary_kind", "forms_of"]
+__all__ = ["DEFAULT_KIND", "Choice", "ChoiceStep", "Field", "Form", "canary_kind", "forms_of"]

@@ -66,7 +66,7 @@ def plan(pages: Iterable[PageFound], submit: bool = False, safe: Iterable[str] =
     for page in pages:
         for form in page.forms:
             if not form.fillable:
-                why = "; ".join(f"{f.selector}: {f.unfillable}" for f in form.fields) or "no fields"
+                why = "; ".join(f"{f.selector}: {f.unfillable}" for f in form.fields) or "no field to type into"
                 untested.append(Untested(page.url, form, f"no field can be filled ({why})"))
                 continue
             identity = (form.frame + form.key, ",".join(f.selector for f in form.fields))

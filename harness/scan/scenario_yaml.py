@@ -1,8 +1,10 @@
 """A scenario YAML per tested form and strategy, the format ``telltale run`` reads (``docs/scenarios.md``).
 
 Each field gets a secret drawn as a canary of its kind and is typed key by key as a person types; a show-password
-toggle beside a password is clicked once the password is typed; then the page is left (``abandon``) or the form is
-submitted (``submit``). Selectors are the field's id or name, chained into its frame or shadow host.
+toggle beside a password is clicked once the password is typed; then the form's choices are made (an option per
+select, its required checkboxes, a radio per group: ``select`` and ``check`` steps, no canaries) so that a submit
+passes the form's own validation; then the page is left (``abandon``) or the form is submitted (``submit``).
+Selectors are the field's id or name, chained into its frame or shadow host.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def _secret_name(label: str, taken: set[str]) -> str:
 
 
 def scenario_document(target: Target) -> dict[str, object]:
-    """The scenario as YAML data: start on the page, type every fillable field, then abandon or submit."""
+    """The scenario as YAML data: start on the page, type every fillable field, make the choices, then abandon or
+    submit."""
     form = target.form
     secrets: dict[str, str] = {}
     steps: list[dict[str, object]] = []
@@ -44,6 +47,9 @@ def scenario_document(target: Target) -> dict[str, object]:
         steps.append({"type": {"selector": field.selector, "text": f"{{{name}}}", "delay": TYPING_DELAY_MS}})
         if field.selector in toggles:
             steps.append({"click": toggles[field.selector]})
+    for choice in form.chosen:
+        steps.append({"select": {"selector": choice.selector, "value": choice.value}} if choice.step == "select"
+                     else {"check": choice.selector})
     steps.append({"checkpoint": "filled"})
     if target.strategy == "submit":
         steps.append({"submit": form.selector})

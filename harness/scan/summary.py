@@ -11,7 +11,8 @@ from harness.scan.plan import Target, Untested
 def summary_lines(pages: list[PageFound], targets: list[Target], untested: list[Untested],
                   statuses: Mapping[str, str]) -> list[str]:
     """One line per page, one per form under it (fields, sensitive ones, each strategy's status by scenario slug),
-    one per field that cannot be filled, with why; a page without forms says so."""
+    one per field that cannot be filled, with why, one per choice made (or that cannot be, with why); a page without
+    forms says so."""
     lines: list[str] = []
     for page in pages:
         lines.append(f"{page.url}: {len(page.forms)} form(s)" if page.forms else f"{page.url}: no forms")
@@ -26,6 +27,8 @@ def summary_lines(pages: list[PageFound], targets: list[Target], untested: list[
                 outcome = f"not tested: {skipped}"
             lines.append(f"  {form.title}: {len(form.fields)} field(s), {sensitive} sensitive: {outcome}")
             lines += [f"    {f.selector}: cannot be filled: {f.unfillable}" for f in form.fields if f.unfillable]
+            lines += [f"    {c.selector}: " + (f"cannot {c.shown}: {c.unfillable}" if c.unfillable else c.shown)
+                      for c in form.choices]
     return lines
 
 
