@@ -1,5 +1,6 @@
 """``telltale scan`` finds the same leaks as the hand-written scenarios, with each leaky snippet of the suite
-(tests/test_rules.py's LEAKY, tests/test_fragments.py's TRACKERS), in both browsers; its scenarios replay alike.
+(tests/test_rules.py's LEAKY, tests/test_fragments.py's TRACKERS); its scenarios replay alike. Chromium here (BROWSERS);
+Firefox's scan is tested in tests/test_scan.py.
 
 The snippets of a group run at once, each in a block of its own (its names stay its own): per group and browser one
 --submit scan per page, one run of the hand-written scenarios, one replay of the scan's scenarios. The two groups run
