@@ -121,3 +121,19 @@ def test_the_layer_cache_drops_the_least_recently_used_past_its_limit() -> None:
     assert cache.get(b"b") is None and cache.get(b"a") is layers[b"a"] and cache.get(b"c") is layers[b"c"]
     cache.put(b"huge", (decode.Layer((), b"x" * 101),))  # larger than the whole cache: not kept
     assert cache.get(b"huge") is None and cache.get(b"a") is not None
+
+
+def test_gated_binary_layers_find_the_same_runs_and_text() -> None:
+    rng = random.Random(8)
+    binary = [rng.randbytes(size) for size in (600, 5000, 40000)]
+    binary += [rng.randbytes(900) + base64.b64encode(rng.randbytes(30)) + rng.randbytes(900),  # a run: the gate opens
+               rng.randbytes(700) + b"plain words, long enough" + rng.randbytes(700),
+               rng.randbytes(800) + rng.randbytes(30).hex().encode() + b"\x00" + rng.randbytes(10)]
+    for data in binary:
+        view = _View(data, set())
+        plain = _long_runs(_classes(data), _BASE64, decode.MIN_RUN)
+        assert [run.tolist() for run in view.long_runs] == [run.tolist() for run in plain], len(data)
+        starts, ends = _long_runs(_classes(data), _PRINTABLE, decode.MIN_RUN)
+        text = [b"\n".join(data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True))] if len(starts) else []
+        assert decode._text_within(data) == text, len(data)
+    assert decode._text_within(binary[4]) and _View(binary[3], set()).long_runs[0].size

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 
 import pytest
 
 from harness.privacy.leaks import LeakScanner, Protected
-from harness.privacy.matcher import Backend, Matcher, available_backends
+from harness.privacy.matcher import Backend, Matcher, Presence, available_backends
 
 BACKENDS = available_backends()
 
@@ -90,3 +91,15 @@ def test_scanner_hits_do_not_depend_on_the_backend() -> None:
         hits[backend] = scanner.scan(payload)
     assert len(hits[BACKENDS[0]]) >= 3
     assert all(found == hits[BACKENDS[0]] for found in hits.values())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_presence_answers_as_a_regex_search_does(backend: Backend) -> None:
+    rng = random.Random(9)
+    gates = [Presence(expression, backend) for expression in (rb"[\x20-\x7e\t\n\r]{16}", rb"[0-9a-fA-F]{40}",
+                                                             rb"[A-Za-z0-9+/\-_]{16}", rb"\x78[\x01\x9c]")]
+    samples = [b"", b"x" * 15, b"x" * 16, b"\x00" + b"a1" * 20 + b"\x00", rng.randbytes(4000) + b"hello world, hi!"]
+    samples += [rng.randbytes(size) for size in (1, 100, 3000, 70000)]
+    for gate in gates:
+        plain = re.compile(gate._regex.pattern, re.DOTALL)
+        assert [gate.in_(data) for data in samples] == [plain.search(data) is not None for data in samples], gate
