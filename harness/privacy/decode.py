@@ -23,7 +23,10 @@ and the work is bounded: each decoder's output is capped at `MAX_OUTPUT`, all la
 budget, a layer identical to one already produced is dropped, and a base64 or lz-string run is decoded once per
 call even when several layers contain it. Runs are found by array work on a bit mask of the bytes (see
 `_long_runs`), so their cost does not depend on how many short words the text has; in small layers, where
-numpy's fixed cost per call dominates, by a regex built from the same byte classes (`_runs`).
+numpy's fixed cost per call dominates, by a regex built from the same byte classes (`_runs`). Before that work
+on a larger binary layer, one vector scan asks whether a run long enough exists at all (`Presence` gates), and
+magic numbers are found in one pass of the `Matcher`. A payload is decoded once: `decode_layers` keeps its answers
+for the other readers of the same payload (`_LayerCache`).
 """
 
 from __future__ import annotations
