@@ -6,7 +6,7 @@ The snippets of a group run at once, each in a block of its own (its names stay 
 --submit scan per page, one run of the hand-written scenarios, one replay of the scan's scenarios. The two groups run
 apart: LEAKY's snippets send every prefix of a value as it is typed, and such a prefix joins TRACKERS' pieces into
 pieces of its own (``json:v+form:q`` for ``form:p+form:q``). Canaries differ between runs, so findings are compared
-by rule, field, channel and the kind of place they were found in, never by value.
+by rule and field, never by value; each snippet's own finding by its channel and place too (see `_comparable`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ FORMS = {"login": "login-form", "verify": "otp-form"}
 # tests/test_scan.py::test_scan_in_firefox_makes_each_choice_and_reaches_frame_and_shadow_fields.
 BROWSERS = ("chromium",)
 
-Finding = tuple[str, str, str, str]  # rule, field, channel, the kind of place (url, body, fragments, pieces, ...)
+Finding = tuple[str, str]  # rule, field
 
 
 def _main(*argv: str) -> tuple[int, str]:
@@ -49,15 +49,15 @@ def _runs(report: Path) -> dict[str, dict[str, Any]]:
 
 
 def _comparable(run: dict[str, Any]) -> frozenset[Finding]:
-    """A run's findings as two runs of one form can agree on. Keys sent one at a time without their channel: they
-    are one stream across channels, and how the stream splits between them varies (a WebSocket opens while the
-    first field is typed; a code's digits are the same numbers as key codes, sent by beacon, and as char codes, by
-    image), so which channel a finding names, and whether it holds all of a value or a prefix, varies too."""
-    found = set()
-    for f in run["findings"]:
-        kind = f["where"].split(" over ")[0].split(":")[0]
-        found.add((f["rule"], f["field"], "" if kind == "fragments" else f["channel"], kind))
-    return frozenset(found)
+    """A run's findings as two runs of one form can agree on: which rule each field broke.
+
+    Through which channel, and in which form (whole, prefix, pieces, keystrokes), a value leaves first depends on
+    the pace of typing, which the machine's load stretches: a tracker that waits for a pause (the gzip batch's
+    100 ms debounce) sends mid-value in one run and not in the other; a WebSocket opens while the first field is
+    typed; a code's digits are the same numbers as key codes (by beacon) and char codes (by image). Each snippet's
+    own finding, channel and place included, is checked apart (`_caught`).
+    """
+    return frozenset((f["rule"], f["field"]) for f in run["findings"])
 
 
 def _scenario(start: str) -> str:
