@@ -1,4 +1,4 @@
-"""The main job, as the README's quick start runs it: every bundled scenario with our snippet, in Chromium and
+"""The main job, as the README's quick start runs it (two runs at a time per browser, to save the suite time): every bundled scenario with our snippet, in Chromium and
 Firefox, keeps every privacy promise, and its replay is faithful and redacted at every checkpoint."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def test_bundled_scenarios_pass_every_rule_and_replay_faithfully_in_both_browser
     out, err = io.StringIO(), io.StringIO()
     status = main(
         ["run", str(ROOT / "scenarios"), "--report", str(tmp_path / "report"), "--browser", "chromium",
-         "--browser", "firefox"], out, err,
+         "--browser", "firefox", "-j", "2"], out, err,  # two at once per browser: runs mostly wait for their window
     )
     runs = json.loads((tmp_path / "report" / "results.json").read_text())["runs"]
     problems = {f"{r['file']} [{r['browser']}]": r["findings"] or r["error"] or r.get("visual_problems") for r in runs if r["status"] != "passed"}

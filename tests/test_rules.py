@@ -76,13 +76,14 @@ WELL_BEHAVED = """
 """
 
 
-def _run(tmp_path: Path, snippet: str, scenarios: list[str], browser: str = "chromium") -> tuple[int, dict[str, object]]:
+def _run(tmp_path: Path, snippet: str, scenarios: list[str], browser: str = "chromium",
+         jobs: int = 1) -> tuple[int, dict[str, object]]:
     snippet_file = tmp_path / "snippet.js"
     snippet_file.write_text(snippet)
     out, err = io.StringIO(), io.StringIO()
     status = main(
         ["run", *scenarios, "--site", str(SITE), "--snippet", str(snippet_file), "--report", str(tmp_path / "r"),
-         "--browser", browser], out, err,
+         "--browser", browser, "-j", str(jobs)], out, err,
     )
     return status, json.loads((tmp_path / "r" / "results.json").read_text())
 
@@ -105,7 +106,7 @@ def test_leaky_snippet_is_caught(tmp_path: Path, name: str, snippet: str, expect
 
 def test_well_behaved_snippet_has_no_findings_on_any_bundled_scenario(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent / "scenarios"
-    status, results = _run(tmp_path, WELL_BEHAVED, [str(root)])
+    status, results = _run(tmp_path, WELL_BEHAVED, [str(root)], jobs=2)  # runs mostly wait: two at once
     runs = results["runs"]
     assert len(runs) >= 10  # type: ignore[arg-type]
     problems = {r["file"]: r["findings"] or r["error"] for r in runs if r["status"] != "passed"}  # type: ignore[union-attr]

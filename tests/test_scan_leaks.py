@@ -78,7 +78,8 @@ def reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     folder = tmp_path_factory.mktemp(f"scan-leaks-{group}-{browser}")
     snippet = folder / "snippet.js"
     snippet.write_text("\n".join(f"{{ // {name}\n{text}\n}}" for name, text in snippets.items()))
-    common = ["--snippet", str(snippet), "--site", str(SITE), "--observation-window", "1", "--browser", browser]
+    common = ["--snippet", str(snippet), "--site", str(SITE), "--observation-window", "1", "--browser", browser,
+              "-j", "2"]  # runs mostly wait for their window: two at once
     reports: dict[str, Path] = {}
     for start in pages:
         reports[start] = folder / f"scan-{start}"
