@@ -1,5 +1,6 @@
-"""The main job, as the README's quick start runs it (two runs at a time per browser, to save the suite time): every bundled scenario with our snippet, in Chromium and
-Firefox, keeps every privacy promise, and its replay is faithful and redacted at every checkpoint."""
+"""The main job, as the README's quick start runs it (here two runs at a time per browser, to save the suite time):
+every bundled scenario with our snippet, in Chromium and Firefox, keeps every privacy promise, and its replay is
+faithful and redacted at every checkpoint."""
 
 from __future__ import annotations
 
