@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -11,10 +12,14 @@ import pytest
 import yaml
 from playwright.sync_api import Page
 
+from harness.capture.proxy import CaptureProxy
+from harness.capture.routing import Routing
+from harness.capture.site import Site
 from harness.cli import ExitStatus, main
+from harness.pipeline import CA_DIR
 from harness.run.scenario import CANARY_KINDS
 from harness.scan import fields
-from harness.scan.crawl import PageFound, _why_not_follow
+from harness.scan.crawl import PageFound, _why_not_follow, crawl
 from harness.scan.fields import Choice, Field, Form, canary_kind
 from harness.scan.plan import plan
 from harness.scan.scenario_yaml import scenario_document
@@ -247,3 +252,18 @@ def test_scan_in_firefox_makes_each_choice_and_reaches_frame_and_shadow_fields(t
     assert runs["scan-order-order-form-submit"]["status"] == "failed", runs["scan-order-order-form-submit"]["error"]
     leaked = {f["field"] for run in runs.values() for f in run["findings"]}
     assert leaked == {"#buyer", "#side >> internal:control=enter-frame >> #side-email", "#card >> #nick"}, leaked
+
+
+def test_a_crawl_of_the_demo_site_finds_every_form_and_stand_alone_field() -> None:
+    """Every form of the site's pages (their ``<form id>``s, read from the HTML), the frame's, the shadow root's
+    field and the contenteditable note, from the home page with the default bounds."""
+    start = "https://shop.test/index.html"
+    found = crawl(start, Routing(Site(SITE)).including([start]), "chromium", 20, 2, CaptureProxy.shared(CA_DIR))
+    forms = {form.key for page in found.pages for form in page.forms if form.key}
+    in_html = {f"#{key}" for page in SITE.glob("*.html") for key in re.findall(r'<form[^>]* id="([^"]+)"', page.read_text())}
+    assert len(in_html) == 8 and forms == in_html, (forms, in_html)
+    alone = {field.selector for page in found.pages for form in page.forms if not form.key for field in form.fields}
+    assert alone == {"#note", "#profile-card >> #shadow-nickname"}, alone
+    framed = [form for page in found.pages for form in page.forms if form.frame]
+    assert [form.selector for form in framed] == ["#newsletter-frame >> internal:control=enter-frame >> #newsletter-form"]
+    assert not [page.problems for page in found.pages if page.problems] and not found.skipped
