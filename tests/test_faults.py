@@ -255,6 +255,9 @@ def test_ctrl_c_writes_the_finished_runs_as_an_incomplete_report_and_exits_130(t
         [sys.executable, "-m", "harness", "run", str(folder), "--site", str(SITE), "--no-snippet",
          "--report", str(report), "--browser", "chromium"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # As from a terminal: a suite started in the background (`cmd &` in a script) passes SIGINT on ignored,
+        # and Python then never turns it into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert child.stdout is not None
