@@ -102,4 +102,4 @@ def test_presence_answers_as_a_regex_search_does(backend: Backend) -> None:
     samples += [rng.randbytes(size) for size in (1, 100, 3000, 70000)]
     for gate in gates:
         plain = re.compile(gate._regex.pattern, re.DOTALL)
-        assert [gate.in_(data) for data in samples] == [plain.search(data) is not None for data in samples], gate
+        assert [gate.found_in(data) for data in samples] == [plain.search(data) is not None for data in samples], gate

@@ -271,7 +271,7 @@ class _View:
     @cached_property
     def long_runs(self) -> tuple[_Positions, _Positions]:
         """(starts, ends) of the runs of base64 characters (either alphabet) at least `MIN_RUN` long."""
-        if len(self.data) >= _SMALL and not self.is_text and not _HAS_BASE64_RUN.in_(self.data):
+        if len(self.data) >= _SMALL and not self.is_text and not _HAS_BASE64_RUN.found_in(self.data):
             return _NO_RUNS  # binary without one (text nearly always has one: the gate would only cost)
         return _runs(self.data, lambda: self.classes, _BASE64, MIN_RUN)
 
@@ -916,7 +916,7 @@ def _starts_stream(piece: bytes, *, brotli_too: bool) -> bool:
 
 def _text_within(data: bytes) -> list[bytes]:
     """The runs of printable text in binary data, joined, if any is `MIN_RUN` long."""
-    if len(data) >= _SMALL and not _HAS_TEXT_RUN.in_(data):
+    if len(data) >= _SMALL and not _HAS_TEXT_RUN.found_in(data):
         return []
     starts, ends = _runs(data, lambda: _classes(data), _PRINTABLE, MIN_RUN)
     runs = zip(starts.tolist(), ends.tolist(), strict=True)
@@ -927,7 +927,7 @@ def _hex(view: _View) -> list[bytes]:
     """Long runs of hex digits decoded at both alignments."""
     # A hex digit is a base64-class byte too: each hex run lies inside a base64-class run at least as long, and
     # those are few, so the hex runs are looked for inside them only, not over the whole layer.
-    if len(view.data) >= _SMALL and not _HAS_HEX_RUN.in_(view.data):
+    if len(view.data) >= _SMALL and not _HAS_HEX_RUN.found_in(view.data):
         return []
     starts, ends = view.long_runs
     long_enough = ends - starts >= MIN_HEX_RUN

@@ -5,6 +5,9 @@ runs on Hyperscan (Intel's SIMD multi-literal matcher, the `hyperscan` package) 
 tracker's JSON it is about four times as fast as an Aho-Corasick DFA over the scanner's few thousand variants,
 and ten times on binary bodies, where nearly every window can be ruled out by a vector step. Without it the
 same matches come from `ahocorasick_rs`'s DFA. Both report the same set of matches (tests/test_matcher.py).
+
+`Presence` answers a smaller question, whether a regular expression matches at all: the decoder's gate before
+costlier work on a layer, on Hyperscan's single-match mode or Python's `re`.
 """
 
 from __future__ import annotations
@@ -126,7 +129,7 @@ class Presence:
     def __repr__(self) -> str:
         return f"<Presence {self._regex.pattern!r} backend={self.backend!r}>"
 
-    def in_(self, data: bytes) -> bool:
+    def found_in(self, data: bytes) -> bool:
         """Whether the expression matches somewhere in `data`."""
         if self._database is None:
             return self._regex.search(data) is not None
