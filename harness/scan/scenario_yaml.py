@@ -17,7 +17,9 @@ import yaml
 
 from harness.scan.plan import Target
 
-TYPING_DELAY_MS: Final = 20  # between keys, as a (fast) person types: recorders see every keystroke
+# Between keys (a person is slower still). A keylogger beaconing each key to hosts in turn then sends its keys 60 ms
+# apart: at 20 ms, a new connection's handshake sometimes reordered them at the proxy and the keys were not found.
+TYPING_DELAY_MS: Final = 60
 SCAN_SCENARIOS: Final = "scenarios"  # the report's folder of generated scenarios
 SCAN_PREFIX: Final = "scan-"  # every generated file's name starts so: a new scan replaces only its own files
 
