@@ -198,8 +198,7 @@ small (a decoded field, a framed item)."""
 @functools.cache
 def _run_pattern(flag: int, min_length: int) -> re.Pattern[bytes]:
     """A regex for the maximal runs of bytes with `flag` (by `_CLASSES`, the one table) at least `min_length` long."""
-    members = b"".join(re.escape(bytes((byte,))) for byte in range(256) if _CLASSES[byte] & flag)
-    return re.compile(b"[" + members + b"]{%d,}" % min_length)
+    return re.compile(_class_expression(flag) + b"{%d,}" % min_length)
 
 
 def _runs(
@@ -1188,11 +1187,12 @@ def decode_layers(data: bytes, work_budget: int | None = None) -> list[Layer]:
     and the layers at `_MAX_LAYERS`; past either, decoding stops and the layers found so far are returned.
     With the default budget, a payload decoded before is answered from a cache (`_LayerCache`).
     """
+    budget = 8 * len(data) + (64 << 20) if work_budget is None else work_budget
     if work_budget is not None or type(data) is not bytes:
-        return _decoded(data, 8 * len(data) + (64 << 20) if work_budget is None else work_budget)
+        return _decoded(data, budget)
     cached = _CACHE.get(data)
     if cached is None:
-        cached = tuple(_decoded(data, 8 * len(data) + (64 << 20)))
+        cached = tuple(_decoded(data, budget))
         _CACHE.put(data, cached)
     return list(cached)
 

@@ -96,15 +96,17 @@ class Matcher:
         def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
             found.append((pattern, end - lengths[pattern], end))
 
-        self._database.scan(data, match_event_handler=on_match, scratch=self._thread_scratch())
+        self._database.scan(data, match_event_handler=on_match, scratch=_thread_scratch(self._scratch, self._database))
         return found
 
-    def _thread_scratch(self) -> object:
-        scratch = getattr(self._scratch, "space", None)
-        if scratch is None:
-            assert _HYPERSCAN is not None
-            scratch = self._scratch.space = _HYPERSCAN.Scratch(self._database)
-        return scratch
+
+def _thread_scratch(spaces: threading.local, database: object) -> object:
+    """This thread's Hyperscan scratch space for `database` (Hyperscan scans without the GIL: one per thread)."""
+    scratch = getattr(spaces, "space", None)
+    if scratch is None:
+        assert _HYPERSCAN is not None
+        scratch = spaces.space = _HYPERSCAN.Scratch(database)
+    return scratch
 
 
 class Presence:
@@ -136,9 +138,6 @@ class Presence:
         if not data:
             return False
         found: list[bool] = []
-        scratch = getattr(self._scratch, "space", None)
-        if scratch is None:
-            assert _HYPERSCAN is not None
-            scratch = self._scratch.space = _HYPERSCAN.Scratch(self._database)
-        self._database.scan(data, match_event_handler=lambda *_: found.append(True), scratch=scratch)
+        self._database.scan(data, match_event_handler=lambda *_: found.append(True),
+                            scratch=_thread_scratch(self._scratch, self._database))
         return bool(found)
