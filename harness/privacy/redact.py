@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar, cast
@@ -214,19 +215,23 @@ def keystroke_parts(
     requests: Sequence[CapturedRequest], frames: Sequence[WebSocketFrame], protected: Sequence[Protected], key: bytes
 ) -> dict[PartKey, Keystrokes]:
     """The URLs, bodies and frames that carry keystrokes of a value spelled out over many payloads."""
-    parts: list[tuple[float, PartKey, bytes]] = []
+    parts: list[tuple[tuple[float, float], PartKey, bytes]] = []
     for i, request in enumerate(requests):
-        parts.append((request.t_ms, ("request", i, "url"), request.url.encode("utf-8", "replace")))
+        order = (request.left_ms, request.t_ms)
+        parts.append((order, ("request", i, "url"), request.url.encode("utf-8", "replace")))
         if request.body:
-            parts.append((request.t_ms, ("request", i, "body"), request.body))
+            parts.append((order, ("request", i, "body"), request.body))
     for i, frame in enumerate(frames):
         if frame.direction == "sent":
-            parts.append((frame.t_ms, ("frame", i, "data"), frame.data))
-    parts.sort(key=lambda part: part[0])
+            parts.append(((frame.left_ms, frame.t_ms), ("frame", i, "data"), frame.data))
+    parts.sort(key=lambda part: part[0])  # in the order they left the browser, as the rules read them
     found: dict[PartKey, Keystrokes] = {}
     if not protected or not parts:
         return found
-    for hit in find_fragments([part[2] for part in parts], protected, key):
+    # The rules' reading (keys put back in the order they left), but every cover by pieces however spread: a
+    # piece the rules let pass as scattered is still withheld.
+    times = [part[0][0] for part in parts]
+    for hit in find_fragments([part[2] for part in parts], protected, key, times=times, pieces_window_ms=math.inf):
         marker = _marker(hit.fingerprint, "keystroke")
         for index in hit.payloads:
             found.setdefault(parts[index][1], Keystrokes(hit.source, hit.group, hit.chain, marker))

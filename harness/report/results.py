@@ -76,6 +76,7 @@ def _traffic(verdict: RunVerdict) -> dict[str, Any]:
     requests = [
         {
             "t_ms": round(request.t_ms, 1),
+            **({} if request.sent_ms is None else {"sent_ms": round(request.sent_ms, 1)}),  # waited for its connection
             "method": request.method,
             "url": url(("request", i, "url"), request.url),
             "channel": request.channel,
