@@ -3,6 +3,7 @@ right rule, channel and encoding; a well-behaved snippet produces no finding."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -142,3 +143,22 @@ def test_a_prefix_no_allowed_value_explains_is_a_finding_and_growing_prefixes_ar
     requests = [_beacon(200.0 + i, json.dumps({"v": PASSWORD_LIKE_EMAIL[:n]})) for i, n in enumerate((14, 16, 18))]
     (finding,) = evaluate_evidence(_evidence(*requests))
     assert (finding.rule, finding.field, finding.count, finding.prefix) == ("never-sent", "#password", 3, 14)
+
+
+def test_part_of_a_value_sent_before_it_was_typed_is_chance() -> None:
+    """A 6-digit code's first four digits in a batch of times sent before the code was typed: no finding.
+    The same prefix once typing began, or the whole value at any time, is one."""
+    code = "894161"
+    guarded = [Guarded(code, "#otp", "autocomplete=one-time-code", "otp", True, False, "#verify-form", 1000.0)]
+
+    def findings(t_ms: float, body: str) -> set[tuple[str, int]]:
+        evidence = Evidence([_beacon(t_ms, body)], [], [], guarded, [], [])
+        return {(f.rule, f.prefix) for f in evaluate_evidence(evidence)}
+
+    batch = '{"events": [{"type": "move", "t": 8941, "xy": [634, 318]}]}'  # "8941" by chance
+    assert findings(729.0, batch) == set()
+    assert findings(1200.0, batch) == {("never-sent", 4)}
+    assert findings(729.0, '{"v": "894161"}') == {("never-sent", 0)}
+    keys = [_beacon(700.0 + i, json.dumps({"k": char})) for i, char in enumerate(code)]
+    assert evaluate_evidence(Evidence(keys, [], [], guarded, [], [])) == []
+    assert evaluate_evidence(Evidence(keys, [], [], [dataclasses.replace(guarded[0], typed_ms=600.0)], [], []))

@@ -282,6 +282,8 @@ class _View:
         snake_case names) do not.
         """
         starts, ends = self.long_runs
+        if not len(starts):
+            return []
         if len(starts) > 32:  # many runs: drop the all-lowercase ones (paths, hex IDs) without a Python step each
             with_upper = _any_in_runs(self.classes, _UPPER, starts, ends)
             starts, ends = starts[with_upper], ends[with_upper]
@@ -929,6 +931,8 @@ def _hex(view: _View) -> list[bytes]:
     if len(view.data) >= _SMALL and not _HAS_HEX_RUN.found_in(view.data):
         return []
     starts, ends = view.long_runs
+    if not len(starts):
+        return []  # no run at all: most decoded noise (array steps on empty arrays cost microseconds)
     long_enough = ends - starts >= MIN_HEX_RUN
     if not long_enough.any():
         return []

@@ -294,6 +294,16 @@ class _Judge:
         )
 
 
+def before_typing(guarded: Guarded, t_ms: float) -> bool:
+    """Whether a request that reached the proxy at `t_ms` left before the visitor began typing `guarded`.
+
+    Then a part of the value in it (a prefix, keys, pieces) is chance, not a keylogger: the page could not know
+    the value yet. Short values make such chance common: a 6-digit code's first four digits turn up in one in a
+    few batches full of timestamps. A whole value is still judged: the page may have had it from elsewhere.
+    """
+    return not guarded.shown and t_ms < guarded.typed_ms
+
+
 def _payloads(request: CapturedRequest) -> list[tuple[str, bytes]]:
     """The parts of a request a value can hide in: its URL, each header, its body."""
     parts = [("url", request.url.encode("utf-8", "replace"))]
@@ -396,6 +406,8 @@ def _judge_hit(
     judge: _Judge, hit: Hit, channel: str, url: str, where: str, t_ms: float, party: Party
 ) -> list[Finding]:
     guarded = judge.by_name[hit.name]
+    if hit.prefix and before_typing(guarded, t_ms):
+        return []
     rule, since = judge.verdict(guarded, t_ms)
     if rule is None or judge.explained_by_allowed(guarded, hit.prefix, t_ms):
         return []
@@ -488,6 +500,8 @@ def _fragment_findings(
     for hit in find_fragments(payloads, protected, judge.evidence.key, times=times):
         last = stream[hit.payloads[-1]]
         guarded = judge.by_name[hit.name]
+        if before_typing(guarded, last[0]):
+            continue
         rule, since = judge.verdict(guarded, last[0])
         if rule is None:
             continue
