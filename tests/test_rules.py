@@ -155,10 +155,25 @@ def test_part_of_a_value_sent_before_it_was_typed_is_chance() -> None:
         evidence = Evidence([_beacon(t_ms, body)], [], [], guarded, [], [])
         return {(f.rule, f.prefix) for f in evaluate_evidence(evidence)}
 
-    batch = '{"events": [{"type": "move", "t": 8941, "xy": [634, 318]}]}'  # "8941" by chance
+    batch = '{"events": [{"type": "move", "t": 89416, "xy": [634, 318]}]}'  # "89416" by chance
     assert findings(729.0, batch) == set()
-    assert findings(1200.0, batch) == {("never-sent", 4)}
+    assert findings(1200.0, batch) == {("never-sent", 5)}
     assert findings(729.0, '{"v": "894161"}') == {("never-sent", 0)}
     keys = [_beacon(700.0 + i, json.dumps({"k": char})) for i, char in enumerate(code)]
     assert evaluate_evidence(Evidence(keys, [], [], guarded, [], [])) == []
     assert evaluate_evidence(Evidence(keys, [], [], [dataclasses.replace(guarded[0], typed_ms=600.0)], [], []))
+
+
+def test_a_short_prefix_of_digits_is_too_common_to_report() -> None:
+    """Batches are full of numbers: a 6-digit code's first four digits as one of them prove nothing; five do.
+    Letters make a 4-character prefix rare enough."""
+    code = Guarded("894161", "#otp", "autocomplete=one-time-code", "otp", True, False, "", 0.0)
+    word = Guarded("Hunter2-Secret", "#password", "type=password", "password", True, False, "", 0.0)
+
+    def prefixes(body: str) -> set[tuple[str, int]]:
+        evidence = Evidence([_beacon(500.0, body)], [], [], [code, word], [], [])
+        return {(f.field, f.prefix) for f in evaluate_evidence(evidence)}
+
+    assert prefixes('{"t": 8941, "xy": [634, 318]}') == set()
+    assert prefixes('{"t": 89416}') == {("#otp", 5)}
+    assert prefixes('{"v": "Hunt"}') == {("#password", 4)}

@@ -27,7 +27,7 @@ import ahocorasick_rs
 from harness.privacy.decode import TRANSPARENT, decode_layers, json_child, parse_form, parse_query
 from harness.privacy.keys import BACKSPACE, KEY_STREAMS, LOSSY_STREAMS, KeyStream, keystrokes, physical
 from harness.privacy.leaks import Protected, chain_label, fingerprint
-from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, SHORT, texts
+from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, reported_prefix, texts
 
 __all__ = ["MIN_PIECE", "PIECES_WINDOW_MS", "REORDER_MS", "FragmentHit", "FragmentSource", "find_fragments"]
 
@@ -178,8 +178,8 @@ def find_fragments(
 ) -> list[FragmentHit]:
     """Protected values typed out a key or a few per payload, or cut into pieces sent apart, over `payloads`
     (in the order they were sent, at `times` in milliseconds when known): keystroke hits per place and reading
-    (whole values, or else the longest prefix of at least `min_prefix` characters, none for values shorter
-    than `SHORT`; with `times`, keys sent within `REORDER_MS` of each other may be out of order), then values
+    (whole values, or else the longest prefix of at least `min_prefix` characters that `reported_prefix`
+    reports; with `times`, keys sent within `REORDER_MS` of each other may be out of order), then values
     covered end to end by pieces of at least `min_piece` characters, all sent within `pieces_window_ms`, that the
     keystrokes did not already spell."""
     tokens = list(_payload_tokens(payloads))
@@ -255,7 +255,7 @@ def _keystroke_hits(
         for index, protected in enumerate(values):
             forms = [
                 form for form in texts(protected.value, protected.kind, min_prefix)
-                if form.role == "whole" or (form.role == "prefix" and len(protected.value) >= SHORT)
+                if form.role == "whole" or (form.role == "prefix" and reported_prefix(protected.value, len(form.text)))
             ]
             for rank, form in enumerate(forms):
                 text = physical(form.text) if lossy else form.text

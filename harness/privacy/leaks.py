@@ -30,8 +30,8 @@ from harness.privacy.matcher import Matcher
 from harness.privacy.variants import (
     MIN_PREFIX,
     NEIGHBOURS,
-    SHORT,
     Variant,
+    reported_prefix,
     standalone,
     variants,
 )
@@ -136,7 +136,7 @@ class _Needle:
     or a PIN inside a longer number is a coincidence, not a leak."""
     width: int
     reported: bool
-    """False for prefixes of a short value: searched only to mask them in excerpts."""
+    """False for prefixes that prove nothing alone (`reported_prefix`): searched only to mask them in excerpts."""
     via: tuple[str, ...] = ()
     """Encoding steps already applied to the searched bytes (``("hex",)``), appended to the layer's chain."""
     fallback: bool = False
@@ -157,14 +157,13 @@ def _needles(index: int, protected: Protected, min_prefix: int) -> Iterator[tupl
     found = sorted(
         variants(protected.value, protected.kind, min_prefix), key=lambda variant: not variant.spelling.searched
     )
-    short = len(protected.value) < SHORT
     seen: set[bytes] = set()
     for rank, variant in enumerate(found, 1):
         data = variant.data
         if data in seen:
             continue  # the first, most exact, names these bytes
         seen.add(data)
-        reported = not (variant.partial and short)
+        reported = not variant.partial or reported_prefix(protected.value, len(variant.text.text))
         yield data, _Needle(
             index,
             variant.name,

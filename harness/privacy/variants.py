@@ -32,6 +32,7 @@ __all__ = [
     "DIGESTS",
     "DIGEST_WRITINGS",
     "FORMS",
+    "DIGITS_PREFIX",
     "FRAGMENT_CHARS",
     "GROUPED_FROM",
     "MIN_PREFIX",
@@ -43,6 +44,7 @@ __all__ = [
     "Text",
     "Variant",
     "is_fragment",
+    "reported_prefix",
     "standalone",
     "texts",
     "variants",
@@ -55,12 +57,30 @@ SHORT: Final = 6
 """Spellings shorter than this count only where they stand as a word of their own (not "boots" in "bootstrap"),
 and values shorter than this are not reported by their prefixes (they are still redacted)."""
 
+DIGITS_PREFIX: Final = 6
+"""Shortest prefix made of digits only that is reported as a leak (or all but the last digit of a shorter value):
+tracker batches are full of numbers that stand alone (times, coordinates, sizes), and a 6-digit code's first
+four digits turned up as one of them in our own snippet's batch; five digits are ten times rarer, six a thousand.
+Shorter digit prefixes are still searched, to mask them in stored evidence."""
+
 FRAGMENT_CHARS: Final = 3
 """Longest string taken for a keystroke fragment: a key or a few of a value, one payload each."""
 
 GROUPED_FROM: Final = 12
 """Values of at least this many characters, once spaces and dashes are dropped, also get the card forms: a card
 number, IBAN or phone number typed into a field not marked as one is sent regrouped as often as a marked one."""
+
+
+def reported_prefix(value: str, length: int) -> bool:
+    """Whether the first `length` characters of `value`, sent alone, are reported as a leak of it (shorter and
+    chance-prone prefixes are searched only to mask them): none of a value shorter than `SHORT`, and a prefix of
+    digits only from `DIGITS_PREFIX` digits or all but the value's last."""
+    if len(value) < SHORT:
+        return False
+    head = value[:length]
+    if head.isascii() and head.isdigit():
+        return length >= min(DIGITS_PREFIX, len(value) - 1)
+    return True
 
 
 def is_fragment(text: str) -> bool:
