@@ -62,6 +62,9 @@ def test_a_mapped_url_is_served_from_its_local_file(tmp_path: Path) -> None:
     assert isinstance(answered, Answer) and answered.body == b"window.vendor = 1;"
     assert dict(answered.headers)["Content-Type"].startswith("text/javascript")
     assert routing.route("GET", "https://cdn.vendor.example/other.css") is FORWARD
+    # A page's script reads a mapped file cross-origin (a vendor's remote config) as from the vendor's server.
+    fetched = routing.route("GET", "https://cdn.vendor.example/tag.js", {"origin": "https://shop.test"})
+    assert isinstance(fetched, Answer) and dict(fetched.headers)["Access-Control-Allow-Origin"] == "https://shop.test"
 
 
 def test_including_leaves_the_demo_site_local() -> None:

@@ -83,7 +83,7 @@ class Routing:
         """The answer to one request, or :data:`FORWARD` to send it to its real server."""
         mapped = self.mapped_file(url)
         if mapped is not None:
-            return file_answer(mapped)
+            return file_answer(mapped, (headers or {}).get("origin", ""))
         if origin_of(url) in self.origins:
             return FORWARD
         host = (urlsplit(url).hostname or "").lower()

@@ -73,12 +73,13 @@ def answer(status: int, body: bytes = b"", content_type: str | None = None, orig
     return Answer(status, tuple(headers), body)
 
 
-def file_answer(path: Path) -> Answer:
-    """A local file as a 200 answer, its type guessed from its name (text types in UTF-8)."""
+def file_answer(path: Path, origin: str = "") -> Answer:
+    """A local file as a 200 answer, its type guessed from its name (text types in UTF-8); readable from `origin`
+    when a page there asks for it (a vendor's remote config, fetched cross-origin as from the vendor's server)."""
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
         kind += "; charset=utf-8"
-    return answer(200, path.read_bytes(), kind)
+    return answer(200, path.read_bytes(), kind, origin)
 
 
 @dataclass
