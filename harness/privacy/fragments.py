@@ -23,6 +23,8 @@ from typing import Final, Literal
 from urllib.parse import unquote, urlsplit
 
 import ahocorasick_rs
+import numpy as np
+import numpy.typing as npt
 
 from harness.privacy.decode import TRANSPARENT, decode_layers, json_child, parse_form, parse_query
 from harness.privacy.keys import BACKSPACE, KEY_STREAMS, LOSSY_STREAMS, KeyStream, keystrokes, physical
@@ -275,12 +277,12 @@ def _keystroke_hits(
         for pattern, start, end in automaton.find_matches_as_indexes(joined, overlapping=True):
             for value, label, rank, partial in entries[pattern]:
                 found[value].append((rank, label, partial, start, end))
-        spelled_whole = {value for value, matches in found.items() if any(not match[2] for match in matches)}
-        left = [times[payload] for payload, _ in typed] if times is not None else []
-        for value, label, rank, text in wholes[stream in LOSSY_STREAMS] if left else ():
-            if value not in spelled_whole:
-                for start in _reordered(joined, left, text):
-                    found[value].append((rank, label, False, start, start + len(text)))
+        if times is not None:
+            spelled_whole = {value for value, matches in found.items() if any(not match[2] for match in matches)}
+            unspelled = [entry for entry in wholes[stream in LOSSY_STREAMS] if entry[0] not in spelled_whole]
+            left = [times[payload] for payload, _ in typed]
+            for (value, label, rank, text), start in _reordered(joined, left, unspelled):
+                found[value].append((rank, label, False, start, start + len(text)))
         for value, matches in found.items():
             earlier = readings[(source, chain, group, value)]
             whole = sorted(match for match in matches if not match[2])
@@ -305,19 +307,34 @@ def _keystroke_hits(
     return [hit for spelled in readings.values() for hit in spelled]
 
 
-def _reordered(joined: str, left: list[float], text: str) -> Iterator[int]:
-    """Where `len(text)` keys in a row of `joined` (sent at `left`) spell `text` once keys sent within
-    `REORDER_MS` of each other are put in order: the same keys, no other among them."""
-    length = len(text)
-    if length > len(joined):
+def _reordered(
+    joined: str, left: list[float], wholes: list[tuple[int, str, int, str]]
+) -> Iterator[tuple[tuple[int, str, int, str], int]]:
+    """(whole form, start) where `len(text)` keys in a row of `joined` (sent at `left`) spell a form's text once
+    keys sent within `REORDER_MS` of each other are put in order: the same keys, no other among them.
+
+    Windows holding the same characters are found by their sums of character codes and of their squares (two
+    array steps per form over the whole stream), then checked exactly: a Python step per position and form
+    took seconds on a long session's stream of coordinates."""
+    wholes = [entry for entry in wholes if len(entry[3]) <= len(joined)]
+    if not wholes:
         return
-    wanted, window = Counter(text), Counter(joined[:length])
-    for start in range(len(joined) - length + 1):
-        if start:
-            window[joined[start - 1]] -= 1
-            window[joined[start + length - 1]] += 1
-        if window == wanted and _in_order_within(joined[start : start + length], left[start : start + length], text):
-            yield start
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    sums = np.concatenate(([0], np.cumsum(codes)))
+    squares = np.concatenate(([0], np.cumsum(codes * codes)))
+    windows: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+    for entry in wholes:
+        text = entry[3]
+        length = len(text)
+        if length not in windows:
+            windows[length] = (sums[length:] - sums[:-length], squares[length:] - squares[:-length])
+        window_sums, window_squares = windows[length]
+        wanted = [ord(char) for char in text]
+        same = (window_sums == sum(wanted)) & (window_squares == sum(code * code for code in wanted))
+        for start in np.flatnonzero(same).tolist():
+            keys = joined[start : start + length]
+            if Counter(keys) == Counter(text) and _in_order_within(keys, left[start : start + length], text):
+                yield entry, start
 
 
 def _in_order_within(keys: str, left: list[float], text: str) -> bool:
