@@ -3,11 +3,14 @@ Playwright's own events miss (beacons at unload, bodies in Firefox), and nothing
 
 from __future__ import annotations
 
+import fcntl
 import json
+import threading
+from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page
 
-from harness.capture.proxy import CaptureProxy, sent_at
+from harness.capture.proxy import CaptureProxy, ensure_ca, sent_at
 from harness.plugin.fixtures import Capture
 from harness.privacy.fragments import REORDER_MS
 from harness.run.steps import close_page
@@ -161,3 +164,20 @@ def test_when_a_request_left_the_browser() -> None:
     assert sent_at(ready + 0.3, asked, ready, first=True) is None  # a connection opened ahead of it
     assert sent_at(ready + 0.002, asked, ready, first=False) is None  # queued behind the first: sent later
     assert sent_at(asked + 0.01, asked, None, first=True) == asked  # plain HTTP: no TLS to wait for
+
+
+def test_processes_sharing_the_ca_folder_take_turns_creating_it(tmp_path: Path) -> None:
+    """pytest-xdist's workers start proxies at once: one creates the CA while the other waits, never reading a
+    half-written file."""
+    folder = tmp_path / "ca"
+    folder.mkdir()
+    created = threading.Event()
+    with open(folder / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another worker is creating it
+        worker = threading.Thread(target=lambda: (ensure_ca(folder), created.set()))
+        worker.start()
+        assert not created.wait(0.5)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert created.wait(30)
+    worker.join()
+    assert (folder / "mitmproxy-ca-cert.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")

@@ -429,3 +429,27 @@ def test_stored_traffic_masks_keys_put_back_in_order() -> None:
     requests = [_beacon(50.0 * n, "https://k.test/k", json.dumps({"k": SECRET[i]}).encode()) for n, i in enumerate(order)]
     parts = keystroke_parts(requests, [], VALUES, KEY)
     assert set(parts) == {("request", n, "body") for n in range(len(SECRET))}
+
+
+def test_what_reordering_moves_is_whole_payloads_not_the_keys_inside_one() -> None:
+    code = Protected("otp", "894161", "otp")
+    swapped = [json.dumps({"k": "161"}).encode(), json.dumps({"k": "894"}).encode()]  # the second left first
+    (hit,) = find_fragments(swapped, [code], KEY, times=[0.0, 10.0])
+    assert (hit.variant, hit.payloads) == ("exact", (0, 1))
+    # The same digits inside one payload, or interleaved from two, are not the code.
+    assert find_fragments([json.dumps({"k": ["498", "116"]}).encode()], [code], KEY, times=[0.0]) == []
+    assert find_fragments([b'{"k": "984"}', b'{"k": "611"}'], [code], KEY, times=[0.0, 10.0]) == []
+
+
+def test_a_few_digits_typed_are_masked_in_the_stored_traffic_but_prove_nothing() -> None:
+    code = Protected("otp", "894161", "otp")
+    requests = [_beacon(10.0 * n, "https://k.test/k", json.dumps({"k": char}).encode()) for n, char in enumerate("8941")]
+    (hit,) = find_fragments([r.body for r in requests], [code], KEY, times=[r.t_ms for r in requests])
+    assert (hit.variant, hit.reported) == ("prefix:4/6", False)
+    assert set(keystroke_parts(requests, [], [code], KEY)) == {("request", n, "body") for n in range(4)}
+
+
+def test_a_lone_surrogate_in_a_tracker_string_is_searched_not_a_crash() -> None:
+    payloads = [b'{"k": "\\ud83d"}', *(json.dumps({"k": char}).encode() for char in SECRET)]
+    (hit,) = find_fragments(payloads, VALUES, KEY, times=[float(n) for n in range(len(payloads))])
+    assert (hit.name, hit.variant) == ("password", "exact")

@@ -175,5 +175,7 @@ def test_a_short_prefix_of_digits_is_too_common_to_report() -> None:
         return {(f.field, f.prefix) for f in evaluate_evidence(evidence)}
 
     assert prefixes('{"t": 8941, "xy": [634, 318]}') == set()
+    keys = [_beacon(500.0 + n, json.dumps({"k": char})) for n, char in enumerate("8941")]  # four keys alone too
+    assert evaluate_evidence(Evidence(keys, [], [], [code, word], [], [])) == []
     assert prefixes('{"t": 89416}') == {("#otp", 5)}
     assert prefixes('{"v": "Hunt"}') == {("#password", 4)}

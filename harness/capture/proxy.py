@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import dataclasses
+import fcntl
 import logging
 import socket
 import threading
@@ -305,7 +306,7 @@ class Tap:
                 recording.background += 1
                 return None
             t_ms = recording.t_ms()
-            sent_ms = None if left_wall is None else min(t_ms, recording.t_ms_of(left_wall))
+            sent_ms = None if left_wall is None else min(t_ms, max(0.0, recording.t_ms_of(left_wall)))
             recording.requests.append(
                 CapturedRequest(
                     t_ms=t_ms,
@@ -379,11 +380,18 @@ def wait_for_quiet(recording: Recording, quiet_ms: float = QUIET_MS, limit_ms: f
 
 
 def ensure_ca(confdir: Path) -> Path:
-    """Create the harness's CA in ``confdir`` once, before proxies in several threads need it."""
+    """Create the harness's CA in ``confdir`` once, before proxies in several threads need it. Processes that
+    share the folder (pytest-xdist workers, parallel CI jobs) take turns: mitmproxy writes its files in place,
+    and a second process could read one half-written."""
     from mitmproxy.certs import CertStore
 
     confdir.mkdir(parents=True, exist_ok=True)
-    CertStore.from_store(confdir, "mitmproxy", 2048)
+    with open(confdir / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            CertStore.from_store(confdir, "mitmproxy", 2048)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return confdir / "mitmproxy-ca-cert.pem"
 
 

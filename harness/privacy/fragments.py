@@ -29,7 +29,7 @@ import numpy.typing as npt
 from harness.privacy.decode import TRANSPARENT, decode_layers, json_child, parse_form, parse_query
 from harness.privacy.keys import BACKSPACE, KEY_STREAMS, LOSSY_STREAMS, KeyStream, keystrokes, physical
 from harness.privacy.leaks import Protected, chain_label, fingerprint
-from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, reported_prefix, texts
+from harness.privacy.variants import FRAGMENT_CHARS, MIN_PREFIX, SHORT, reported_prefix, texts
 
 __all__ = ["MIN_PIECE", "PIECES_WINDOW_MS", "REORDER_MS", "FragmentHit", "FragmentSource", "find_fragments"]
 
@@ -80,6 +80,8 @@ class FragmentHit:
     fingerprint: str
     prefix: int = 0
     """How many leading characters of the value the keys spell, for a prefix; 0 when the whole value."""
+    reported: bool = True
+    """False for a prefix that proves nothing alone (`reported_prefix`): found only to mask it in evidence."""
 
     def __repr__(self) -> str:
         return (
@@ -115,8 +117,22 @@ def _json_tokens(node: object, path: str) -> Iterator[tuple[str, str | int]]:
     elif isinstance(node, list):
         for child in node:
             yield from _json_tokens(child, json_child(path))
-    elif isinstance(node, str) or (isinstance(node, int) and not isinstance(node, bool)):
+    elif isinstance(node, str):
+        yield path, _well_formed(node)
+    elif isinstance(node, int) and not isinstance(node, bool):
         yield path, node
+
+
+def _well_formed(text: str) -> str:
+    """`text` with any lone surrogate (a JSON ``\\ud83d`` escape without its pair) replaced by ``?``: it has
+    no UTF-8, and the searches read UTF-8."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _url_tokens(data: bytes) -> Iterator[tuple[FragmentSource, str, str]]:
@@ -180,10 +196,10 @@ def find_fragments(
 ) -> list[FragmentHit]:
     """Protected values typed out a key or a few per payload, or cut into pieces sent apart, over `payloads`
     (in the order they were sent, at `times` in milliseconds when known): keystroke hits per place and reading
-    (whole values, or else the longest prefix of at least `min_prefix` characters that `reported_prefix`
-    reports; with `times`, keys sent within `REORDER_MS` of each other may be out of order), then values
-    covered end to end by pieces of at least `min_piece` characters, all sent within `pieces_window_ms`, that the
-    keystrokes did not already spell."""
+    (whole values, or else the longest prefix of at least `min_prefix` characters of a value of `SHORT` or
+    more, marked `reported` as `reported_prefix` says; with `times`, payloads of keys sent within `REORDER_MS`
+    of each other may be out of order), then values covered end to end by pieces of at least `min_piece`
+    characters, all sent within `pieces_window_ms`, that the keystrokes did not already spell."""
     tokens = list(_payload_tokens(payloads))
     markers = {protected.name: fingerprint(protected.value, key) for protected in values}
     hits = _keystroke_hits(tokens, values, markers, min_prefix, None if times is None else list(times))
@@ -257,7 +273,7 @@ def _keystroke_hits(
         for index, protected in enumerate(values):
             forms = [
                 form for form in texts(protected.value, protected.kind, min_prefix)
-                if form.role == "whole" or (form.role == "prefix" and reported_prefix(protected.value, len(form.text)))
+                if form.role == "whole" or (form.role == "prefix" and len(protected.value) >= SHORT)
             ]
             for rank, form in enumerate(forms):
                 text = physical(form.text) if lossy else form.text
@@ -280,8 +296,7 @@ def _keystroke_hits(
         if times is not None:
             spelled_whole = {value for value, matches in found.items() if any(not match[2] for match in matches)}
             unspelled = [entry for entry in wholes[stream in LOSSY_STREAMS] if entry[0] not in spelled_whole]
-            left = [times[payload] for payload, _ in typed]
-            for (value, label, rank, text), start in _reordered(joined, left, unspelled):
+            for (value, label, rank, text), start in _reordered(joined, typed, times, unspelled):
                 found[value].append((rank, label, False, start, start + len(text)))
         for value, matches in found.items():
             earlier = readings[(source, chain, group, value)]
@@ -302,20 +317,22 @@ def _keystroke_hits(
                 spelled.append(FragmentHit(
                     protected.name, protected.kind, label + _how(stream), group, source, carriers, chain,
                     markers[protected.name], end - start if partial else 0,
+                    not partial or reported_prefix(protected.value, end - start),
                 ))
             earlier[:] = spelled
     return [hit for spelled in readings.values() for hit in spelled]
 
 
 def _reordered(
-    joined: str, left: list[float], wholes: list[tuple[int, str, int, str]]
+    joined: str, typed: list[tuple[int, str]], times: list[float], wholes: list[tuple[int, str, int, str]]
 ) -> Iterator[tuple[tuple[int, str, int, str], int]]:
-    """(whole form, start) where `len(text)` keys in a row of `joined` (sent at `left`) spell a form's text once
-    keys sent within `REORDER_MS` of each other are put in order: the same keys, no other among them.
+    """(whole form, start) where `len(text)` keys in a row of `joined` (the characters of `typed`, each with the
+    payload it came in, sent at `times`) spell a form's text once payloads sent within `REORDER_MS` of each
+    other are put in order: the same keys, no other among them.
 
     Windows holding the same characters are found by their sums of character codes and of their squares (two
-    array steps per form over the whole stream), then checked exactly: a Python step per position and form
-    took seconds on a long session's stream of coordinates."""
+    array steps per form over the whole stream), then checked exactly (`_in_order_within`): a Python step per
+    position and form took seconds on a long session's stream of coordinates."""
     wholes = [entry for entry in wholes if len(entry[3]) <= len(joined)]
     if not wholes:
         return
@@ -323,6 +340,7 @@ def _reordered(
     sums = np.concatenate(([0], np.cumsum(codes)))
     squares = np.concatenate(([0], np.cumsum(codes * codes)))
     windows: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+    carriers = [payload for payload, _ in typed]
     for entry in wholes:
         text = entry[3]
         length = len(text)
@@ -332,28 +350,58 @@ def _reordered(
         wanted = [ord(char) for char in text]
         same = (window_sums == sum(wanted)) & (window_squares == sum(code * code for code in wanted))
         for start in np.flatnonzero(same).tolist():
-            keys = joined[start : start + length]
-            if Counter(keys) == Counter(text) and _in_order_within(keys, left[start : start + length], text):
+            end = start + length
+            if Counter(joined[start:end]) != Counter(text):
+                continue
+            cut = (start > 0 and carriers[start - 1] == carriers[start],
+                   end < len(carriers) and carriers[end] == carriers[end - 1])
+            if _in_order_within(joined[start:end], carriers[start:end], times, text, cut):
                 yield entry, start
 
 
-def _in_order_within(keys: str, left: list[float], text: str) -> bool:
-    """Whether `keys` spell `text` taking each next character from among the keys sent within `REORDER_MS` of
-    the earliest key not yet taken (the first such key that fits: taking the earliest of equal keys never hurts)."""
-    taken = [False] * len(keys)
-    first = 0
-    for char in text:
-        while taken[first]:
-            first += 1
-        for index in range(first, len(keys)):
-            if left[index] - left[first] > REORDER_MS:
-                return False
-            if not taken[index] and keys[index] == char:
-                taken[index] = True
-                break
-        else:
+_MAX_ORDERINGS: Final = 10_000
+"""Orderings `_in_order_within` tries at most for one window (equal payloads sent together can multiply them)."""
+
+
+def _in_order_within(
+    keys: str, carriers: list[int], times: list[float], text: str, cut: tuple[bool, bool]
+) -> bool:
+    """Whether `keys` (each from the payload `carriers` names, sent at `times`, in the order sent) spell `text`
+    with whole payloads moved among payloads sent within `REORDER_MS` of each other. A payload's own keys stay
+    together and in their order: what the wire reorders is requests and frames, not the keys inside one. A
+    payload that the window cuts (`cut`: at its start, at its end) stays at that edge."""
+    blocks: list[tuple[str, float]] = []  # each payload's keys in the window, and when it was sent
+    first_key = 0
+    for index in range(1, len(keys) + 1):
+        if index == len(keys) or carriers[index] != carriers[first_key]:
+            blocks.append((keys[first_key:index], times[carriers[first_key]]))
+            first_key = index
+    last = len(blocks) - 1
+    tried = 0
+    failed: set[int] = set()  # orderings (as sets of blocks taken) known not to lead to `text`
+
+    def spell(at: int, taken: int) -> bool:
+        nonlocal tried
+        if at == len(text):
+            return True
+        if taken in failed or tried >= _MAX_ORDERINGS:
             return False
-    return True
+        tried += 1
+        earliest = next(block for block in range(len(blocks)) if not taken >> block & 1)
+        for block in range(earliest, len(blocks)):
+            if blocks[block][1] - blocks[earliest][1] > REORDER_MS:
+                break  # sent too long after a payload still waiting: it cannot have overtaken it
+            if taken >> block & 1 or (cut[0] and block != 0 and not taken & 1):
+                continue
+            if cut[1] and block == last and taken | 1 << last != (1 << len(blocks)) - 1:
+                continue
+            piece = blocks[block][0]
+            if text.startswith(piece, at) and spell(at + len(piece), taken | 1 << block):
+                return True
+        failed.add(taken)
+        return False
+
+    return spell(0, 0)
 
 
 # --- pieces -------------------------------------------------------------------------------------------------

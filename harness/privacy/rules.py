@@ -297,9 +297,9 @@ class _Judge:
 def before_typing(guarded: Guarded, t_ms: float) -> bool:
     """Whether a request that reached the proxy at `t_ms` left before the visitor began typing `guarded`.
 
-    Then a part of the value in it (a prefix, keys, pieces) is chance, not a keylogger: the page could not know
-    the value yet. Short values make such chance common: a 6-digit code's first four digits turn up in one in a
-    few batches full of timestamps. A whole value is still judged: the page may have had it from elsewhere.
+    Then what the typing makes is chance, not a keylogger: a prefix of the value, its keys, pieces of it (the
+    page could not know them yet; a 6-digit code's first digits turn up among a batch's numbers). The whole value
+    in one payload is still judged: the page may have had it from elsewhere.
     """
     return not guarded.shown and t_ms < guarded.typed_ms
 
@@ -498,10 +498,12 @@ def _fragment_findings(
     found: list[Finding] = []
     payloads, times = [item[3] for item in stream], [item[5] for item in stream]
     for hit in find_fragments(payloads, protected, judge.evidence.key, times=times):
+        if not hit.reported:
+            continue  # a few digits: found to be masked in the stored traffic, too common to prove a leak
         last = stream[hit.payloads[-1]]
         guarded = judge.by_name[hit.name]
-        if before_typing(guarded, last[0]):
-            continue
+        if before_typing(guarded, max(stream[index][0] for index in hit.payloads)):
+            continue  # even the last of them to arrive left before the typing began
         rule, since = judge.verdict(guarded, last[0])
         if rule is None:
             continue
