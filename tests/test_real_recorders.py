@@ -2,7 +2,7 @@
 their configuration deserves.
 
 Each recorder (``tests/trackers/``: rrweb's record, Sentry Session Replay with its defaults and unmasked, Microsoft
-Clarity; pinned, bundled at test time) is injected as the snippet under test, in Chromium and Firefox, through one
+Clarity, PostHog's session replay; pinned, bundled at test time) is injected as the snippet under test, in Chromium and Firefox, through one
 scenario (``tests/data/recorder_typing.yaml``): a visitor types an e-mail and a password into the sign-up form and
 leaves without submitting it, then writes a draft in a contenteditable note the site never sends. Per run:
 
@@ -12,7 +12,8 @@ leaves without submitting it, then writes a draft in a contenteditable note the 
 - what it sent readable, read here from the decoded session, is what its documentation promises: rrweb masks only
   password inputs by default (``maskInputOptions: {password: true}``), so the e-mail and the draft go out as typed;
   Sentry's replay masks all text and inputs by default and, with ``maskAllInputs``/``maskAllText`` off, still
-  masks passwords; Clarity masks input values and the words of text that look personal;
+  masks passwords; Clarity masks input values and the words of text that look personal; PostHog masks every
+  input but records page text, the draft included (gzip'd inside its events: ``cv``);
 - the harness's verdict names exactly those values (never-sent: none of the forms was submitted), and a run whose
   recorder sent nothing readable passes.
 """
@@ -87,6 +88,26 @@ def sentry_sessions(request: CapturedRequest) -> list[list[dict[str, Any]]]:
     return sessions
 
 
+def _inflated(event: dict[str, Any]) -> dict[str, Any]:
+    """An rrweb event as PostHog recorded it: with ``"cv"``, its data (or a mutation's lists) gzip'd into a string
+    of one character per byte."""
+    def inflate(packed: Any) -> Any:
+        return json.loads(gzip.decompress(packed.encode("latin-1"))) if isinstance(packed, str) else packed
+
+    if "cv" not in event:
+        return event
+    data = event["data"]
+    return {**event, "data": inflate(data) if isinstance(data, str) else {k: inflate(v) for k, v in data.items()}}
+
+
+def posthog_sessions(request: CapturedRequest) -> list[list[dict[str, Any]]]:
+    """The rrweb events of each ``$snapshot`` event of a PostHog batch (gzip'd, or plain JSON; its calls for
+    feature flags to the same host are no batch)."""
+    batches = [body for body in _json_bodies(request) if isinstance(body, list)]
+    return [[_inflated(event) for event in item["properties"]["$snapshot_data"]]
+            for batch in batches for item in batch if item.get("event") == "$snapshot"]
+
+
 def clarity_sessions(request: CapturedRequest) -> list[list[Any]]:
     """Clarity's uploads: ``{"e": envelope, "a": analytics events, "p": playback events}``, gzip or plain JSON;
     each upload as one list of its envelope and events."""
@@ -139,6 +160,7 @@ RECORDERS = {
         Recorder("sentry_unmasked", "o1.ingest.sentry.io", sentry_sessions, frozenset({"email", "draft"}),
                  _rrweb_proof),
         Recorder("clarity", "clarity.tracker.test", clarity_sessions, frozenset(), _clarity_proof),
+        Recorder("posthog_default", "ph.tracker.test", posthog_sessions, frozenset({"draft"}), _rrweb_proof),
     )
 }
 CASES = [(entry, browser) for entry in RECORDERS for browser in BROWSERS]

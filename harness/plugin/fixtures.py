@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 from harness.capture.proxy import CapturedRequest, CaptureProxy, Recording, Tap, WebSocketFrame, wait_for_quiet
 from harness.errors import BrowserLaunchError
@@ -119,9 +119,12 @@ def browser_type_launch_args(
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    """Sites are served with the harness's CA; service workers would hide what pages send."""
-    return {**browser_context_args, "ignore_https_errors": True, "service_workers": "block"}
+def browser_context_args(browser_context_args: dict[str, Any], browser: Browser) -> dict[str, Any]:
+    """Sites are served with the harness's CA; service workers would hide what pages send; trackers see the user
+    agent a visitor's copy of the browser sends (`browsers.visitor_user_agent`)."""
+    agent = browsers.visitor_user_agent(browser)
+    return {**browser_context_args, "ignore_https_errors": True, "service_workers": "block",
+            **({"user_agent": agent} if agent else {})}
 
 
 @pytest.fixture

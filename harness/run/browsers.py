@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -44,6 +45,9 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--no-first-run",
     "--disable-quic",
     "--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter",
+    # navigator.webdriver false, as in a browser nobody drives: trackers drop what a driven one records (posthog-js
+    # sends no session at all). Firefox has no such switch: see harness.run.runner.NOT_DRIVEN.
+    "--disable-blink-features=AutomationControlled",
 )
 
 FIREFOX_QUIET_PREFS: dict[str, Any] = {
@@ -170,3 +174,24 @@ def connect(playwright: Playwright, name: BrowserName, endpoint: str, proxy_host
 def browser_version(browser: Browser) -> str:
     """``name version`` of a running browser, for the report's environment section."""
     return f"{browser.browser_type.name} {browser.version}"
+
+
+_VISITOR_AGENTS: weakref.WeakKeyDictionary[Browser, str | None] = weakref.WeakKeyDictionary()
+
+
+def visitor_user_agent(browser: Browser) -> str | None:
+    """The user agent a person's copy of this browser sends, where the harness's copy says otherwise; None when
+    it says the same.
+
+    Headless Chromium names itself ``HeadlessChrome``, and trackers treat that as a bot: posthog-js drops every
+    event such a browser records, without an error, so a run would check nothing and pass. Observed as in a
+    browser nobody drives, a tracker sees the browser a visitor has: the same version, ``Chrome``.
+    """
+    if browser not in _VISITOR_AGENTS:
+        context = browser.new_context()
+        try:
+            agent = str(context.new_page().evaluate("navigator.userAgent"))
+        finally:
+            context.close()
+        _VISITOR_AGENTS[browser] = agent.replace("HeadlessChrome/", "Chrome/") if "HeadlessChrome/" in agent else None
+    return _VISITOR_AGENTS[browser]

@@ -146,12 +146,18 @@ def new_tracked_context(
     width, height = scenario_viewport
     context = browser.new_context(
         base_url=base_url,
+        user_agent=browsers.visitor_user_agent(browser),
         ignore_https_errors=True,
         viewport={"width": width, "height": height},
         service_workers="block",  # a service worker's own fetches would bypass what the page is seen to send
     )
     instrument(context, lambda: tap.recording, timeline, snippet)
     return context
+
+
+NOT_DRIVEN = "Object.defineProperty(Navigator.prototype, 'webdriver', {get() { return false; }, configurable: true});\n"
+"""navigator.webdriver as a browser nobody drives has it, in Firefox (whose remote agent sets it, with no pref to
+unset it): a tracker that filters bots sees the visitor's browser (Chromium: a launch switch, `CHROMIUM_ARGS`)."""
 
 
 def instrument(
@@ -194,6 +200,8 @@ def instrument(
     context.on("weberror", on_web_error)
     context.on("console", on_console)
     scripts = [PROBE_JS]
+    if context.browser is not None and context.browser.browser_type.name == "firefox":
+        scripts = [NOT_DRIVEN + PROBE_JS]
     if snippet is not None:
         guarded = _SNIPPET_IN_SITE_DOCUMENT.format(snippet=snippet)
         scripts += [f"{guarded}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n", _SNIPPET_CHECK]
