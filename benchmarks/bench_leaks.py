@@ -48,6 +48,7 @@ from harness.privacy.decode import decode_layers
 
 # The scanner's own list of variants: every one of them gets planted, and the naive search looks for each.
 from harness.privacy.leaks import LeakScanner, Protected, _needles
+from harness.privacy.variants import reported_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = os.urandom(32)
@@ -150,7 +151,11 @@ def _plants(protected: Protected) -> list[tuple[str, str, bytes]]:
         if needle.reported and not needle.via and needle.width == 1
     }
     value = protected.value
-    prefix = value[: max(4, len(value) - 3)] if len(value) >= 6 else value
+    # A keylogger's prefix, three characters short, or longer where the scanner reports no shorter one (digits).
+    length = max(4, len(value) - 3)
+    while length < len(value) and not reported_prefix(value, length):
+        length += 1
+    prefix = value[:length] if len(value) >= 6 else value
 
     def quoted(text: str) -> bytes:
         return json.dumps(text, ensure_ascii=False).encode()
