@@ -66,6 +66,12 @@ class CapturedRequest:
         """When it left the browser, as near as the wire tells: the order requests and frames were sent in."""
         return self.t_ms if self.sent_ms is None else self.sent_ms
 
+    @property
+    def sent_order(self) -> tuple[float, float]:
+        """Sorts requests and frames in the order they left the browser (ties as they arrived): the one order in
+        which the rules and the redactor both read keystrokes."""
+        return self.left_ms, self.t_ms
+
     def header(self, name: str) -> str:
         """The first value of header ``name`` (case-insensitive), or ``''``."""
         name = name.lower()
@@ -96,6 +102,10 @@ class WebSocketFrame:
     @property
     def left_ms(self) -> float:
         return self.t_ms  # a frame goes on an open connection: it never waits for one
+
+    @property
+    def sent_order(self) -> tuple[float, float]:
+        return self.left_ms, self.t_ms
 
     def __repr__(self) -> str:
         return f"<WebSocketFrame {self.direction} {self.url} {len(self.data)}B t={self.t_ms:.0f}ms>"

@@ -202,9 +202,9 @@ def find_fragments(
     characters, all sent within `pieces_window_ms`, that the keystrokes did not already spell."""
     tokens = list(_payload_tokens(payloads))
     markers = {protected.name: fingerprint(protected.value, key) for protected in values}
-    hits = _keystroke_hits(tokens, values, markers, min_prefix, None if times is None else list(times))
-    sent = list(times) if times is not None else [0.0] * len(payloads)
-    pieces = _piece_hits(tokens, values, markers, min_piece, sent, pieces_window_ms)
+    known = None if times is None else list(times)
+    hits = _keystroke_hits(tokens, values, markers, min_prefix, known)
+    pieces = _piece_hits(tokens, values, markers, min_piece, known or [0.0] * len(payloads), pieces_window_ms)
     return hits + [hit for hit in pieces if not _typed_out(hit, hits)]
 
 

@@ -217,13 +217,12 @@ def keystroke_parts(
     """The URLs, bodies and frames that carry keystrokes of a value spelled out over many payloads."""
     parts: list[tuple[tuple[float, float], PartKey, bytes]] = []
     for i, request in enumerate(requests):
-        order = (request.left_ms, request.t_ms)
-        parts.append((order, ("request", i, "url"), request.url.encode("utf-8", "replace")))
+        parts.append((request.sent_order, ("request", i, "url"), request.url.encode("utf-8", "replace")))
         if request.body:
-            parts.append((order, ("request", i, "body"), request.body))
+            parts.append((request.sent_order, ("request", i, "body"), request.body))
     for i, frame in enumerate(frames):
         if frame.direction == "sent":
-            parts.append(((frame.left_ms, frame.t_ms), ("frame", i, "data"), frame.data))
+            parts.append((frame.sent_order, ("frame", i, "data"), frame.data))
     parts.sort(key=lambda part: part[0])  # in the order they left the browser, as the rules read them
     found: dict[PartKey, Keystrokes] = {}
     if not protected or not parts:

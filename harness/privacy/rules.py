@@ -486,17 +486,17 @@ def _fragment_findings(
     judge: _Judge, protected: list[Protected], requests: list[CapturedRequest], frames: list[WebSocketFrame]
 ) -> list[Finding]:
     """Values spelled a key or two per request or frame, or cut into pieces sent apart, from the ordered stream."""
-    stream: list[tuple[float, str, str, bytes, Party, float]] = []
+    stream: list[tuple[float, str, str, bytes, Party, tuple[float, float]]] = []
     for request in requests:
         for where, data in _payloads(request):
             if where in ("url", "body"):
                 stream.append(
-                    (request.t_ms, request.channel, _destination(request.url), data, request.party, request.left_ms)
+                    (request.t_ms, request.channel, _destination(request.url), data, request.party, request.sent_order)
                 )
-    stream += [(f.t_ms, "websocket", _destination(f.url), f.data, f.party, f.left_ms) for f in frames]
-    stream.sort(key=lambda item: (item[5], item[0]))  # in the order they left the browser
+    stream += [(f.t_ms, "websocket", _destination(f.url), f.data, f.party, f.sent_order) for f in frames]
+    stream.sort(key=lambda item: item[5])
     found: list[Finding] = []
-    payloads, times = [item[3] for item in stream], [item[5] for item in stream]
+    payloads, times = [item[3] for item in stream], [item[5][0] for item in stream]
     for hit in find_fragments(payloads, protected, judge.evidence.key, times=times):
         if not hit.reported:
             continue  # a few digits: found to be masked in the stored traffic, too common to prove a leak

@@ -46,9 +46,15 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-quic",
     "--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter",
     # navigator.webdriver false, as in a browser nobody drives: trackers drop what a driven one records (posthog-js
-    # sends no session at all). Firefox has no such switch: see harness.run.runner.NOT_DRIVEN.
+    # sends no session at all). Firefox has no such switch: FIREFOX_NOT_DRIVEN.
     "--disable-blink-features=AutomationControlled",
 )
+
+FIREFOX_NOT_DRIVEN: Final = (
+    "Object.defineProperty(Navigator.prototype, 'webdriver', {get() { return false; }, configurable: true});\n"
+)
+"""navigator.webdriver as a browser nobody drives has it, for Firefox, whose remote agent sets it with no switch or
+pref to unset it: run before the probe in every document (`harness.run.runner.instrument`)."""
 
 FIREFOX_QUIET_PREFS: dict[str, Any] = {
     "app.update.enabled": False,

@@ -155,11 +155,6 @@ def new_tracked_context(
     return context
 
 
-NOT_DRIVEN = "Object.defineProperty(Navigator.prototype, 'webdriver', {get() { return false; }, configurable: true});\n"
-"""navigator.webdriver as a browser nobody drives has it, in Firefox (whose remote agent sets it, with no pref to
-unset it): a tracker that filters bots sees the visitor's browser (Chromium: a launch switch, `CHROMIUM_ARGS`)."""
-
-
 def instrument(
     context: BrowserContext, recording: Callable[[], Recording], timeline: Timeline, snippet: str | None
 ) -> None:
@@ -201,7 +196,7 @@ def instrument(
     context.on("console", on_console)
     scripts = [PROBE_JS]
     if context.browser is not None and context.browser.browser_type.name == "firefox":
-        scripts = [NOT_DRIVEN + PROBE_JS]
+        scripts = [browsers.FIREFOX_NOT_DRIVEN + PROBE_JS]  # a tracker sees a visitor's browser
     if snippet is not None:
         guarded = _SNIPPET_IN_SITE_DOCUMENT.format(snippet=snippet)
         scripts += [f"{guarded}{_SNIPPET_RAN}//# sourceURL={SNIPPET_SOURCE}\n", _SNIPPET_CHECK]
