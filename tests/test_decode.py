@@ -6,7 +6,6 @@ import base64
 import gzip
 import json
 import random
-import re
 import zlib
 from collections.abc import Callable
 from urllib.parse import quote
@@ -364,24 +363,6 @@ def test_layer_repr_shows_the_chain_and_size_not_the_bytes() -> None:
     layer = decode_layers(gzip.compress(SENTENCE))[1]
     assert repr(layer) == f"<Layer chain='gzip' {len(SENTENCE)} bytes>"
     assert SECRET not in repr(decode_layers(SENTENCE))
-
-
-# --- the run finder ---------------------------------------------------------------------------------------------
-
-RUN_CLASSES = [(decode._BASE64, rb"[A-Za-z0-9+/_-]"), (decode._HEX, rb"[0-9a-fA-F]")]
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_the_run_finder_agrees_with_the_regex_it_replaces(seed: int) -> None:
-    rng = random.Random(seed)
-    alphabet = b'ABCabcdef0189+/-_ .,"=\n\xff'
-    for _ in range(100):
-        data = bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 3000)))
-        for flag, byte_class in RUN_CLASSES:
-            for length in (15, 16, 40):
-                starts, ends = decode._long_runs(decode._classes(data), flag, length)
-                expected = [match.span() for match in re.finditer(byte_class + b"{%d,}" % length, data)]
-                assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == expected
 
 
 # --- any depth, any alignment, any offset, framings (issue 14) ----------------------------------------------------

@@ -1,5 +1,6 @@
-"""The fast paths of harness/privacy/decode.py give exactly what the plain ones give: runs by regex in small
-layers, magic numbers in one pass, hex runs looked for inside base64-class runs, misaligned base64 by bit shifts, escaped JSON strings from their backslashes."""
+"""The fast paths of harness/privacy/decode.py give exactly what the plain ones give: magic numbers in one pass,
+runs from `byteruns` in binary layers, misaligned base64 by bit shifts, escaped JSON strings from their
+backslashes. (Both backends of `byteruns` against a regex: tests/test_byteruns.py.)"""
 
 from __future__ import annotations
 
@@ -7,22 +8,17 @@ import base64
 import gzip
 import json
 import random
+import re
 
 import numpy as np
 import pytest
 
 from harness.privacy import decode
 from harness.privacy.decode import (
-    _BASE64,
-    _HEX,
-    _PRINTABLE,
     _SHIFT_FROM,
-    _classes,
     _decoded_alignments,
     _decoded_from,
-    _long_runs,
     _magic_positions,
-    _runs,
     _View,
 )
 
@@ -37,14 +33,6 @@ def samples() -> list[bytes]:
     return [text[:size] for size in range(0, len(text), 7)] + [binary[:size] for size in range(0, 3000, 97)]
 
 
-@pytest.mark.parametrize(("flag", "length"), [(_BASE64, 16), (_HEX, 40), (_PRINTABLE, 16)])
-def test_small_layers_find_the_same_runs(flag: int, length: int) -> None:
-    for data in samples():
-        fast = _runs(data, lambda data=data: _classes(data), flag, length)  # type: ignore[misc]
-        plain = _long_runs(_classes(data), flag, length)
-        assert [run.tolist() for run in fast] == [run.tolist() for run in plain], len(data)
-
-
 def test_magic_numbers_are_found_at_every_position_they_start() -> None:
     for data in samples():
         every = [start for start in range(len(data)) if data.startswith(decode._STREAM_MAGIC, start)]
@@ -52,12 +40,12 @@ def test_magic_numbers_are_found_at_every_position_they_start() -> None:
     assert _magic_positions(b"\x78\x9c\x78\x9c") == [0, 2]
 
 
-def test_hex_runs_inside_base64_runs_are_every_hex_run() -> None:
+def test_every_hex_run_is_decoded_at_both_alignments() -> None:
     rng = random.Random(3)
     for data in samples() + [rng.randbytes(40).hex().encode() * 30 + b"-" + rng.randbytes(700).hex().encode()]:
-        starts, ends = _long_runs(_classes(data), _HEX, decode.MIN_HEX_RUN)
         expected = []
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        for match in re.finditer(rb"[0-9a-fA-F]{%d,}" % decode.MIN_HEX_RUN, data):
+            start, end = match.span()
             expected += [bytes.fromhex(data[start + offset : end - (end - start - offset) % 2].decode())
                          for offset in (0, 1)]
         found = decode._hex(_View(data, set()))
@@ -123,17 +111,16 @@ def test_the_layer_cache_drops_the_least_recently_used_past_its_limit() -> None:
     assert cache.get(b"huge") is None and cache.get(b"a") is not None
 
 
-def test_gated_binary_layers_find_the_same_runs_and_text() -> None:
+def test_binary_layers_give_their_base64_runs_and_text() -> None:
     rng = random.Random(8)
     binary = [rng.randbytes(size) for size in (600, 5000, 40000)]
-    binary += [rng.randbytes(900) + base64.b64encode(rng.randbytes(30)) + rng.randbytes(900),  # a run: the gate opens
+    binary += [rng.randbytes(900) + base64.b64encode(rng.randbytes(30)) + rng.randbytes(900),  # a run
                rng.randbytes(700) + b"plain words, long enough" + rng.randbytes(700),
                rng.randbytes(800) + rng.randbytes(30).hex().encode() + b"\x00" + rng.randbytes(10)]
     for data in binary:
-        view = _View(data, set())
-        plain = _long_runs(_classes(data), _BASE64, decode.MIN_RUN)
-        assert [run.tolist() for run in view.long_runs] == [run.tolist() for run in plain], len(data)
-        starts, ends = _long_runs(_classes(data), _PRINTABLE, decode.MIN_RUN)
-        text = [b"\n".join(data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True))] if len(starts) else []
-        assert decode._text_within(data) == text, len(data)
-    assert decode._text_within(binary[4]) and _View(binary[3], set()).long_runs[0].size
+        runs = [match.group() for match in re.finditer(rb"[A-Za-z0-9+/_-]{16,}", data)
+                if re.search(rb"[A-Z]", match.group()) and re.search(rb"[a-z]", match.group())]
+        assert [run.rstrip(b"=") for run in _View(data, set()).base64_runs] == runs, len(data)
+        text = [match.group() for match in re.finditer(rb"[\x20-\x7e\t\n\r]{16,}", data)]
+        assert decode._text_within(data) == ([b"\n".join(text)] if text else []), len(data)
+    assert decode._text_within(binary[4]) and _View(binary[3], set()).base64_runs

@@ -21,19 +21,16 @@ where it stands.
 Every decoder is cheap to reject input it does not apply to (a magic number, a byte class, one regex search),
 and the work is bounded: each decoder's output is capped at `MAX_OUTPUT`, all layers of one call at a work
 budget, a layer identical to one already produced is dropped, and a base64 or lz-string run is decoded once per
-call even when several layers contain it. Runs are found by array work on a bit mask of the bytes (see
-`_long_runs`), so their cost does not depend on how many short words the text has; in small layers, where
-numpy's fixed cost per call dominates, by a regex built from the same byte classes (`_runs`). Before that work
-on a larger binary layer, one vector scan asks whether a run long enough exists at all (`Presence` gates), and
-magic numbers are found in one pass of the `Matcher`. A payload is decoded once: `decode_layers` keeps its answers
-for the other readers of the same payload (`_LayerCache`).
+call even when several layers contain it. Runs of base64, hex and printable bytes come from `byteruns` (a C scan
+that looks at one byte in sixteen where it can, or array work without a compiler), so their cost does not depend
+on how many short words the text has, and magic numbers are found in one pass of the `Matcher`. A payload is
+decoded once: `decode_layers` keeps its answers for the other readers of the same payload (`_LayerCache`).
 """
 
 from __future__ import annotations
 
 import binascii
 import codecs
-import functools
 import html
 import importlib
 import json
@@ -50,10 +47,10 @@ from urllib.parse import unquote_to_bytes
 
 import brotli
 import numpy as np
-import numpy.typing as npt
 import zstandard
 
-from harness.privacy.matcher import Matcher, Presence
+from harness.privacy.byteruns import BASE64, HEX, LOWER, PRINTABLE, UPPER, runs
+from harness.privacy.matcher import Matcher
 
 __all__ = [
     "ALIGN_ALL_BELOW",
@@ -92,9 +89,6 @@ MAX_OUTPUT: Final = 64 << 20
 _MAX_LAYERS: Final = 512
 _MAX_JSON_NESTING: Final = 4  # JSON stringified inside JSON, unescaped within one "json" step
 
-_Positions = npt.NDArray[np.int64]
-_NO_RUNS: Final = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
-_NO_BYTE: Final = np.zeros(1, dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -111,119 +105,7 @@ class Layer:
         return f"<Layer chain={'>'.join(self.chain) or 'raw'!r} {len(self.data)} bytes>"
 
 
-# --- finding runs of a byte class ------------------------------------------------------------------------------
-
-
-# Byte classes as bit flags, so that one `bytes.translate` classifies every byte for all of them.
-_BASE64: Final = 1  # either alphabet: split later
-_HEX: Final = 2
-_UPPER: Final = 4
-_PRINTABLE: Final = 8  # printable ASCII and line breaks: text inside bytes that are not text as a whole
-_CLASSES: Final = bytes(
-    (_BASE64 if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "+/-_") else 0)
-    | (_HEX if chr(byte) in "0123456789abcdefABCDEF" else 0)
-    | (_UPPER if chr(byte).isascii() and chr(byte).isupper() else 0)
-    | (_PRINTABLE if 0x20 <= byte < 0x7F or chr(byte) in "\t\n\r" else 0)
-    for byte in range(256)
-)
-
-
-def _classes(data: bytes) -> npt.NDArray[np.uint8]:
-    return np.frombuffer(data.translate(_CLASSES), dtype=np.uint8)
-
-
-def _packed(classes: npt.NDArray[np.uint8], flag: int) -> npt.NDArray[np.uint8]:
-    """One bit per byte, set where the byte has `flag` (byte i is bit i % 8 of mask byte i // 8)."""
-    return np.packbits(classes & np.uint8(flag), bitorder="little")
-
-
-def _ones_from(byte: int, bits: range) -> int:
-    """How many of `bits` of `byte`, taken in that order, are set before the first clear one."""
-    count = 0
-    for bit in bits:
-        if not byte >> bit & 1:
-            break
-        count += 1
-    return count
-
-
-# For each mask byte (eight bytes of data): how many class bytes end it, and how many start it.
-_TRAILING_RUN: Final = np.array([_ones_from(byte, range(7, -1, -1)) for byte in range(256)], dtype=np.int64)
-_LEADING_RUN: Final = np.array([_ones_from(byte, range(8)) for byte in range(256)], dtype=np.int64)
-
-
-def _long_runs(classes: npt.NDArray[np.uint8], flag: int, min_length: int) -> tuple[_Positions, _Positions]:
-    """(starts, ends) of the maximal runs of bytes with `flag` at least `min_length` (15 or more) long.
-
-    Any 15 consecutive bytes contain a whole aligned block of eight, so such a run holds one or more full
-    blocks: a mask byte of 0xFF. Each chain of full blocks, extended by the class bytes that end the block
-    before it and start the block after it (two table lookups), is one run. All of it is array work on one
-    byte per eight bytes of data; a regex instead re-scans every short word once per starting position, and a
-    Python loop pays per run.
-    """
-    if len(classes) < min_length:
-        return _NO_RUNS
-    packed = _packed(classes, flag)
-    full = np.flatnonzero(packed == 0xFF)
-    if not len(full):
-        return _NO_RUNS
-    breaks = np.flatnonzero(np.diff(full) != 1)
-    first = full[np.concatenate(([0], breaks + 1))]
-    last = full[np.concatenate((breaks, [len(full) - 1]))]
-    around = np.concatenate((_NO_BYTE, packed, _NO_BYTE))  # around[i + 1] is packed[i], zero off either end
-    starts = first * 8 - _TRAILING_RUN[around[first]]
-    ends = (last + 1) * 8 + _LEADING_RUN[around[last + 2]]
-    keep = ends - starts >= min_length
-    return starts[keep], ends[keep]
-
-
-def _class_expression(flag: int) -> bytes:
-    """A regex byte class of the bytes with `flag` (by `_CLASSES`, the one table), as both regex engines read it."""
-    return b"[" + b"".join(b"\\x%02x" % byte for byte in range(256) if _CLASSES[byte] & flag) + b"]"
-
-
-# Gates asked before the array work on a larger layer: most binary bodies and most decoded noise hold no run long
-# enough to decode, and one vector scan that says so costs a tenth of classifying every byte.
-_HAS_BASE64_RUN: Final = Presence(_class_expression(_BASE64) + b"{%d}" % MIN_RUN)
-_HAS_HEX_RUN: Final = Presence(_class_expression(_HEX) + b"{%d}" % MIN_HEX_RUN)
-_HAS_TEXT_RUN: Final = Presence(_class_expression(_PRINTABLE) + b"{%d}" % MIN_RUN)
-
-
-_SMALL: Final = 512
-"""Below this many bytes a regex finds runs faster than the array work, whose fixed cost per
-numpy call (a few microseconds, a dozen calls) outweighs scanning a few hundred bytes; most layers are this
-small (a decoded field, a framed item)."""
-
-
-@functools.cache
-def _run_pattern(flag: int, min_length: int) -> re.Pattern[bytes]:
-    """A regex for the maximal runs of bytes with `flag` (by `_CLASSES`, the one table) at least `min_length` long."""
-    return re.compile(_class_expression(flag) + b"{%d,}" % min_length)
-
-
-def _runs(
-    data: bytes, classes: Callable[[], npt.NDArray[np.uint8]], flag: int, min_length: int
-) -> tuple[_Positions, _Positions]:
-    """`_long_runs` of `data`, by a regex when it is small (the same runs: a greedy match is a maximal run);
-    `classes` gives the byte classes when they are needed."""
-    if len(data) >= _SMALL:
-        return _long_runs(classes(), flag, min_length)
-    spans = [match.span() for match in _run_pattern(flag, min_length).finditer(data)]
-    if not spans:
-        return _NO_RUNS
-    both = np.array(spans, dtype=np.int64)
-    return both[:, 0], both[:, 1]
-
-
-def _any_in_runs(
-    classes: npt.NDArray[np.uint8], flag: int, starts: _Positions, ends: _Positions
-) -> npt.NDArray[np.bool_]:
-    """For each run, whether a byte with `flag` is in it, or within 7 bytes of it (whole mask bytes are ORed)."""
-    packed = np.append(_packed(classes, flag), np.uint8(0))
-    bounds = np.empty(2 * len(starts), dtype=np.int64)
-    bounds[0::2], bounds[1::2] = starts // 8, (ends + 7) // 8
-    result: npt.NDArray[np.bool_] = np.bitwise_or.reduceat(packed, bounds)[0::2] != 0
-    return result
+# --- text and binary ------------------------------------------------------------------------------------------
 
 
 def _as_text(data: bytes) -> str | None:
@@ -264,46 +146,27 @@ class _View:
         return _is_text(self.data)
 
     @cached_property
-    def classes(self) -> npt.NDArray[np.uint8]:
-        return _classes(self.data)
-
-    @cached_property
-    def long_runs(self) -> tuple[_Positions, _Positions]:
-        """(starts, ends) of the runs of base64 characters (either alphabet) at least `MIN_RUN` long."""
-        if len(self.data) >= _SMALL and not self.is_text and not _HAS_BASE64_RUN.found_in(self.data):
-            return _NO_RUNS  # binary without one (text nearly always has one: the gate would only cost)
-        return _runs(self.data, lambda: self.classes, _BASE64, MIN_RUN)
-
-    @cached_property
     def base64_runs(self) -> list[bytes]:
-        """The `long_runs` that mix upper and lower case, with their ``=`` padding.
+        """The runs of base64 characters (either alphabet) at least `MIN_RUN` long that mix upper and lower
+        case, with their ``=`` padding.
 
         Base64 of almost anything mixes cases, while the long runs of ordinary text (URL paths, hex IDs,
         snake_case names) do not.
         """
-        starts, ends = self.long_runs
-        if not len(starts):
-            return []
-        if len(starts) > 32:  # many runs: drop the all-lowercase ones (paths, hex IDs) without a Python step each
-            with_upper = _any_in_runs(self.classes, _UPPER, starts, ends)
-            starts, ends = starts[with_upper], ends[with_upper]
-        runs = []
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            run = self.data[start:end]
-            head = run[:256]  # exact check (the mask test saw a few bytes around), on enough of a long run
-            if head.lower() != head and head.upper() != head:
-                padding = self.data[end : end + 2]  # base64 padding belongs to its run: it fixes the alignment
-                runs.append(run + (b"==" if padding == b"==" else b"=" if padding[:1] == b"=" else b""))
-        return runs
+        found = []
+        for start, end in runs(self.data, BASE64, MIN_RUN, need=UPPER | LOWER):
+            padding = self.data[end : end + 2]  # base64 padding belongs to its run: it fixes the alignment
+            found.append(self.data[start:end] + (b"==" if padding == b"==" else b"=" if padding[:1] == b"=" else b""))
+        return found
 
-    def fresh(self, decoder: str, runs: list[bytes]) -> list[bytes]:
+    def fresh(self, decoder: str, pieces: list[bytes]) -> list[bytes]:
         """The runs (or literals) this decoder has not decoded yet in this `decode_layers` call: an outer layer
         holding the same ones has had them decoded already."""
         new = []
-        for run in runs:
-            if (decoder, run) not in self._decoded_runs:
-                self._decoded_runs.add((decoder, run))
-                new.append(run)
+        for piece in pieces:
+            if (decoder, piece) not in self._decoded_runs:
+                self._decoded_runs.add((decoder, piece))
+                new.append(piece)
         return new
 
 
@@ -917,33 +780,15 @@ def _starts_stream(piece: bytes, *, brotli_too: bool) -> bool:
 
 def _text_within(data: bytes) -> list[bytes]:
     """The runs of printable text in binary data, joined, if any is `MIN_RUN` long."""
-    if len(data) >= _SMALL and not _HAS_TEXT_RUN.found_in(data):
-        return []
-    starts, ends = _runs(data, lambda: _classes(data), _PRINTABLE, MIN_RUN)
-    runs = zip(starts.tolist(), ends.tolist(), strict=True)
-    return [b"\n".join(data[start:end] for start, end in runs)] if len(starts) else []
+    found = runs(data, PRINTABLE, MIN_RUN)
+    return [b"\n".join(data[start:end] for start, end in found)] if found else []
 
 
 def _hex(view: _View) -> list[bytes]:
     """Long runs of hex digits decoded at both alignments."""
-    # A hex digit is a base64-class byte too: each hex run lies inside a base64-class run at least as long, and
-    # those are few, so the hex runs are looked for inside them only, not over the whole layer.
-    if len(view.data) >= _SMALL and not _HAS_HEX_RUN.found_in(view.data):
+    spans = runs(view.data, HEX, MIN_HEX_RUN)
+    if not spans:
         return []
-    starts, ends = view.long_runs
-    if not len(starts):
-        return []  # no run at all: most decoded noise (array steps on empty arrays cost microseconds)
-    long_enough = ends - starts >= MIN_HEX_RUN
-    if not long_enough.any():
-        return []
-    hex_run = _run_pattern(_HEX, MIN_HEX_RUN)
-    spans: list[tuple[int, int]] = []
-    for outer_start, outer_end in zip(starts[long_enough].tolist(), ends[long_enough].tolist(), strict=True):
-        if outer_end - outer_start < _SMALL:
-            spans += (match.span() for match in hex_run.finditer(view.data, outer_start, outer_end))
-        else:  # a blob: the array work, on its bytes only
-            inner_starts, inner_ends = _long_runs(view.classes[outer_start:outer_end], _HEX, MIN_HEX_RUN)
-            spans += zip((inner_starts + outer_start).tolist(), (inner_ends + outer_start).tolist(), strict=True)
     pieces: list[bytes] = []
     for start, end in spans:
         for offset in (0, 1):

@@ -1,0 +1,119 @@
+/* The native backend of harness/privacy/byteruns.py: runs of a byte class, found by looking at every
+ * min_length-th byte only.
+ *
+ * Any run at least min_length long holds one of the bytes sampled min_length apart. From a sampled byte of the
+ * class the scan walks out to both ends of its run (collecting the classes seen on the way), then samples again
+ * min_length past the run's end: the byte there is the first a next long run could be sampled at. A tracker's
+ * JSON, whose runs are mostly short words, costs a fraction of its length; a long blob costs its length once.
+ * The scan runs without the GIL (rules of several runs may be judged on threads at once).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct {
+    Py_ssize_t *spans; /* start, end, start, end, ... */
+    Py_ssize_t count;  /* how many Py_ssize_t are used */
+    Py_ssize_t capacity;
+} Spans;
+
+static int
+spans_add(Spans *found, Py_ssize_t start, Py_ssize_t end)
+{
+    if (found->count + 2 > found->capacity) {
+        Py_ssize_t capacity = found->capacity ? 2 * found->capacity : 64;
+        Py_ssize_t *grown = PyMem_RawRealloc(found->spans, (size_t)capacity * sizeof(Py_ssize_t));
+        if (grown == NULL)
+            return -1;
+        found->spans = grown;
+        found->capacity = capacity;
+    }
+    found->spans[found->count++] = start;
+    found->spans[found->count++] = end;
+    return 0;
+}
+
+static int
+scan(const unsigned char *bytes, Py_ssize_t length, const unsigned char *classes, unsigned int flag,
+     Py_ssize_t min_length, unsigned int need, Spans *found)
+{
+    Py_ssize_t sample = min_length - 1;
+    while (sample < length) {
+        if (!(classes[bytes[sample]] & flag)) {
+            sample += min_length;
+            continue;
+        }
+        unsigned int seen = classes[bytes[sample]];
+        Py_ssize_t start = sample, end = sample + 1;
+        while (start > 0 && (classes[bytes[start - 1]] & flag))
+            seen |= classes[bytes[--start]];
+        while (end < length && (classes[bytes[end]] & flag))
+            seen |= classes[bytes[end++]];
+        if (end - start >= min_length && (seen & need) == need && spans_add(found, start, end) < 0)
+            return -1;
+        sample = end + min_length;
+    }
+    return 0;
+}
+
+static PyObject *
+runs(PyObject *module, PyObject *args)
+{
+    Py_buffer data, table;
+    unsigned int flag, need;
+    Py_ssize_t min_length;
+    if (!PyArg_ParseTuple(args, "y*y*InI:runs", &data, &table, &flag, &min_length, &need))
+        return NULL;
+    PyObject *result = NULL;
+    Spans found = {NULL, 0, 0};
+    int failed;
+    if (table.len != 256) {
+        PyErr_SetString(PyExc_ValueError, "runs: the class table must have 256 entries");
+        goto done;
+    }
+    if (min_length < 1) {
+        PyErr_SetString(PyExc_ValueError, "runs: min_length must be 1 or more");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    failed = scan(data.buf, data.len, table.buf, flag, min_length, need, &found);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = PyList_New(found.count / 2);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t index = 0; index < found.count / 2; index++) {
+        PyObject *span = Py_BuildValue("(nn)", found.spans[2 * index], found.spans[2 * index + 1]);
+        if (span == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, index, span);
+    }
+done:
+    PyMem_RawFree(found.spans);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&table);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"runs", runs, METH_VARARGS,
+     "runs(data, classes, flag, min_length, need) -> [(start, end)]\n\n"
+     "The maximal runs of bytes whose entry in `classes` (256 bytes of flags) has `flag`, at least `min_length`\n"
+     "long, in which every flag of `need` occurs, in order."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "harness.privacy._byteruns", "Runs of a byte class (harness/privacy/byteruns.py).", -1,
+    methods,
+};
+
+PyMODINIT_FUNC
+PyInit__byteruns(void)
+{
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,102 @@
+"""harness/privacy/byteruns.py: both backends find exactly the runs a regex finds, wherever they lie."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import random
+import re
+import shutil
+import sysconfig
+
+import pytest
+
+from harness.privacy import byteruns, decode
+from harness.privacy.byteruns import BASE64, HEX, LOWER, PRINTABLE, UPPER, available_backends, runs
+
+CLASS_EXPRESSIONS = {
+    BASE64: rb"[A-Za-z0-9+/_-]",
+    HEX: rb"[0-9a-fA-F]",
+    PRINTABLE: rb"[\x20-\x7e\t\n\r]",
+}
+CASES = {UPPER: rb"[A-Z]", LOWER: rb"[a-z]"}
+
+
+def expected(data: bytes, flag: int, min_length: int, need: int = 0) -> list[tuple[int, int]]:
+    """The runs by their definition: a greedy regex match is a maximal run; `need` checked by regex too."""
+    found = [match.span() for match in re.finditer(CLASS_EXPRESSIONS[flag] + b"{%d,}" % min_length, data)]
+    for case, expression in CASES.items():
+        if need & case:
+            found = [(start, end) for start, end in found if re.search(expression, data[start:end])]
+    return found
+
+
+def samples(seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    alphabet = b'ABCXYZabcxyz0189+/-_ .,"=\n\t\xff\x00'
+    made = [bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 3000))) for _ in range(40)]
+    made += [rng.randbytes(size) for size in (100, 600, 5000, 40000)]  # binary: the gate's case
+    made += [rng.randbytes(900) + rng.randbytes(30).hex().encode() + rng.randbytes(900),
+             b"x" * 16, b"x" * 15, b"A" * 40 + b"b", b"", b"0123456789abcdef" * 300 + b"G"]  # whole, short, at the ends
+    return made
+
+
+@pytest.mark.parametrize("backend", available_backends())
+@pytest.mark.parametrize("seed", range(3))
+def test_runs_are_the_maximal_runs_a_regex_finds(backend: byteruns.Backend, seed: int) -> None:
+    for data in samples(seed):
+        for flag in CLASS_EXPRESSIONS:
+            for min_length in (1, 2, 15, 16, 17, 40):
+                for need in (0, UPPER, UPPER | LOWER):
+                    assert runs(data, flag, min_length, need, backend) == expected(data, flag, min_length, need), (
+                        len(data), flag, min_length, need)
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_a_run_needs_every_class_asked_for_anywhere_in_it(backend: byteruns.Backend) -> None:
+    mixed = b"x" * 5000 + b"Q" + b"y" * 10  # the one capital far from the start
+    assert runs(b" " + mixed + b" ", BASE64, 16, UPPER | LOWER, backend) == [(1, len(mixed) + 1)]
+    assert runs(b"abcdefghijklmnopqrstuvwxyz", BASE64, 16, UPPER | LOWER, backend) == []
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_a_minimum_below_one_is_refused(backend: byteruns.Backend) -> None:
+    with pytest.raises(ValueError, match="min_length"):
+        runs(b"abc", BASE64, 0, 0, backend)
+
+
+def test_the_native_backend_is_built_wherever_a_c_compiler_is() -> None:
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}): the package installs with the array backend only")
+    assert available_backends() == ("native", "array"), "the C backend was not built at install"
+    assert runs(b" " + b"aB" * 8, BASE64, 16) == [(1, 17)]  # and it is the default
+
+
+def test_the_native_backend_refuses_a_table_of_the_wrong_size() -> None:
+    if "native" not in available_backends():
+        pytest.skip("the C backend is not built here")
+    assert byteruns._NATIVE is not None
+    with pytest.raises(ValueError, match="256"):
+        byteruns._NATIVE.runs(b"abc", b"\x01" * 255, BASE64, 1, 0)
+
+
+def test_decoding_gives_the_same_layers_on_either_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    if "native" not in available_backends():
+        pytest.skip("one backend here")
+    rng = random.Random(2)
+    secret = b'{"email": "ada@example.org", "card": "4111111111111111"}'
+    payloads = [
+        json.dumps({"events": [{"id": rng.randbytes(16).hex(), "u": f"/shop/item-{index}?ref=home_page"}
+                               for index in range(200)], "d": base64.b64encode(gzip.compress(secret)).decode()}).encode(),
+        b"id=x" + base64.b64encode(b"user=" + secret).rstrip(b"="),
+        rng.randbytes(3000) + secret.hex().encode() + rng.randbytes(100),
+        base64.b64encode(rng.randbytes(6000)) + base64.b64encode(secret),
+    ]
+    decode.forget_decoded()
+    native = [decode.decode_layers(payload, work_budget=1 << 24) for payload in payloads]
+    monkeypatch.setattr(byteruns, "_NATIVE", None)
+    assert available_backends() == ("array",)
+    assert [decode.decode_layers(payload, work_budget=1 << 24) for payload in payloads] == native
+    assert all(any(secret in layer.data for layer in layers) for layers in native)
