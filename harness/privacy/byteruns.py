@@ -90,21 +90,26 @@ microseconds, a dozen calls) outweighs scanning a few hundred bytes; most layers
 
 
 def _array_runs(data: bytes, flag: int, min_length: int, need: int) -> list[Span]:
+    classes = None
     if len(data) < _SMALL or min_length < 15:
         spans = [match.span() for match in _run_pattern(flag, min_length).finditer(data)]
+        if not spans or not need:
+            return spans
+        starts, ends = np.array(spans, dtype=np.int64).T
     else:
         if not data.isascii() and not _presence(flag, min_length).found_in(data):
             return []  # most binary bodies hold no run long enough: one vector scan says so
-        starts, ends = _long_runs(_classes(data), flag, min_length)
-        spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
-    if not need:
-        return spans
-    return [(start, end) for start, end in spans if _flags_in(data[start:end]) & need == need]
-
-
-def _flags_in(run: bytes) -> int:
-    """Every flag some byte of `run` has."""
-    return int(np.bitwise_or.reduce(np.frombuffer(run.translate(CLASSES), dtype=np.uint8)))
+        classes = _classes(data)
+        starts, ends = _long_runs(classes, flag, min_length)
+    if need and len(starts):
+        classes = _classes(data) if classes is None else classes
+        bounds = np.empty(2 * len(starts), dtype=np.int64)
+        bounds[0::2], bounds[1::2] = starts, ends
+        # Every flag of each run at once: ORed from its start to its end (the runs are apart, so the bounds rise).
+        seen = np.bitwise_or.reduceat(np.append(classes, np.uint8(0)), bounds)[0::2]
+        keep = seen & np.uint8(need) == need
+        starts, ends = starts[keep], ends[keep]
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def _classes(data: bytes) -> npt.NDArray[np.uint8]:
