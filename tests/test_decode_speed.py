@@ -124,3 +124,12 @@ def test_binary_layers_give_their_base64_runs_and_text() -> None:
         text = [match.group() for match in re.finditer(rb"[\x20-\x7e\t\n\r]{16,}", data)]
         assert decode._text_within(data) == ([b"\n".join(text)] if text else []), len(data)
     assert decode._text_within(binary[4]) and _View(binary[3], set()).base64_runs
+
+
+def test_percent_tokens_found_from_escapes_are_the_ones_a_regex_finds_at_every_position() -> None:
+    rng = random.Random(9)
+    token = re.compile(rb"""(?<![^\s"'<>\\])[^\s"'<>\\]*%[0-9A-Fa-f]{2}[^\s"'<>\\]*""")  # the definition
+    alphabet = b'%%%4a1fG=&+ \t\n\r\f\v"\'<>\\x'
+    for _ in range(3000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        assert decode._percent_tokens(data) == token.findall(data), data

@@ -308,7 +308,15 @@ _MAGIC_MATCHER: Final = Matcher(_STREAM_MAGIC)
 
 def _magic_positions(data: bytes) -> list[int]:
     """Every position in `data` where a magic number of `_STREAM_MAGIC` starts, in order."""
-    return sorted(start for _, start, _ in _MAGIC_MATCHER.find(data))
+    if len(data) >= 1024:
+        return sorted(start for _, start, _ in _MAGIC_MATCHER.find(data))
+    found = []  # a few finds cost less than a call into the matcher on a decoded field or a framed item
+    for magic in _STREAM_MAGIC:
+        start = data.find(magic)
+        while start >= 0:
+            found.append(start)
+            start = data.find(magic, start + 1)
+    return sorted(found)
 
 
 def _streams(data: bytes) -> list[bytes]:
@@ -565,17 +573,33 @@ def _form_query(view: _View) -> list[bytes]:
     return _form_layers(_query(view.data, start.end())) if start else []
 
 
-# A token holding a percent-escape, from one delimiter to the next. The look-behind makes each token start
-# only at its beginning, so a long token without escapes is scanned once, not once per position.
 _PERCENT: Final = re.compile(rb"%[0-9A-Fa-f]{2}")
-_PERCENT_TOKEN: Final = re.compile(rb"""(?<![^\s"'<>\\])[^\s"'<>\\]*%[0-9A-Fa-f]{2}[^\s"'<>\\]*""")
+_TOKEN_DELIMITERS: Final = tuple(bytes((byte,)) for byte in b" \t\n\r\f\v\"'<>\\")
+_TOKEN_REST: Final = re.compile(rb"""[^\s"'<>\\]*""")
+
+
+def _percent_tokens(data: bytes) -> list[bytes]:
+    """The tokens (from one delimiter to the next: whitespace, quotes, angle brackets, backslash) that hold a
+    percent-escape. Found from the escapes, not by a regex trying every position: a form's decoded fields are
+    long text with a few escapes left."""
+    tokens: list[bytes] = []
+    covered = 0
+    for escape in _PERCENT.finditer(data):
+        if escape.start() < covered:
+            continue  # in the token just taken
+        start = max(data.rfind(delimiter, covered, escape.start()) for delimiter in _TOKEN_DELIMITERS) + 1
+        start = max(start, covered)
+        rest = _TOKEN_REST.match(data, escape.end())
+        covered = rest.end() if rest else escape.end()
+        tokens.append(data[start:covered])
+    return tokens
 
 
 def _url(view: _View) -> list[bytes]:
     """Percent-escaped tokens (a URL, a query, a cookie value) decoded; the rest of the text is left where it is."""
-    if b"%" not in view.data or not _PERCENT.search(view.data):
+    if b"%" not in view.data:
         return []
-    tokens = _PERCENT_TOKEN.findall(view.data)
+    tokens = _percent_tokens(view.data)
     return [_percent_decode(b"\n".join(tokens))] if tokens else []
 
 
@@ -953,6 +977,9 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("lz-utf16", _lz_utf16, "text"),
 )
 
+_FOR_TEXT: Final = tuple(decoder for decoder in DECODERS if decoder.reads != "binary")
+_FOR_BINARY: Final = tuple(decoder for decoder in DECODERS if decoder.reads != "text")
+
 TRANSPARENT: Final = frozenset(
     {"multipart", "lines", "length-prefixed", "embedded", "form", "query", "url", "json", "html"}
 )
@@ -1042,10 +1069,7 @@ def _decoded(data: bytes, budget: int) -> list[Layer]:
         layer = layers[index]
         if layer.data:
             view = _View(layer.data, decoded_runs)
-            skip = "binary" if view.is_text else "text"
-            for decoder in DECODERS:
-                if decoder.reads == skip:
-                    continue
+            for decoder in _FOR_TEXT if view.is_text else _FOR_BINARY:
                 found = decoder.decode(view)
                 if not found:
                     continue

@@ -230,6 +230,9 @@ def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -
     return False
 
 
+_NO_COUNTS: Final[Counter[tuple[int, str, tuple[str, ...], bool]]] = Counter()  # read only, never added to
+
+
 class LeakScanner:
     """Finds protected values in captured payloads, through every layer of encoding `decode_layers` peels."""
 
@@ -287,7 +290,11 @@ class LeakScanner:
         compressed = {layer.parent for layer in layers if layer.chain[-1:] and layer.chain[-1] in DECOMPRESSORS}
         for index, layer in enumerate(layers):
             chosen, masks = self._search(b"" if index in compressed else layer.data)
-            count = Counter((needle.value, needle.variant, needle.via, needle.fallback) for needle, _, _ in chosen)
+            count = (
+                Counter((needle.value, needle.variant, needle.via, needle.fallback) for needle, _, _ in chosen)
+                if chosen
+                else _NO_COUNTS  # most layers: nothing found, and nothing to compare a child's hits with
+            )
             counts.append(count)
             step = layer.chain[-1:]
             for needle, start, end in chosen:
