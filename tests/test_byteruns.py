@@ -47,7 +47,7 @@ def samples(seed: int) -> list[bytes]:
 def test_runs_are_the_maximal_runs_a_regex_finds(backend: byteruns.Backend, seed: int) -> None:
     for data in samples(seed):
         for flag in CLASS_EXPRESSIONS:
-            for min_length in (1, 2, 15, 16, 17, 40):
+            for min_length in (1, 2, 15, 16, 17, 40, 64, 65, 100):
                 for need in (0, UPPER, UPPER | LOWER):
                     assert runs(data, flag, min_length, need, backend) == expected(data, flag, min_length, need), (
                         len(data), flag, min_length, need)
