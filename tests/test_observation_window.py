@@ -146,6 +146,36 @@ def test_a_timer_due_after_the_window_is_not_waited_for_and_is_reported_pending_
     assert "Observation window" in page and "outside the window" in page
 
 
+# A tracker whose flush schedules the next one (PostHog sends its last batch so): a debounce after the last
+# keystroke, whose callback sets the timer that sends.
+CHAINED_LEAK = """(() => {
+  let debounce;
+  document.addEventListener("input", (event) => {
+    const field = event.target;
+    if (!field || typeof field.value !== "string") return;
+    clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      setTimeout(() => navigator.sendBeacon("https://__VENDOR__/collect", field.value), 1500);
+    }, 400);
+  }, true);
+})();
+""".replace("__VENDOR__", VENDOR)
+
+
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+def test_a_value_sent_by_a_timer_that_a_waited_timer_set_is_caught(tmp_path: Path, engine: BrowserName) -> None:
+    cases = {"leave: close": SCENARIOS / "search_unsubmitted.yaml"}
+    found = load_scenarios(list(cases.values()))
+    plan = RunPlan(found.scenarios, [engine], Routing(Site(SCENARIOS / "site")), CHAINED_LEAK, tmp_path / "report", 1,
+                   VisualOptions(video=False, heatmaps=False))
+    outcome = execute(plan)
+    assert not outcome.environment_errors, outcome.environment_errors
+    problems = _uncaught(outcome.verdicts, cases, engine)
+    assert not problems, "\n".join(problems)
+    (end,) = outcome.verdicts[0].result.timeline.page_ends
+    assert end.before == "leave" and end.waited_ms < 6000, end  # the two timers, not the 30 s window
+
+
 def test_the_runner_s_default_window_is_the_config_s() -> None:
     assert Settings().observation_window * 1000 == DEFAULT_WINDOW_MS
 

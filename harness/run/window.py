@@ -15,8 +15,9 @@ snapshots and the capture of the navigation record (a plain value carried over a
 not waited for). Waiting for every fresh page's first batch (our snippet's flush interval is 5 s) would add seconds to
 every page a scenario passes through for no typed value.
 
-Timers set while waiting (a callback that sets the next) are not waited for: a timer that re-arms itself would
-otherwise hold every page for the whole window.
+Timers set while waiting get one more round: a flush whose callback schedules the next (PostHog sends its last
+batch so), a debounce that hands the send to another timer. Those are waited for when due within the window too;
+the ones they set in turn are not, or a timer that re-arms itself would hold every page for the whole window.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from harness.run.timeline import PendingTimer
 SLICE_MS = 100  # how often the wait looks again (a timer cleared meanwhile need not be waited for)
 LATE_MS = 50  # a callback runs a little after its due time when the page's event loop is busy
 MIN_INTERVAL_MS = 4  # browsers clamp repeating intervals to at least this
+CLOCK_SLACK_MS = 5  # the page's clock and ours are the machine's, read a moment apart
 
 _PENDING_JS = "(since) => window.__telltaleProbe && window.__telltaleProbe.timers ? window.__telltaleProbe.timers(since) : null"
 
@@ -51,6 +53,7 @@ class _Timer:
     kind: Literal["timeout", "interval"]
     delay_ms: float
     first_run: float
+    set_at: float  # epoch ms
 
     def next_run(self, after: float) -> float:
         """Epoch ms of its first run at or after ``after`` (a timeout runs once)."""
@@ -82,12 +85,20 @@ def _pending(page: Page, since: float) -> dict[_Key, _Timer]:
         if not isinstance(report, dict):
             continue
         for item in cast(list[_TimerReport], report.get("timers", [])):
-            found[(_frame_key(frame), int(item["id"]))] = _Timer(item["kind"], float(item["delay"]), float(item["due"]))
+            found[(_frame_key(frame), int(item["id"]))] = _Timer(
+                item["kind"], float(item["delay"]), float(item["due"]), float(item["at"])
+            )
     return found
 
 
 def _frame_key(frame: Frame) -> int:
     return id(frame)  # Playwright keeps one object per frame for as long as it lives
+
+
+def _due(timers: dict[_Key, _Timer], anchor: float, deadline: float) -> dict[_Key, float]:
+    """When each of `timers` next runs after the anchor, for those that run by the deadline."""
+    runs = {key: timer.next_run(anchor) for key, timer in timers.items()}
+    return {key: run for key, run in runs.items() if run <= deadline}
 
 
 def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = True) -> Observed:
@@ -98,11 +109,19 @@ def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = T
     deadline = anchor_epoch_ms + window_ms
     started = time.time() * 1000.0
     slept = False
-    waiting = {key: timer.next_run(anchor_epoch_ms) for key, timer in _pending(page, anchor_epoch_ms).items()}
-    waiting = {key: run for key, run in waiting.items() if run <= deadline and wait}
+    first = _pending(page, anchor_epoch_ms)
+    waiting = _due(first, anchor_epoch_ms, deadline) if wait else {}
+    rounds = 1
     while True:
         now = time.time() * 1000.0
         waiting = {key: run for key, run in waiting.items() if run + LATE_MS > now}
+        if not waiting and slept and rounds == 1:
+            # The second round: timers set while the first ran (by their callbacks, most likely).
+            rounds = 2
+            later = {key: timer for key, timer in _pending(page, anchor_epoch_ms).items()
+                     if key not in first and timer.set_at >= started - CLOCK_SLACK_MS}
+            waiting = _due(later, anchor_epoch_ms, deadline)
+            continue
         if not waiting:
             break
         try:
