@@ -9,6 +9,7 @@ import random
 import re
 import shutil
 import sysconfig
+from pathlib import Path
 
 import pytest
 
@@ -61,15 +62,20 @@ def test_a_run_needs_every_class_asked_for_anywhere_in_it(backend: byteruns.Back
 
 
 @pytest.mark.parametrize("backend", available_backends())
-def test_a_minimum_below_one_is_refused(backend: byteruns.Backend) -> None:
+def test_a_minimum_below_one_or_an_unknown_class_is_refused_by_either_backend(backend: byteruns.Backend) -> None:
     with pytest.raises(ValueError, match="min_length"):
         runs(b"abc", BASE64, 0, 0, backend)
+    for flag, need in ((0, 0), (32, 0), (BASE64 | HEX, 0), (BASE64, 256)):
+        with pytest.raises(ValueError, match="flag must be"):
+            runs(b"abc" * 300, flag, 16, need, backend)
 
 
 def test_the_native_backend_is_built_wherever_a_c_compiler_is() -> None:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}): the package installs with the array backend only")
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
+        pytest.skip("no Python headers (python3-dev): the package installs with the array backend only")
     assert available_backends() == ("native", "array"), "the C backend was not built at install"
     assert runs(b" " + b"aB" * 8, BASE64, 16) == [(1, 17)]  # and it is the default
 

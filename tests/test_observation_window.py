@@ -176,6 +176,28 @@ def test_a_value_sent_by_a_timer_that_a_waited_timer_set_is_caught(tmp_path: Pat
     assert end.before == "leave" and end.waited_ms < 6000, end  # the two timers, not the 30 s window
 
 
+# A tracker whose debounce reloads the page, and whose next document sets a long timer as it loads.
+RELOADING = """(() => {
+  if (sessionStorage.getItem("reloaded")) { setTimeout(() => {}, 4000); return; }
+  let debounce;
+  document.addEventListener("input", () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => { sessionStorage.setItem("reloaded", "1"); location.reload(); }, 400);
+  }, true);
+})();
+"""
+
+
+def test_the_second_round_waits_for_no_timer_of_a_document_loaded_meanwhile(tmp_path: Path) -> None:
+    found = load_scenarios([SCENARIOS / "search_unsubmitted.yaml"])
+    plan = RunPlan(found.scenarios, ["chromium"], Routing(Site(SCENARIOS / "site")), RELOADING, tmp_path / "report", 1,
+                   VisualOptions(video=False, heatmaps=False))
+    outcome = execute(plan)
+    assert not outcome.environment_errors, outcome.environment_errors
+    (end,) = outcome.verdicts[0].result.timeline.page_ends
+    assert end.waited_ms < 3000, end  # the debounce, not the fresh document's 4 s timer (nothing was typed there)
+
+
 def test_the_runner_s_default_window_is_the_config_s() -> None:
     assert Settings().observation_window * 1000 == DEFAULT_WINDOW_MS
 

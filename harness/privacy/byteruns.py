@@ -48,6 +48,8 @@ CLASSES: Final = bytes(
     for byte in range(256)
 )
 """The flags of each byte value: the one table both backends read."""
+_FLAGS: Final = frozenset({BASE64, HEX, UPPER, LOWER, PRINTABLE})
+_ALL_FLAGS: Final = BASE64 | HEX | UPPER | LOWER | PRINTABLE
 
 
 def _native() -> ModuleType | None:
@@ -70,6 +72,8 @@ def runs(data: bytes, flag: int, min_length: int, need: int = 0, backend: Backen
     class in `need`, in order."""
     if min_length < 1:
         raise ValueError(f"min_length must be 1 or more, got {min_length}")
+    if flag not in _FLAGS or need & ~_ALL_FLAGS:
+        raise ValueError(f"flag must be one of {sorted(_FLAGS)} and need a combination of them, got {flag}, {need}")
     if (backend or available_backends()[0]) == "native":
         if _NATIVE is None:
             raise ValueError(f"byte-run backend 'native' is not installed (have: {available_backends()})")

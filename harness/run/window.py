@@ -37,7 +37,12 @@ LATE_MS = 50  # a callback runs a little after its due time when the page's even
 MIN_INTERVAL_MS = 4  # browsers clamp repeating intervals to at least this
 CLOCK_SLACK_MS = 5  # the page's clock and ours are the machine's, read a moment apart
 
-_PENDING_JS = "(since) => window.__telltaleProbe && window.__telltaleProbe.timers ? window.__telltaleProbe.timers(since) : null"
+# With the timers, the document they belong to (its time origin): a frame's next document numbers its timers anew.
+_PENDING_JS = """(since) => {
+  const probe = window.__telltaleProbe;
+  const report = probe && probe.timers ? probe.timers(since) : null;
+  return report && { timers: report.timers, document: (window.performance && performance.timeOrigin) || 0 };
+}"""
 
 
 class _TimerReport(TypedDict):
@@ -63,7 +68,14 @@ class _Timer:
         return self.first_run + math.ceil((after - self.first_run) / period) * period
 
 
-_Key = tuple[int, int]  # (frame, timer id): ids are per frame
+_Document = tuple[int, float]  # (frame, time origin of its document)
+_Key = tuple[int, float, int]  # (frame, time origin, timer id): ids are per document
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    timers: dict[_Key, _Timer]
+    documents: frozenset[_Document]  # every frame's document, timers pending or not
 
 
 @dataclass(frozen=True)
@@ -74,9 +86,10 @@ class Observed:
     pending: tuple[PendingTimer, ...]
 
 
-def _pending(page: Page, since: float) -> dict[_Key, _Timer]:
-    """The timers every frame of ``page`` has pending at or after ``since`` (epoch ms)."""
+def _pending(page: Page, since: float) -> _Snapshot:
+    """The timers every frame of ``page`` has pending at or after ``since`` (epoch ms), and its documents."""
     found: dict[_Key, _Timer] = {}
+    documents: set[_Document] = set()
     for frame in page.frames:
         try:
             report = frame.evaluate(_PENDING_JS, since)
@@ -84,11 +97,13 @@ def _pending(page: Page, since: float) -> dict[_Key, _Timer]:
             continue  # a frame detached or navigating: its timers went with its document
         if not isinstance(report, dict):
             continue
+        document = (_frame_key(frame), float(report.get("document") or 0))
+        documents.add(document)
         for item in cast(list[_TimerReport], report.get("timers", [])):
-            found[(_frame_key(frame), int(item["id"]))] = _Timer(
+            found[(*document, int(item["id"]))] = _Timer(
                 item["kind"], float(item["delay"]), float(item["due"]), float(item["at"])
             )
-    return found
+    return _Snapshot(found, frozenset(documents))
 
 
 def _frame_key(frame: Frame) -> int:
@@ -110,16 +125,18 @@ def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = T
     started = time.time() * 1000.0
     slept = False
     first = _pending(page, anchor_epoch_ms)
-    waiting = _due(first, anchor_epoch_ms, deadline) if wait else {}
+    waiting = _due(first.timers, anchor_epoch_ms, deadline) if wait else {}
     rounds = 1
     while True:
         now = time.time() * 1000.0
         waiting = {key: run for key, run in waiting.items() if run + LATE_MS > now}
         if not waiting and slept and rounds == 1:
-            # The second round: timers set while the first ran (by their callbacks, most likely).
+            # The second round: timers set while the first ran (by their callbacks, most likely), in the documents
+            # that were there (a document a callback navigated to starts afresh: it is no page anything was typed on).
             rounds = 2
-            later = {key: timer for key, timer in _pending(page, anchor_epoch_ms).items()
-                     if key not in first and timer.set_at >= started - CLOCK_SLACK_MS}
+            later = {key: timer for key, timer in _pending(page, anchor_epoch_ms).timers.items()
+                     if key[:2] in first.documents and key not in first.timers
+                     and timer.set_at >= started - CLOCK_SLACK_MS}
             waiting = _due(later, anchor_epoch_ms, deadline)
             continue
         if not waiting:
@@ -131,8 +148,8 @@ def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = T
                 break  # the page closed itself meanwhile (window.close()): its timers went with it
             raise
         slept = True
-        still = _pending(page, anchor_epoch_ms)
-        waiting = {key: run for key, run in waiting.items() if key in still}  # cleared, or its frame went
+        still = _pending(page, anchor_epoch_ms).timers
+        waiting = {key: run for key, run in waiting.items() if key in still}  # cleared, or its document went
     ended = time.time() * 1000.0
     waited = ended - started if slept else 0.0
     pending = tuple(
@@ -142,6 +159,6 @@ def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = T
             due_in_ms=max(0.0, timer.next_run(ended) - ended),
             outside_window=timer.next_run(anchor_epoch_ms) > deadline,
         )
-        for timer in _pending(page, ended).values()
+        for timer in _pending(page, ended).timers.values()
     )
     return Observed(waited, pending)
