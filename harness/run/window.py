@@ -35,6 +35,7 @@ from harness.run.timeline import PendingTimer
 SLICE_MS = 100  # how often the wait looks again (a timer cleared meanwhile need not be waited for)
 LATE_MS = 50  # a callback runs a little after its due time when the page's event loop is busy
 MIN_INTERVAL_MS = 4  # browsers clamp repeating intervals to at least this
+SETTLE_MS = 150  # before the second round's look: callbacks due in the first have run by then
 CLOCK_SLACK_MS = 5  # the page's clock and ours are the machine's, read a moment apart
 
 # With the timers, the document they belong to (its time origin): a frame's next document numbers its timers anew.
@@ -133,7 +134,15 @@ def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = T
         if not waiting and slept and rounds == 1:
             # The second round: timers set while the first ran (by their callbacks, most likely), in the documents
             # that were there (a document a callback navigated to starts afresh: it is no page anything was typed on).
+            # A callback runs late on a busy page, and the probe knows when a timer was due, not when it ran: the
+            # second look comes a moment later.
             rounds = 2
+            try:
+                page.wait_for_timeout(SETTLE_MS)
+            except PlaywrightError:
+                if page.is_closed():
+                    break
+                raise
             later = {key: timer for key, timer in _pending(page, anchor_epoch_ms).timers.items()
                      if key[:2] in first.documents and key not in first.timers
                      and timer.set_at >= started - CLOCK_SLACK_MS}
