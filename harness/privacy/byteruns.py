@@ -49,7 +49,7 @@ CLASSES: Final = bytes(
 )
 """The flags of each byte value: the one table both backends read."""
 _FLAGS: Final = frozenset({BASE64, HEX, UPPER, LOWER, PRINTABLE})
-_ALL_FLAGS: Final = BASE64 | HEX | UPPER | LOWER | PRINTABLE
+_ALL_FLAGS: Final = sum(_FLAGS)  # the flags are distinct bits
 
 
 def _native() -> ModuleType | None:

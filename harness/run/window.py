@@ -117,6 +117,17 @@ def _due(timers: dict[_Key, _Timer], anchor: float, deadline: float) -> dict[_Ke
     return {key: run for key, run in runs.items() if run <= deadline}
 
 
+def _slept(page: Page, ms: float) -> bool:
+    """Let ``page`` run for ``ms``; False when it closed itself meanwhile (window.close()): its timers went with it."""
+    try:
+        page.wait_for_timeout(ms)
+    except PlaywrightError:
+        if page.is_closed():
+            return False
+        raise
+    return True
+
+
 def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = True) -> Observed:
     """Wait until every timer of ``page`` pending since the anchor and due within the window has run or was cleared
     (with ``wait`` false, only report what is pending). Raises :class:`playwright.sync_api.Error` when the browser
@@ -137,12 +148,8 @@ def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = T
             # A callback runs late on a busy page, and the probe knows when a timer was due, not when it ran: the
             # second look comes a moment later.
             rounds = 2
-            try:
-                page.wait_for_timeout(SETTLE_MS)
-            except PlaywrightError:
-                if page.is_closed():
-                    break
-                raise
+            if not _slept(page, SETTLE_MS):
+                break
             later = {key: timer for key, timer in _pending(page, anchor_epoch_ms).timers.items()
                      if key[:2] in first.documents and key not in first.timers
                      and timer.set_at >= started - CLOCK_SLACK_MS}
@@ -150,12 +157,8 @@ def observe(page: Page, anchor_epoch_ms: float, window_ms: float, wait: bool = T
             continue
         if not waiting:
             break
-        try:
-            page.wait_for_timeout(min(SLICE_MS, max(waiting.values()) + LATE_MS - now))
-        except PlaywrightError:
-            if page.is_closed():
-                break  # the page closed itself meanwhile (window.close()): its timers went with it
-            raise
+        if not _slept(page, min(SLICE_MS, max(waiting.values()) + LATE_MS - now)):
+            break
         slept = True
         still = _pending(page, anchor_epoch_ms).timers
         waiting = {key: run for key, run in waiting.items() if key in still}  # cleared, or its document went
