@@ -525,6 +525,25 @@ def test_random_binary_gives_no_framed_layers() -> None:
         assert [layer.chain for layer in decode_layers(data)] == [()], seed
 
 
+def test_pieces_decoded_apart_are_never_read_as_one_stream_or_framing() -> None:
+    # A hex run decoded at both alignments gives two binary pieces, joined into one layer. Here the join happens
+    # to read as one varint-framed record (its first byte counts the bytes after it): chance, not something a
+    # tracker sent, so no framing is read there. The same bytes as one piece still are.
+    rng = random.Random(4)
+    while True:
+        aligned = bytes([39]) + rng.randbytes(19)
+        run = aligned.hex().encode()
+        misaligned = bytes.fromhex(run[1:-1].decode())
+        joined = aligned + b"\n" + misaligned
+        if not decode._is_text(aligned) and not decode._is_text(misaligned) and not decode._is_text(joined[1:]):
+            break
+    assert len(joined) == 40 and decode._length_prefixed(decode._View(joined, set())) == [joined[1:]]
+    layers = decode_layers(b'{"h": "' + run + b'"}')
+    assert [layer.data for layer in layers if layer.chain == ("hex",)] == [joined]
+    assert [layer.chain for layer in layers] == [(), ("hex",)]
+    assert ("length-prefixed",) in [layer.chain for layer in decode_layers(joined)]
+
+
 def test_there_is_no_depth_limit_only_a_work_budget() -> None:
     payload = PAGE
     for _ in range(6):  # twelve layers: gzip and base64, in turn

@@ -47,8 +47,9 @@ def test_every_hex_run_is_decoded_at_both_alignments() -> None:
             start, end = match.span()
             expected += [bytes.fromhex(data[start + offset : end - (end - start - offset) % 2].decode())
                          for offset in (0, 1)]
-        found = decode._hex(_View(data, set()))
-        assert found == decode._with_compressed(decode._text_and_binary(expected), expected[::2])
+        view = _View(data, set())
+        found = decode._hex(view)
+        assert found == decode._with_compressed(decode._text_and_binary(view, expected), expected[::2])
 
 
 def test_base64_decodes_alike_on_simd_and_binascii_at_every_alignment() -> None:

@@ -2,8 +2,9 @@
  * min_length-th byte only.
  *
  * Any run at least min_length long holds one of the bytes sampled min_length apart. From a sampled byte of the
- * class the scan walks out to both ends of its run (collecting the classes seen on the way), then samples again
- * min_length past the run's end: the byte there is the first a next long run could be sampled at. A tracker's
+ * class the scan walks back to the start of its run, looks at the byte min_length - 1 past that start (not of
+ * the class: a short run, skipped), else walks on to the run's end (collecting the classes seen on the way), then
+ * samples again min_length past what it ruled out: the first byte a next long run could be sampled at. A tracker's
  * JSON, whose runs are mostly short words, costs a fraction of its length; a long blob costs its length once.
  * The scan runs without the GIL (rules of several runs may be judged on threads at once).
  */
@@ -43,9 +44,17 @@ scan(const unsigned char *bytes, Py_ssize_t length, const unsigned char *classes
             continue;
         }
         unsigned int seen = classes[bytes[sample]];
-        Py_ssize_t start = sample, end = sample + 1;
+        Py_ssize_t start = sample;
         while (start > 0 && (classes[bytes[start - 1]] & flag))
             seen |= classes[bytes[--start]];
+        /* A long run reaches min_length - 1 past its start. When the byte there is not of the class, the run is
+         * short whatever lies between: no walk to its end, and the next long run can only hold bytes past it. */
+        Py_ssize_t reach = start + min_length - 1;
+        if (reach > sample && (reach >= length || !(classes[bytes[reach]] & flag))) {
+            sample = reach + min_length;
+            continue;
+        }
+        Py_ssize_t end = sample + 1;
         while (end < length && (classes[bytes[end]] & flag))
             seen |= classes[bytes[end++]];
         if (end - start >= min_length && (seen & need) == need && spans_add(found, start, end) < 0)

@@ -123,14 +123,14 @@ def _is_text(data: bytes) -> bool:
     return b"\0" not in data and (data.isascii() or _as_text(data) is not None)
 
 
-def _text_and_binary(pieces: list[bytes]) -> list[bytes]:
+def _text_and_binary(view: _View, pieces: list[bytes]) -> list[bytes]:
     """Decoded pieces joined into at most two layers, the text ones apart from the binary ones (noise among
     them): the decoders that read text (JSON, URL, HTML) skip a layer with anything binary in it."""
     text: list[bytes] = []
     binary: list[bytes] = []
     for piece in pieces:
         (text if _is_text(piece) else binary).append(piece)
-    return [b"\n".join(group) for group in (text, binary) if group]
+    return [view.joined(group) for group in (text, binary) if group]
 
 
 class _View:
@@ -139,6 +139,24 @@ class _View:
     def __init__(self, data: bytes, decoded_runs: set[tuple[str, bytes]]) -> None:
         self.data = data
         self._decoded_runs = decoded_runs
+        self._joins: set[int] = set()  # ids of the outputs `joined` made of several pieces, since `forget_joins`
+
+    def joined(self, pieces: list[bytes]) -> bytes:
+        """Decoded pieces joined by newlines into one layer. A decoder returns every layer it makes this way, so
+        that `made_of_pieces` can tell them from its other outputs."""
+        out = b"\n".join(pieces)
+        if len(pieces) > 1:
+            self._joins.add(id(out))
+        return out
+
+    def made_of_pieces(self, out: bytes) -> bool:
+        """Whether `out`, an output of the decoder that just ran, joins several decoded pieces: then no stream
+        or framing that must fill its layer exactly can be found in it (the pieces were decoded apart)."""
+        return id(out) in self._joins
+
+    def forget_joins(self) -> None:
+        """Called before each decoder runs: an id names one object only while it lives."""
+        self._joins.clear()
 
     @cached_property
     def is_text(self) -> bool:
@@ -760,7 +778,7 @@ def _base64(view: _View) -> list[bytes]:
     # it): three of every four pieces are noise, but a layer each would cost more. A piece that is a compressed
     # stream, at whichever alignment (text glued to the front of unpadded base64), stands alone instead: joined,
     # it would not decode.
-    found = [b"\n".join(group) for group in (text, binary) if group] + alone
+    found = [view.joined(group) for group in (text, binary) if group] + alone
     for piece in shifted:
         found += _text_within(piece) + _streams(piece)
     return found
@@ -804,7 +822,7 @@ def _hex(view: _View) -> list[bytes]:
     for start, end in spans:
         for offset in (0, 1):
             pieces.append(bytes.fromhex(view.data[start + offset : end - (end - start - offset) % 2].decode("ascii")))
-    return _with_compressed(_text_and_binary(pieces), pieces[::2])
+    return _with_compressed(_text_and_binary(view, pieces), pieces[::2])
 
 
 # --- lz-string ------------------------------------------------------------------------------------------------
@@ -950,20 +968,23 @@ class Decoder:
     """What input it can apply to: a compressed stream is never valid UTF-8, a form or JSON always is."""
     claims: bool = False
     """When it finds something, the layer holds nothing else worth decoding: later decoders skip the layer."""
+    fills: bool = False
+    """What it reads must fill the layer exactly (a stream with no magic number, a framing): it never applies to
+    pieces decoded apart and joined by newlines."""
 
 
 DECODERS: Final[tuple[Decoder, ...]] = (
     # Magic-number formats first: a layer that is gzip is nothing else.
     Decoder("gzip", _gzip, "binary", claims=True),
     Decoder("zstd", _zstd, "binary", claims=True),
-    Decoder("zlib", _zlib, claims=True),  # "x^" is text: the header may start a layer that looks like text
-    Decoder("brotli", _brotli, "binary"),
-    Decoder("deflate", _deflate, "binary"),
+    Decoder("zlib", _zlib, claims=True, fills=True),  # "x^" is text: the header may start a text-like layer
+    Decoder("brotli", _brotli, "binary", fills=True),
+    Decoder("deflate", _deflate, "binary", fills=True),
     # Containers: their output holds every field, decoded, so the inline decoders run there instead.
     Decoder("multipart", _multipart, claims=True),  # its parts may be binary files
     # Framings of binary bodies: each payload a layer of its own, where a compressed stream starts.
     Decoder("lines", _lines, "binary"),
-    Decoder("length-prefixed", _length_prefixed),
+    Decoder("length-prefixed", _length_prefixed, fills=True),
     Decoder("embedded", _embedded, "binary"),
     Decoder("form", _form_body, "text", claims=True),
     Decoder("query", _form_query, "text"),
@@ -977,8 +998,14 @@ DECODERS: Final[tuple[Decoder, ...]] = (
     Decoder("lz-utf16", _lz_utf16, "text"),
 )
 
-_FOR_TEXT: Final = tuple(decoder for decoder in DECODERS if decoder.reads != "binary")
-_FOR_BINARY: Final = tuple(decoder for decoder in DECODERS if decoder.reads != "text")
+# The decoders to try on a layer, by whether it is text and whether it joins pieces decoded apart.
+_TO_TRY: Final = {
+    (text, joined): tuple(
+        decoder for decoder in DECODERS if decoder.reads != ("binary" if text else "text") and not (joined and decoder.fills)
+    )
+    for text in (True, False)
+    for joined in (True, False)
+}
 
 TRANSPARENT: Final = frozenset(
     {"multipart", "lines", "length-prefixed", "embedded", "form", "query", "url", "json", "html"}
@@ -1062,6 +1089,7 @@ def decode_layers(data: bytes, work_budget: int | None = None) -> list[Layer]:
 
 def _decoded(data: bytes, budget: int) -> list[Layer]:
     layers = [Layer((), data)]
+    joined = [False]  # by layer: whether it joins pieces decoded apart
     seen = {data}
     decoded_runs: set[tuple[str, bytes]] = set()
     index = 0
@@ -1069,7 +1097,8 @@ def _decoded(data: bytes, budget: int) -> list[Layer]:
         layer = layers[index]
         if layer.data:
             view = _View(layer.data, decoded_runs)
-            for decoder in _FOR_TEXT if view.is_text else _FOR_BINARY:
+            for decoder in _TO_TRY[view.is_text, joined[index]]:
+                view.forget_joins()
                 found = decoder.decode(view)
                 if not found:
                     continue
@@ -1080,6 +1109,7 @@ def _decoded(data: bytes, budget: int) -> list[Layer]:
                     budget -= len(out)
                     seen.add(out)
                     layers.append(Layer((*layer.chain, decoder.name), out, index))
+                    joined.append(view.made_of_pieces(out))
                 if outputs and decoder.claims:
                     break
         index += 1
