@@ -40,6 +40,11 @@ def samples(seed: int) -> list[bytes]:
     made += [rng.randbytes(size) for size in (100, 600, 5000, 40000)]  # binary: the gate's case
     made += [rng.randbytes(900) + rng.randbytes(30).hex().encode() + rng.randbytes(900),
              b"x" * 16, b"x" * 15, b"A" * 40 + b"b", b"", b"0123456789abcdef" * 300 + b"G"]  # whole, short, at the ends
+    # Text with few capitals, as a tracker's JSON is (the native scan looks for the capitals), then with base64
+    # in it, then turning into binary part way (where it goes back to sampling).
+    words = b" ".join(rng.choice((b"cart", b"home", b"x86_64", b"id", b"Gecko", b"abcdefghijklmnopqrst")) for _ in range(900))
+    blob = base64.b64encode(rng.randbytes(3000))
+    made += [words, words[:2000] + blob + words[2000:], words[:3000] + rng.randbytes(4000) + words[:500] + b"Qq" * 9]
     return made
 
 
@@ -86,6 +91,25 @@ def test_the_native_backend_refuses_a_table_of_the_wrong_size() -> None:
     assert byteruns._NATIVE is not None
     with pytest.raises(ValueError, match="256"):
         byteruns._NATIVE.runs(b"abc", b"\x01" * 255, BASE64, 1, 0)
+
+
+def test_the_native_scan_finds_the_same_runs_from_any_anchor_or_none() -> None:
+    if "native" not in available_backends():
+        pytest.skip("the C backend is not built here")
+    assert byteruns._NATIVE is not None
+    native = byteruns._NATIVE.runs
+    for data in samples(7):
+        for need in (UPPER, LOWER, UPPER | LOWER):
+            plain = native(data, byteruns.CLASSES, BASE64, 16, need)
+            assert plain == expected(data, BASE64, 16, need)
+            for anchor in (UPPER, LOWER):  # each a range of byte values; as a class of need, the anchor
+                if anchor & need:
+                    assert native(data, byteruns.CLASSES, BASE64, 16, need, anchor) == plain, (len(data), need)
+    # Hex digits are three ranges: no vector search for them, the sampling scan answers alike.
+    hexed = b"zz" + b"0123456789abcdefABCDEF" * 4 + b"zz"
+    assert native(hexed, byteruns.CLASSES, BASE64, 16, HEX, HEX) == [(0, len(hexed))]
+    with pytest.raises(ValueError, match="anchor"):
+        native(b"abc", byteruns.CLASSES, BASE64, 1, UPPER, LOWER)
 
 
 def test_decoding_gives_the_same_layers_on_either_backend(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,8 @@ tracker's JSON batch it was the costliest question of a scan.
 Two backends give the same runs (tests/test_byteruns.py):
 - ``native``, a small C extension (`_byteruns.c`, built at install when a C compiler is there): it looks at
   every `min_length`-th byte only (any run that long holds one) and walks out from those of the class, so a batch
-  of short words costs a fraction of its length, about ten times as fast as the array work;
+  of short words costs a fraction of its length, about ten times as fast as the array work; runs that must mix
+  cases it finds from their capitals instead, sixteen bytes at a time (`_ANCHORS`);
 - ``array``, numpy on a bit mask of the bytes (`_long_runs`), or a regex in small layers, where numpy's fixed
   cost per call outweighs the scan; before the array work on a larger binary layer, one vector scan asks whether
   a run long enough exists at all (a `Presence` gate).
@@ -50,6 +51,9 @@ CLASSES: Final = bytes(
 """The flags of each byte value: the one table both backends read."""
 _FLAGS: Final = frozenset({BASE64, HEX, UPPER, LOWER, PRINTABLE})
 _ALL_FLAGS: Final = sum(_FLAGS)  # the flags are distinct bits
+_ANCHORS: Final = UPPER
+"""Needed classes the native scan looks for first, when a run must hold one: capitals are the rarest bytes of a
+tracker's text (most of its JSON has none) and one range of byte values, which a vector compare finds."""
 
 
 def _native() -> ModuleType | None:
@@ -77,7 +81,7 @@ def runs(data: bytes, flag: int, min_length: int, need: int = 0, backend: Backen
     if (backend or available_backends()[0]) == "native":
         if _NATIVE is None:
             raise ValueError(f"byte-run backend 'native' is not installed (have: {available_backends()})")
-        found: list[Span] = _NATIVE.runs(data, CLASSES, flag, min_length, need)
+        found: list[Span] = _NATIVE.runs(data, CLASSES, flag, min_length, need, need & _ANCHORS)
         return found
     return _array_runs(data, flag, min_length, need)
 

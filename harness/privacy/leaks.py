@@ -20,7 +20,7 @@ import bisect
 import hashlib
 import hmac
 import os
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -191,27 +191,34 @@ def _boundary(variant: Variant) -> bytes | None:
 
 @dataclass(frozen=True)
 class _Masks:
-    """The disjoint spans of one layer that hold some protected value in some form, sorted, and whose they are."""
+    """The disjoint spans of one layer that hold some protected value in some form, sorted, and what replaces
+    each in an excerpt: the markers of the values it holds."""
 
     starts: list[int]
     ends: list[int]
-    values: list[tuple[int, ...]]
+    markers: list[bytes]
 
     @classmethod
-    def merged(cls, matches: list[tuple[int, int, int]]) -> _Masks:
-        """From (start, end, value) matches, overlapping or touching ones merged into one span."""
+    def merged(cls, matches: list[tuple[int, int, int]], markers: Sequence[bytes]) -> _Masks:
+        """From (start, end, value) matches, overlapping or touching ones merged into one span; `markers` by value."""
         starts: list[int] = []
         ends: list[int] = []
         values: list[set[int]] = []
+        last_end = -1
         for start, end, value in sorted(matches):
-            if ends and start <= ends[-1]:
-                ends[-1] = max(ends[-1], end)
+            if start <= last_end:
+                if end > last_end:
+                    ends[-1] = last_end = end
                 values[-1].add(value)
             else:
                 starts.append(start)
                 ends.append(end)
                 values.append({value})
-        return cls(starts, ends, [tuple(sorted(found)) for found in values])
+                last_end = end
+        return cls(starts, ends, [b"".join(markers[value] for value in sorted(found)) for found in values])
+
+
+_NO_MASKS: Final = _Masks([], [], [])
 
 
 # A byte order mark opens a payload; it is not text the match runs into.
@@ -220,6 +227,8 @@ _BOMS: Final = {1: b"\xef\xbb\xbf", 2: b"\xff\xfe"}
 
 def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -> bool:
     """Whether a character of `byte_class` sits right before or after data[start:end] (`width` bytes a char)."""
+    if width == 1 and start > len(_BOMS[1]):  # most matches: one byte a char, no byte order mark to step over
+        return bool(byte_class[data[start - 1]] or (end < len(data) and byte_class[data[end]]))
     for at in (start - width, end):
         if at + width == len(_BOMS[width]) and data.startswith(_BOMS[width]):
             continue
@@ -251,6 +260,13 @@ class LeakScanner:
                     bucket.append(needle)
         self._patterns = list(by_bytes)
         self._needles = list(by_bytes.values())
+        # By pattern, what `_search` asks of a match, read once here rather than at each of thousands of matches:
+        # the values it masks, and the needles that may be reported with the class that must not touch them.
+        self._masked = [tuple(needle.value for needle in bucket) for bucket in self._needles]
+        self._reported = [
+            tuple((needle, needle.boundary, needle.width) for needle in bucket if needle.reported)
+            for bucket in self._needles
+        ]
         self._matcher = Matcher(self._patterns)
         # Hits by payload: scanning is a pure function of the bytes. Keyed by the bytes themselves (hashed once
         # by Python, compared in full on a hit), so that equal keys are equal payloads, never a digest collision.
@@ -319,42 +335,45 @@ class LeakScanner:
 
     def _search(self, data: bytes) -> tuple[list[tuple[_Needle, int, int]], _Masks]:
         """The matches chosen for hits in one layer, and where every match of any needle lies (to mask it)."""
-        if not data:
-            return [], _Masks([], [], [])
-        masks: list[tuple[int, int, int]] = []
-        candidates: defaultdict[int, list[tuple[_Needle, int, int]]] = defaultdict(list)
-        for pattern, start, end in self._matcher.find(data):
-            for needle in self._needles[pattern]:
-                masks.append((start, end, needle.value))
-                if needle.reported and not (
-                    needle.boundary is not None and _touches(data, start, end, needle.width, needle.boundary)
-                ):
-                    candidates[needle.value].append((needle, start, end))
+        matches = self._matcher.find(data) if data else []
+        if not matches:
+            return [], _NO_MASKS
+        # By value: (rank, minus length, start, end, needle), so that sorting puts the most exact and longest first.
+        candidates: dict[int, list[tuple[int, int, int, int, _Needle]]] = {}
+        reported = self._reported
+        for pattern, start, end in matches:
+            for needle, boundary, width in reported[pattern]:
+                if boundary is None or not _touches(data, start, end, width, boundary):
+                    candidates.setdefault(needle.value, []).append((needle.rank, start - end, start, end, needle))
         chosen: list[tuple[_Needle, int, int]] = []
         for found in candidates.values():
-            if not all(needle.partial for needle, _, _ in found):
-                found = [match for match in found if not match[0].partial]
-            found.sort(key=lambda match: (match[0].rank, match[1] - match[2], match[1]))
+            if not all(match[4].partial for match in found):
+                found = [match for match in found if not match[4].partial]
+            found.sort()  # (rank, start) names one match of a value: the needles are never compared
             taken: list[tuple[int, int]] = []
-            for needle, start, end in found:
+            for _, _, start, end, needle in found:
                 if all(end <= other_start or start >= other_end for other_start, other_end in taken):
                     taken.append((start, end))
                     chosen.append((needle, start, end))
         if not chosen:  # the masks only serve the excerpts of hits
-            return [], _Masks([], [], [])
+            return [], _NO_MASKS
         chosen.sort(key=lambda match: (match[1], match[0].value))  # the matcher reports in no particular order
-        return chosen, _Masks.merged(masks)
+        masked = self._masked
+        spans = [(start, end, value) for pattern, start, end in matches for value in masked[pattern]]
+        return chosen, _Masks.merged(spans, self._markers)
 
-    def _excerpt(self, data: bytes, start: int, end: int, masks: _Masks) -> bytes:
+    @staticmethod
+    def _excerpt(data: bytes, start: int, end: int, masks: _Masks) -> bytes:
         """data around [start, end) with every masked span inside the window replaced by its values' markers."""
         low, high = max(0, start - EXCERPT_RADIUS), min(len(data), end + EXCERPT_RADIUS)
+        starts, ends, markers = masks.starts, masks.ends, masks.markers
         pieces: list[bytes] = []
         cursor = low
-        index = bisect.bisect_right(masks.ends, low)  # the first span that ends inside the window
-        while index < len(masks.starts) and masks.starts[index] < high:
-            pieces.append(data[cursor : max(masks.starts[index], low)])
-            pieces.extend(self._markers[value] for value in masks.values[index])
-            cursor = min(masks.ends[index], high)
+        index = bisect.bisect_right(ends, low)  # the first span that ends inside the window
+        while index < len(starts) and starts[index] < high:
+            pieces.append(data[cursor : max(starts[index], low)])
+            pieces.append(markers[index])
+            cursor = min(ends[index], high)
             index += 1
         pieces.append(data[cursor:high])
         return b"".join(pieces)
