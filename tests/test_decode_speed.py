@@ -1,6 +1,7 @@
 """The fast paths of harness/privacy/decode.py give exactly what the plain ones give: magic numbers in one pass,
-runs from `byteruns` in binary layers, misaligned base64 by bit shifts, escaped JSON strings from their
-backslashes. (Both backends of `byteruns` against a regex: tests/test_byteruns.py.)"""
+runs from `byteruns` in binary layers, base64 on SIMD, escaped JSON strings from their backslashes, percent
+tokens from their escapes, and the checks that rule input out before a decoder runs (a raw deflate block's
+header, lz-string's first character). (Both backends of `byteruns` against a regex: tests/test_byteruns.py.)"""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import gzip
 import json
 import random
 import re
+import zlib
 
 import pytest
 
@@ -134,3 +136,26 @@ def test_percent_tokens_found_from_escapes_are_the_ones_a_regex_finds_at_every_p
     for _ in range(3000):
         data = bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
         assert decode._percent_tokens(data) == token.findall(data), data
+
+
+def test_the_deflate_header_check_rules_out_only_what_zlib_rejects() -> None:
+    rng = random.Random(9)
+    text = b"the quick brown fox, canary.ada@example.org, " * 40
+    streams = []
+    for level in range(10):  # 0: stored blocks, 1..9: fixed and dynamic Huffman codes
+        for data in (text, rng.randbytes(300), b"", text[:7]):
+            compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+            streams.append(compressor.compress(data) + compressor.flush())
+    assert all(decode._may_start_deflate(stream) for stream in streams if len(stream) > 1)
+    noise = [rng.randbytes(size) for size in (2, 3, 4, 5, 6, 40, 300) for _ in range(300)]
+    for data in noise + streams:
+        if decode._inflate(data, -15) is not None:
+            assert decode._may_start_deflate(data), data.hex()
+    assert sum(map(decode._may_start_deflate, noise)) < 0.6 * len(noise)  # type 3 and stored blocks' lengths
+
+
+def test_lz_string_can_only_start_with_the_characters_the_gate_lets_through() -> None:
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    starts = {char for char in alphabet
+              if decode._lz_decompress(decode._six_bit_stream(bytes([char]) + b"AAA"), 24, 6, partial=True) is not None}
+    assert starts == decode._LZ_FIRST

@@ -257,12 +257,17 @@ def _zlib(view: _View) -> list[bytes]:
     return _whole_stream(view.data, 15)  # a 2-byte header is weak evidence (and a stream mid-body: `_embedded`)
 
 
+def _may_start_deflate(data: bytes) -> bool:
+    """Whether raw deflate can start `data`, by what its first block's header says without inflating: block
+    type 3 does not exist, and a stored block's length is followed by its ones' complement."""
+    block_type = data[0] >> 1 & 0b11 if len(data) > 1 else 3
+    return block_type in (1, 2) or (block_type == 0 and len(data) >= 5 and data[1] ^ data[3] == data[2] ^ data[4] == 0xFF)
+
+
 def _deflate(view: _View) -> list[bytes]:
     # Raw deflate (CompressionStream("deflate-raw")) has no header at all; only a stream that decodes cleanly
     # to its very last byte counts. Most other input fails within a few bytes ("invalid distance too far back").
-    if len(view.data) < 2 or view.data[0] & 0b110 == 0b110:  # block type 3 does not exist
-        return []
-    return _whole_stream(view.data, -15)
+    return _whole_stream(view.data, -15) if _may_start_deflate(view.data) else []
 
 
 def _zstd(view: _View) -> list[bytes]:
@@ -802,7 +807,7 @@ def _starts_stream(piece: bytes, *, brotli_too: bool) -> bool:
     rule out: asked at a run's natural alignment only) that fills it."""
     return (
         piece.startswith(_STREAM_MAGIC)
-        or (len(piece) > 1 and piece[0] & 0b110 != 0b110 and bool(_whole_stream(piece, -15)))
+        or (_may_start_deflate(piece) and bool(_whole_stream(piece, -15)))
         or (brotli_too and _unbrotli(piece) is not None)
     )
 
@@ -907,9 +912,16 @@ def _six_bit_stream(core: bytes) -> bytes:
     return binascii.a2b_base64(core + b"A" * (-len(core) % 4)).translate(_BIT_REVERSED)
 
 
+# lz-string's stream opens with a 2-bit code, 0 or 1 (an 8- or 16-bit first character), read from the top bits of
+# the first six-bit character: 0..15 or 32..47, "A".."P" or "g".."v" in both alphabets.
+_LZ_FIRST: Final = frozenset(b"ABCDEFGHIJKLMNOPghijklmnopqrstuv")
+
+
 def _lz_six_bit(view: _View, decoder: str, runs: list[bytes], to_standard: bytes | None) -> list[bytes]:
     found: list[bytes] = []
     for run in view.fresh(decoder, runs):
+        if run[0] not in _LZ_FIRST:
+            continue
         if (
             len(run) > 66
             and _lz_decompress(_six_bit_stream(run[:64].translate(to_standard)), 384, 6, partial=True) is None
