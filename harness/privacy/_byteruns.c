@@ -8,9 +8,12 @@
  * JSON, whose runs are mostly short words, costs a fraction of its length; a long blob costs its length once.
  * The scan runs without the GIL (rules of several runs may be judged on threads at once).
  *
- * When every run sought must hold a byte of a class that is rare in text (the `anchor`: capitals, for base64
- * runs that mix cases) and that class is one range of byte values, the scan instead looks for those bytes,
- * sixteen at a time with SSE2, and walks out only from them: most of a tracker's JSON has no capital at all.
+ * With SSE2 two faster scans take over where they apply, each testing sixteen bytes at a time:
+ * - when every run sought must hold a byte of a class that is rare in text (the `anchor`: capitals, for base64
+ *   runs that mix cases) and that class is one range of byte values, the scan looks for those bytes and walks
+ *   out only from them: most of a tracker's JSON has no capital at all (scan_anchored);
+ * - when the class is a few ranges of byte values (hex digits, printable text) and runs are 15 or more long, it
+ *   looks for blocks of 8 or 16 bytes all of the class, which any run that long holds (scan_blocks).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -74,34 +77,99 @@ scan(const unsigned char *bytes, Py_ssize_t from, Py_ssize_t length, const unsig
 }
 
 #ifdef HAVE_RANGE_SEARCH
-/* The position of the first byte at or after `from` whose value lies in [low, low + span], or `length`. */
-static Py_ssize_t
-next_in_range(const unsigned char *bytes, Py_ssize_t from, Py_ssize_t length, unsigned char low, unsigned char span)
+#define MAX_RANGES 4
+
+/* The ranges of byte values [lows[i], lows[i] + spans[i]] that hold exactly the bytes whose class has `flag`:
+ * how many (0 if none, or more than MAX_RANGES). */
+static int
+byte_ranges(const unsigned char *classes, unsigned int flag, unsigned char *lows, unsigned char *spans)
 {
-    const __m128i lows = _mm_set1_epi8((char)low), spans = _mm_set1_epi8((char)span);
-    Py_ssize_t at = from;
-    for (; at + 16 <= length; at += 16) {
-        /* byte - low, wrapping, is at most span exactly for the bytes in the range */
-        __m128i offset = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(bytes + at)), lows);
-        int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(offset, spans), offset));
-        if (mask)
-            return at + __builtin_ctz((unsigned int)mask);
+    int count = 0;
+    for (int byte = 0; byte < 256; byte++) {
+        if (!(classes[byte] & flag))
+            continue;
+        if (count && lows[count - 1] + spans[count - 1] == byte - 1) {
+            spans[count - 1]++;
+            continue;
+        }
+        if (count == MAX_RANGES)
+            return 0;
+        lows[count] = (unsigned char)byte;
+        spans[count++] = 0;
     }
-    for (; at < length; at++)
-        if ((unsigned char)(bytes[at] - low) <= span)
-            return at;
-    return length;
+    return count;
 }
 
-/* Like scan(), for runs that must hold a byte of the anchor range: every such run holds one, so the scan walks
- * out from each anchor byte of the class, then looks for the next anchor past the run's end. Where anchors
- * come closer together than the samples of scan() would (binary data), it hands the rest over to scan(). */
+typedef struct {
+    __m128i lows[MAX_RANGES], spans[MAX_RANGES]; /* each byte value repeated sixteen times */
+    int count;
+} Ranges;
+
+static Ranges
+vector_ranges(const unsigned char *lows, const unsigned char *spans, int count)
+{
+    Ranges ranges;
+    ranges.count = count;
+    for (int index = 0; index < count; index++) {
+        ranges.lows[index] = _mm_set1_epi8((char)lows[index]);
+        ranges.spans[index] = _mm_set1_epi8((char)spans[index]);
+    }
+    return ranges;
+}
+
+/* One bit per byte of bytes[0..16): whether its value lies in one of the ranges. */
+static inline unsigned int
+in_ranges(const unsigned char *bytes, const Ranges *ranges)
+{
+    __m128i chunk = _mm_loadu_si128((const __m128i *)bytes), hits = _mm_setzero_si128();
+    for (int index = 0; index < ranges->count; index++) {
+        /* byte - low, wrapping, is at most span exactly for the bytes in the range */
+        __m128i offset = _mm_sub_epi8(chunk, ranges->lows[index]);
+        hits = _mm_or_si128(hits, _mm_cmpeq_epi8(_mm_min_epu8(offset, ranges->spans[index]), offset));
+    }
+    return (unsigned int)_mm_movemask_epi8(hits);
+}
+
+/* The maximal run of the class around bytes[at] (which is of it), added to `found` if long enough and holding
+ * every class of `need`; returns where it ends (-1: out of memory). */
+static Py_ssize_t
+walk_out(const unsigned char *bytes, Py_ssize_t at, Py_ssize_t length, const unsigned char *classes,
+         unsigned int flag, Py_ssize_t min_length, unsigned int need, Spans *found)
+{
+    unsigned int seen = classes[bytes[at]];
+    Py_ssize_t start = at, end = at + 1;
+    while (start > 0 && (classes[bytes[start - 1]] & flag))
+        seen |= classes[bytes[--start]];
+    while (end < length && (classes[bytes[end]] & flag))
+        seen |= classes[bytes[end++]];
+    if (end - start >= min_length && (seen & need) == need && spans_add(found, start, end) < 0)
+        return -1;
+    return end;
+}
+
+/* Like scan(), for runs that must hold a byte of one range (the anchor: capitals, rare in a tracker's text):
+ * the scan walks out from each anchor byte of the class, found sixteen bytes at a time, then looks for the
+ * next past the run's end. Where anchors come closer together than the samples of scan() would (binary data),
+ * it hands the rest over to scan(). */
 static int
 scan_anchored(const unsigned char *bytes, Py_ssize_t length, const unsigned char *classes, unsigned int flag,
               Py_ssize_t min_length, unsigned int need, unsigned char low, unsigned char span, Spans *found)
 {
     Py_ssize_t from = 0, walks = 0;
-    while ((from = next_in_range(bytes, from, length, low, span)) < length) {
+    const Ranges anchors = vector_ranges(&low, &span, 1);
+    while (from < length) {
+        unsigned int mask = from + 16 <= length ? in_ranges(bytes + from, &anchors) : 0;
+        if (from + 16 > length) { /* the last few bytes, one at a time */
+            while (from < length && (unsigned char)(bytes[from] - low) > span)
+                from++;
+            if (from == length)
+                break;
+        } else if (!mask) {
+            from += 16;
+            continue;
+        } else {
+            from += __builtin_ctz(mask);
+        }
         if (++walks * min_length > from + 256)
             /* bytes[from - 1] is not of the class (or from is 0): no run found from here reaches back */
             return scan(bytes, from, length, classes, flag, min_length, need, found);
@@ -109,38 +177,71 @@ scan_anchored(const unsigned char *bytes, Py_ssize_t length, const unsigned char
             from++;
             continue;
         }
-        unsigned int seen = classes[bytes[from]];
-        Py_ssize_t start = from, end = from + 1;
-        while (start > 0 && (classes[bytes[start - 1]] & flag))
-            seen |= classes[bytes[--start]];
-        while (end < length && (classes[bytes[end]] & flag))
-            seen |= classes[bytes[end++]];
-        if (end - start >= min_length && (seen & need) == need && spans_add(found, start, end) < 0)
+        Py_ssize_t end = walk_out(bytes, from, length, classes, flag, min_length, need, found);
+        if (end < 0)
             return -1;
         from = end + 1; /* bytes[end] is not of the class: no run holds it */
     }
     return 0;
 }
 
-/* Whether the bytes whose class has `anchor` are exactly one range [*low, *low + *span] of byte values. */
+/* Like scan(), for a class made of a few ranges of byte values and runs at least 15 long: any such run holds
+ * a block of 8 bytes (16 for runs of 31 or more) all of the class, at a multiple of 16 from where the scan
+ * last started looking; the blocks are tested sixteen bytes at a time, and the scan walks out from a full one.
+ * Binary data and a tracker's JSON have few such blocks of hex digits or printable bytes. */
 static int
-anchor_range(const unsigned char *classes, unsigned int anchor, unsigned char *low, unsigned char *span)
+scan_blocks(const unsigned char *bytes, Py_ssize_t length, const unsigned char *classes, unsigned int flag,
+            Py_ssize_t min_length, unsigned int need, const unsigned char *lows, const unsigned char *spans,
+            int count, Spans *found)
 {
-    int first = -1, last = -1;
-    for (int byte = 0; byte < 256; byte++) {
-        if (!(classes[byte] & anchor))
+    unsigned int wide = min_length >= 31;
+    const Ranges ranges = vector_ranges(lows, spans, count);
+    /* Per lane of 8 or 16 bits: 1 in its lowest bit, and in its highest (to find a lane of all ones). */
+    const unsigned long long lowest = wide ? 0x0001000100010001ULL : 0x0101010101010101ULL;
+    const unsigned long long highest = lowest << (wide ? 15 : 7);
+    Py_ssize_t at = 0;
+    while (at < length) {
+        if (at + 64 <= length) { /* sixty-four bytes a step, where there is room */
+            unsigned long long bits = (unsigned long long)in_ranges(bytes + at, &ranges)
+                | (unsigned long long)in_ranges(bytes + at + 16, &ranges) << 16
+                | (unsigned long long)in_ranges(bytes + at + 32, &ranges) << 32
+                | (unsigned long long)in_ranges(bytes + at + 48, &ranges) << 48;
+            /* A lane of all ones is a lane of zeros in ~bits: the lowest one of those is exactly found so */
+            unsigned long long zero = (~bits - lowest) & bits & highest;
+            if (!zero) {
+                at += 64;
+                continue;
+            }
+            Py_ssize_t block = at + (__builtin_ctzll(zero) & (wide ? ~15 : ~7));
+            Py_ssize_t end = walk_out(bytes, block, length, classes, flag, min_length, need, found);
+            if (end < 0)
+                return -1;
+            at = end + 1;
             continue;
-        if (first >= 0 && last != byte - 1)
-            return 0; /* a gap */
-        if (first < 0)
-            first = byte;
-        last = byte;
+        }
+        unsigned int mask;
+        if (at + 16 <= length) {
+            mask = in_ranges(bytes + at, &ranges);
+        } else {
+            unsigned char tail[16] = {0};
+            memcpy(tail, bytes + at, (size_t)(length - at));
+            mask = in_ranges(tail, &ranges) & ((1u << (length - at)) - 1);
+        }
+        Py_ssize_t block = -1;
+        if (wide ? mask == 0xFFFF : (mask & 0xFF) == 0xFF)
+            block = at;
+        else if (!wide && mask >> 8 == 0xFF)
+            block = at + 8;
+        if (block < 0) {
+            at += 16;
+            continue;
+        }
+        Py_ssize_t end = walk_out(bytes, block, length, classes, flag, min_length, need, found);
+        if (end < 0)
+            return -1;
+        at = end + 1; /* bytes[end] is not of the class: no run holds it */
     }
-    if (first < 0)
-        return 0;
-    *low = (unsigned char)first;
-    *span = (unsigned char)(last - first);
-    return 1;
+    return 0;
 }
 #endif
 
@@ -169,9 +270,12 @@ runs(PyObject *module, PyObject *args)
     }
     Py_BEGIN_ALLOW_THREADS
 #ifdef HAVE_RANGE_SEARCH
-    unsigned char low, span;
-    if (anchor && anchor_range(table.buf, anchor, &low, &span))
-        failed = scan_anchored(data.buf, data.len, table.buf, flag, min_length, need, low, span, &found);
+    unsigned char lows[MAX_RANGES], spans[MAX_RANGES];
+    int count;
+    if (anchor && byte_ranges(table.buf, anchor, lows, spans) == 1)
+        failed = scan_anchored(data.buf, data.len, table.buf, flag, min_length, need, lows[0], spans[0], &found);
+    else if (min_length >= 15 && (count = byte_ranges(table.buf, flag, lows, spans)) > 0)
+        failed = scan_blocks(data.buf, data.len, table.buf, flag, min_length, need, lows, spans, count, &found);
     else
 #endif
         failed = scan(data.buf, 0, data.len, table.buf, flag, min_length, need, &found);
