@@ -130,3 +130,25 @@ def test_decoding_gives_the_same_layers_on_either_backend(monkeypatch: pytest.Mo
     assert available_backends() == ("array",)
     assert [decode.decode_layers(payload, work_budget=1 << 24) for payload in payloads] == native
     assert all(any(secret in layer.data for layer in layers) for layers in native)
+
+
+def test_text_is_utf8_without_a_nul_on_either_backend() -> None:
+    if "native" not in available_backends():
+        pytest.skip("the C backend is not built here")
+    assert byteruns._NATIVE is not None
+    native, python = byteruns._NATIVE.is_text, byteruns._decodes_as_text
+    rng = random.Random(11)
+    cases = [b"", b"\0", b"plain ascii" * 20, b"x" * 7 + b"\0", b"x" * 8 + b"\0", "é👋 Grüße".encode() * 30]
+    cases += [rng.randbytes(size) for size in range(0, 40) for _ in range(20)]
+    text = "".join(chr(rng.choice((rng.randrange(32, 127), rng.randrange(0x80, 0x800), rng.randrange(0xE000, 0x10000),
+                                   rng.randrange(0x10000, 0x110000)))) for _ in range(3000)).encode()
+    cases += [text, text[:-1], text + b"\0", text[:1500] + b"\xc0\x80" + text[1500:]]
+    # Every lead byte with every second byte, whole or cut short, after ASCII (the eight-byte steps) or not.
+    for lead in range(256):
+        for second in range(256):
+            for tail in (b"", b"\x80", b"\x80\x80"):
+                sequence = bytes((lead, second)) + tail
+                cases += [sequence, b"abcdefgh" + sequence + b"ij"]
+    for data in cases:
+        assert native(data) == python(data), data[:20].hex()
+    assert byteruns.is_text is native

@@ -17,6 +17,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
@@ -302,12 +304,85 @@ done:
     return result;
 }
 
+/* Whether the bytes are UTF-8 as Python's strict codec reads it (no overlong form, no surrogate, nothing past
+ * U+10FFFF) without a NUL byte: ASCII eight bytes a step, each other character checked by its lead byte. */
+static int
+utf8_text(const unsigned char *bytes, Py_ssize_t length)
+{
+    const uint64_t high_bits = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+    Py_ssize_t at = 0;
+    while (at < length) {
+        while (at + 8 <= length) {
+            uint64_t word;
+            memcpy(&word, bytes + at, 8);
+            if ((word & high_bits) || ((word - ones) & ~word & high_bits)) /* non-ASCII, or a zero byte */
+                break;
+            at += 8;
+        }
+        if (at == length)
+            break;
+        unsigned char lead = bytes[at];
+        if (lead < 0x80) {
+            if (!lead)
+                return 0;
+            at++;
+            continue;
+        }
+        Py_ssize_t follow;
+        unsigned char low = 0x80, high = 0xBF; /* the range of the byte after the lead */
+        if (lead >= 0xC2 && lead <= 0xDF)
+            follow = 1;
+        else if (lead >= 0xE0 && lead <= 0xEF) {
+            follow = 2;
+            if (lead == 0xE0)
+                low = 0xA0; /* shorter forms are overlong */
+            else if (lead == 0xED)
+                high = 0x9F; /* ED A0..BF are surrogates */
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            follow = 3;
+            if (lead == 0xF0)
+                low = 0x90;
+            else if (lead == 0xF4)
+                high = 0x8F; /* past U+10FFFF */
+        } else
+            return 0;
+        if (length - at - 1 < follow || bytes[at + 1] < low || bytes[at + 1] > high)
+            return 0;
+        for (Py_ssize_t next = 2; next <= follow; next++)
+            if ((bytes[at + next] & 0xC0) != 0x80)
+                return 0;
+        at += follow + 1;
+    }
+    return 1;
+}
+
+static PyObject *
+is_text(PyObject *module, PyObject *arg)
+{
+    Py_buffer data;
+    if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0)
+        return NULL;
+    int text;
+    if (data.len < (1 << 16)) { /* most layers: letting other threads run would cost more than the check */
+        text = utf8_text(data.buf, data.len);
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        text = utf8_text(data.buf, data.len);
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&data);
+    return PyBool_FromLong(text);
+}
+
 static PyMethodDef methods[] = {
     {"runs", runs, METH_VARARGS,
      "runs(data, classes, flag, min_length, need, anchor=0) -> [(start, end)]\n\n"
      "The maximal runs of bytes whose entry in `classes` (256 bytes of flags) has `flag`, at least `min_length`\n"
      "long, in which every flag of `need` occurs, in order. `anchor`, a flag of `need` whose bytes are rare and\n"
      "one range of values, is searched for first (the same runs, found faster)."},
+    {"is_text", is_text, METH_O,
+     "is_text(data) -> bool\n\n"
+     "Whether `data` is UTF-8 (as Python's strict codec reads it) without a NUL byte."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,4 +1,5 @@
-"""Runs of a byte class: where base64, hex or printable text lies inside a layer, for the decoders to decode.
+"""Runs of a byte class: where base64, hex or printable text lies inside a layer, for the decoders to decode;
+and whether a layer is text at all (`is_text`), the first thing asked of every layer and of every decoded piece.
 
 `runs(data, flag, min_length, need)` gives the maximal runs of bytes of one class (`BASE64`, `HEX`,
 `PRINTABLE`), at least `min_length` long, in which every class of `need` occurs (`UPPER | LOWER`: base64 of
@@ -20,6 +21,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+from collections.abc import Callable
 from types import ModuleType
 from typing import Final, Literal
 
@@ -28,7 +30,9 @@ import numpy.typing as npt
 
 from harness.privacy.matcher import Presence
 
-__all__ = ["BASE64", "CLASSES", "HEX", "LOWER", "PRINTABLE", "UPPER", "Backend", "Span", "available_backends", "runs"]
+__all__ = [
+    "BASE64", "CLASSES", "HEX", "LOWER", "PRINTABLE", "UPPER", "Backend", "Span", "available_backends", "is_text", "runs",
+]
 
 Backend = Literal["native", "array"]
 Span = tuple[int, int]
@@ -64,6 +68,23 @@ def _native() -> ModuleType | None:
 
 
 _NATIVE: Final = _native()
+
+
+def _decodes_as_text(data: bytes) -> bool:
+    return b"\0" not in data and (data.isascii() or _valid_utf8(data))
+
+
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+is_text: Final[Callable[[bytes], bool]] = _NATIVE.is_text if _NATIVE is not None else _decodes_as_text
+"""Whether `data` is text: UTF-8 (as Python's strict codec reads it) without a NUL byte. In C where built: most
+calls are on short binary pieces, where raising and catching Python's decoding error cost more than the check."""
 
 
 def available_backends() -> tuple[Backend, ...]:

@@ -49,7 +49,7 @@ import brotli
 import pybase64
 import zstandard
 
-from harness.privacy.byteruns import BASE64, HEX, LOWER, PRINTABLE, UPPER, runs
+from harness.privacy.byteruns import BASE64, HEX, LOWER, PRINTABLE, UPPER, is_text, runs
 from harness.privacy.matcher import Matcher
 
 __all__ = [
@@ -118,9 +118,7 @@ def _as_text(data: bytes) -> str | None:
         return None
 
 
-def _is_text(data: bytes) -> bool:
-    """Whether `data` is text by `_as_text`'s measure, without decoding it when it is ASCII (most of it is)."""
-    return b"\0" not in data and (data.isascii() or _as_text(data) is not None)
+_is_text: Final = is_text  # by `_as_text`'s measure, without decoding the text
 
 
 def _text_and_binary(view: _View, pieces: list[bytes]) -> list[bytes]:
@@ -139,24 +137,19 @@ class _View:
     def __init__(self, data: bytes, decoded_runs: set[tuple[str, bytes]]) -> None:
         self.data = data
         self._decoded_runs = decoded_runs
-        self._joins: set[int] = set()  # ids of the outputs `joined` made of several pieces, since `forget_joins`
+        self._joins: list[bytes] = []  # the outputs `joined` made of several pieces
 
     def joined(self, pieces: list[bytes]) -> bytes:
-        """Decoded pieces joined by newlines into one layer. A decoder returns every layer it makes this way, so
-        that `made_of_pieces` can tell them from its other outputs."""
+        """Decoded pieces joined by newlines into one layer (`made_of_pieces` knows it by this object)."""
         out = b"\n".join(pieces)
         if len(pieces) > 1:
-            self._joins.add(id(out))
+            self._joins.append(out)
         return out
 
     def made_of_pieces(self, out: bytes) -> bool:
-        """Whether `out`, an output of the decoder that just ran, joins several decoded pieces: then no stream
-        or framing that must fill its layer exactly can be found in it (the pieces were decoded apart)."""
-        return id(out) in self._joins
-
-    def forget_joins(self) -> None:
-        """Called before each decoder runs: an id names one object only while it lives."""
-        self._joins.clear()
+        """Whether `out`, an output of a decoder of this layer, joins several decoded pieces: then no stream or
+        framing that must fill its layer exactly can be found in it (the pieces were decoded apart)."""
+        return any(joined is out for joined in self._joins)
 
     @cached_property
     def is_text(self) -> bool:
@@ -1110,7 +1103,6 @@ def _decoded(data: bytes, budget: int) -> list[Layer]:
         if layer.data:
             view = _View(layer.data, decoded_runs)
             for decoder in _TO_TRY[view.is_text, joined[index]]:
-                view.forget_joins()
                 found = decoder.decode(view)
                 if not found:
                     continue
