@@ -40,7 +40,6 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from types import ModuleType
 from typing import Final, Literal
 from urllib.parse import unquote_to_bytes
@@ -136,8 +135,12 @@ class _View:
 
     def __init__(self, data: bytes, decoded_runs: set[tuple[str, bytes]]) -> None:
         self.data = data
+        self.is_text = _is_text(data)
+        """Whether the bytes are UTF-8 text (no NUL): the decoders to try depend on it."""
         self._decoded_runs = decoded_runs
         self._joins: list[bytes] = []  # the outputs `joined` made of several pieces
+        # Computed when first asked (not by functools.cached_property, whose lock costs more than most decoders).
+        self._base64_runs: list[bytes] | None = None
 
     def joined(self, pieces: list[bytes]) -> bytes:
         """Decoded pieces joined by newlines into one layer (`made_of_pieces` knows it by this object)."""
@@ -151,12 +154,7 @@ class _View:
         framing that must fill its layer exactly can be found in it (the pieces were decoded apart)."""
         return any(joined is out for joined in self._joins)
 
-    @cached_property
-    def is_text(self) -> bool:
-        """Whether the bytes are UTF-8 text (no NUL)."""
-        return _is_text(self.data)
-
-    @cached_property
+    @property
     def base64_runs(self) -> list[bytes]:
         """The runs of base64 characters (either alphabet) at least `MIN_RUN` long that mix upper and lower
         case, with their ``=`` padding.
@@ -164,11 +162,14 @@ class _View:
         Base64 of almost anything mixes cases, while the long runs of ordinary text (URL paths, hex IDs,
         snake_case names) do not.
         """
-        found = []
-        for start, end in runs(self.data, BASE64, MIN_RUN, need=UPPER | LOWER):
-            padding = self.data[end : end + 2]  # base64 padding belongs to its run: it fixes the alignment
-            found.append(self.data[start:end] + (b"==" if padding == b"==" else b"=" if padding[:1] == b"=" else b""))
-        return found
+        if self._base64_runs is None:
+            data = self.data
+            found = []
+            for start, end in runs(data, BASE64, MIN_RUN, need=UPPER | LOWER):
+                padding = data[end : end + 2]  # base64 padding belongs to its run: it fixes the alignment
+                found.append(data[start:end] + (b"==" if padding == b"==" else b"=" if padding[:1] == b"=" else b""))
+            self._base64_runs = found
+        return self._base64_runs
 
     def fresh(self, decoder: str, pieces: list[bytes]) -> list[bytes]:
         """The runs (or literals) this decoder has not decoded yet in this `decode_layers` call: an outer layer
