@@ -215,7 +215,10 @@ class _Masks:
                 ends.append(end)
                 values.append({value})
                 last_end = end
-        return cls(starts, ends, [b"".join(markers[value] for value in sorted(found)) for found in values])
+        return cls(starts, ends, [
+            markers[next(iter(found))] if len(found) == 1 else b"".join(markers[value] for value in sorted(found))
+            for found in values
+        ])
 
 
 _NO_MASKS: Final = _Masks([], [], [])
