@@ -1096,7 +1096,9 @@ def decode_layers(data: bytes, work_budget: int | None = None) -> list[Layer]:
 def _decoded(data: bytes, budget: int) -> list[Layer]:
     layers = [Layer((), data)]
     joined = [False]  # by layer: whether it joins pieces decoded apart
-    seen = {data}
+    # The layers so far by size, to drop a repeat: compared in full, never hashed (hashing every decoded layer
+    # cost as much as a decoder; two layers of one size are rare, and unequal ones differ early).
+    by_size: dict[int, list[bytes]] = {len(data): [data]}
     decoded_runs: set[tuple[str, bytes]] = set()
     index = 0
     while index < len(layers):
@@ -1107,12 +1109,12 @@ def _decoded(data: bytes, budget: int) -> list[Layer]:
                 found = decoder.decode(view)
                 if not found:
                     continue
-                outputs = [out for out in found if out and out not in seen]
+                outputs = [out for out in found if out and out not in by_size.get(len(out), ())]
                 for out in outputs:
                     if budget < len(out) or len(layers) >= _MAX_LAYERS:
                         return layers
                     budget -= len(out)
-                    seen.add(out)
+                    by_size.setdefault(len(out), []).append(out)
                     layers.append(Layer((*layer.chain, decoder.name), out, index))
                     joined.append(view.made_of_pieces(out))
                 if outputs and decoder.claims:
