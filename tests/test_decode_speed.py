@@ -13,6 +13,7 @@ import random
 import re
 import zlib
 
+import brotli
 import pytest
 
 from harness.privacy import decode
@@ -159,3 +160,18 @@ def test_lz_string_can_only_start_with_the_characters_the_gate_lets_through() ->
     starts = {char for char in alphabet
               if decode._lz_decompress(decode._six_bit_stream(bytes([char]) + b"AAA"), 24, 6, partial=True) is not None}
     assert starts == decode._LZ_FIRST
+
+
+def test_no_brotli_stream_starts_with_a_first_byte_the_check_rules_out() -> None:
+    rng = random.Random(12)
+    for quality in (0, 1, 5, 11):
+        for window in (10, 16, 22, 24):
+            for data in (b"", b"a", rng.randbytes(200), b"the quick brown fox " * 50):
+                stream = brotli.compress(data, quality=quality, lgwin=window)
+                assert stream[0] not in decode._NOT_BROTLI
+                assert decode._unbrotli(stream) == data or not data  # (an empty stream holds nothing to find)
+    for first in decode._NOT_BROTLI:  # what brotli rejects from its first byte, it rejects whatever follows
+        for _ in range(20):
+            with pytest.raises(brotli.error):
+                brotli.Decompressor().process(bytes((first,)) + rng.randbytes(rng.randrange(1, 64)))
+    assert 0 < len(decode._NOT_BROTLI) < 128

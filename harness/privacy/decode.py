@@ -152,7 +152,7 @@ class _View:
     def made_of_pieces(self, out: bytes) -> bool:
         """Whether `out`, an output of a decoder of this layer, joins several decoded pieces: then no stream or
         framing that must fill its layer exactly can be found in it (the pieces were decoded apart)."""
-        return any(joined is out for joined in self._joins)
+        return out in self._joins  # (bytes equal to a join are that join, wherever they came from)
 
     @property
     def base64_runs(self) -> list[bytes]:
@@ -287,10 +287,22 @@ def _zstd(view: _View) -> list[bytes]:
 _BROTLI_SLICE: Final = 64
 
 
+def _brotli_rejects(first: int) -> bool:
+    try:
+        brotli.Decompressor().process(bytes((first,)))
+    except brotli.error:
+        return True
+    return False
+
+
+# First bytes no brotli stream starts with (a window size or meta-block header brotli rejects): about a third.
+_NOT_BROTLI: Final = frozenset(first for first in range(256) if _brotli_rejects(first))
+
+
 def _unbrotli(data: bytes) -> bytes | None:
     """The brotli stream that fills `data`, decoded; None if it is not one. No magic number: the stream must
     decode without error and finish exactly at the end of the data."""
-    if len(data) < 2:
+    if len(data) < 2 or data[0] in _NOT_BROTLI:
         return None
     decompressor = brotli.Decompressor()
     parts: list[bytes] = []
