@@ -226,12 +226,11 @@ _NO_MASKS: Final = _Masks([], [], [])
 
 # A byte order mark opens a payload; it is not text the match runs into.
 _BOMS: Final = {1: b"\xef\xbb\xbf", 2: b"\xff\xfe"}
+_UTF8_BOM_SIZE: Final = len(_BOMS[1])
 
 
 def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -> bool:
     """Whether a character of `byte_class` sits right before or after data[start:end] (`width` bytes a char)."""
-    if width == 1 and start > len(_BOMS[1]):  # most matches: one byte a char, no byte order mark to step over
-        return bool(byte_class[data[start - 1]] or (end < len(data) and byte_class[data[end]]))
     for at in (start - width, end):
         if at + width == len(_BOMS[width]) and data.startswith(_BOMS[width]):
             continue
@@ -344,10 +343,16 @@ class LeakScanner:
         # By value: (rank, minus length, start, end, needle), so that sorting puts the most exact and longest first.
         candidates: dict[int, list[tuple[int, int, int, int, _Needle]]] = {}
         reported = self._reported
+        size = len(data)
         for pattern, start, end in matches:
             for needle, boundary, width in reported[pattern]:
-                if boundary is None or not _touches(data, start, end, width, boundary):
-                    candidates.setdefault(needle.value, []).append((needle.rank, start - end, start, end, needle))
+                if boundary is not None:
+                    if width == 1 and start > _UTF8_BOM_SIZE:  # most matches: no byte order mark to step over
+                        if boundary[data[start - 1]] or (end < size and boundary[data[end]]):
+                            continue
+                    elif _touches(data, start, end, width, boundary):
+                        continue
+                candidates.setdefault(needle.value, []).append((needle.rank, start - end, start, end, needle))
         chosen: list[tuple[_Needle, int, int]] = []
         for found in candidates.values():
             if not all(match[4].partial for match in found):
@@ -370,13 +375,13 @@ class LeakScanner:
         """data around [start, end) with every masked span inside the window replaced by its values' markers."""
         low, high = max(0, start - EXCERPT_RADIUS), min(len(data), end + EXCERPT_RADIUS)
         starts, ends, markers = masks.starts, masks.ends, masks.markers
-        pieces: list[bytes] = []
-        cursor = low
-        index = bisect.bisect_right(ends, low)  # the first span that ends inside the window
-        while index < len(starts) and starts[index] < high:
-            pieces.append(data[cursor : max(starts[index], low)])
-            pieces.append(markers[index])
-            cursor = min(ends[index], high)
-            index += 1
-        pieces.append(data[cursor:high])
+        first = bisect.bisect_right(ends, low)  # the first span that ends inside the window
+        stop = bisect.bisect_left(starts, high, first)  # past the last that starts inside it
+        if first == stop:
+            return data[low:high]
+        # Spans are disjoint and apart: only the first may start before the window, only the last end after it.
+        pieces = [data[low : max(starts[first], low)], markers[first]]
+        for index in range(first + 1, stop):
+            pieces += (data[ends[index - 1] : starts[index]], markers[index])
+        pieces.append(data[min(ends[stop - 1], high) : high])
         return b"".join(pieces)
