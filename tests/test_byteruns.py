@@ -8,6 +8,7 @@ import json
 import random
 import re
 import shutil
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -57,6 +58,32 @@ def test_runs_are_the_maximal_runs_a_regex_finds(backend: byteruns.Backend, seed
                 for need in (0, UPPER, UPPER | LOWER):
                     assert runs(data, flag, min_length, need, backend) == expected(data, flag, min_length, need), (
                         len(data), flag, min_length, need)
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_runs_among_many_capitals_are_found_from_wherever_they_start(backend: byteruns.Backend) -> None:
+    # Where capitals come thick (camelCase keys, binary), the native scan stops walking out from each: a run that
+    # starts before the capital it stops at must still be found whole.
+    assert runs(b"A!" * 14 + b"abcdefghijklmnoPqrst!", BASE64, 20, UPPER | LOWER, backend) == [(28, 48)]
+    assert runs(b"aB" + b"a" * 298, BASE64, 300, UPPER | LOWER, backend) == [(0, 300)]
+    rng = random.Random(21)
+    for _ in range(300):
+        pieces = [rng.choice((b"Q!", b"kN,", b"\xff", rng.randbytes(3))) for _ in range(rng.randrange(0, 80))]
+        pieces.insert(rng.randrange(len(pieces) + 1), b"x" * rng.randrange(0, 40) + b"Z" + b"y" * rng.randrange(0, 40))
+        data = b"".join(pieces)
+        for min_length in (16, 20, 40):
+            assert runs(data, BASE64, min_length, UPPER | LOWER, backend) == expected(data, BASE64, min_length,
+                                                                                    UPPER | LOWER), data
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_a_minimum_longer_than_the_data_finds_nothing(backend: byteruns.Backend) -> None:
+    for flag in CLASS_EXPRESSIONS:
+        for need in (0, UPPER | LOWER):
+            assert runs(b"ab" + b"C" * 40, flag, sys.maxsize, need, backend) == []
+    if "native" in available_backends():
+        assert byteruns._NATIVE is not None
+        assert byteruns._NATIVE.runs(b"ab" + b"C" * 40, byteruns.CLASSES, BASE64, sys.maxsize, UPPER, UPPER) == []
 
 
 @pytest.mark.parametrize("backend", available_backends())

@@ -525,6 +525,13 @@ def test_random_binary_gives_no_framed_layers() -> None:
         assert [layer.chain for layer in decode_layers(data)] == [()], seed
 
 
+def test_base64_among_camel_case_keys_is_decoded() -> None:
+    # Capitals thick in the keys around it: the token must still be found whole, and its form field read.
+    keys = {f"kN{index}": index for index in range(38)}
+    payload = json.dumps({"": 0, **keys, "sessionToken": b64(b"u=ada%40x.co")}, separators=(",", ":")).encode()
+    assert any(b"ada@x.co" in layer.data for layer in decode_layers(payload) if layer.chain == ("base64", "form"))
+
+
 def test_pieces_decoded_apart_are_never_read_as_one_stream_or_framing() -> None:
     # A hex run decoded at both alignments gives two binary pieces, joined into one layer. Here the join happens
     # to read as one varint-framed record (its first byte counts the bytes after it): chance, not something a

@@ -172,9 +172,12 @@ scan_anchored(const unsigned char *bytes, Py_ssize_t length, const unsigned char
         } else {
             from += __builtin_ctz(mask);
         }
-        if (++walks * min_length > from + 256)
-            /* bytes[from - 1] is not of the class (or from is 0): no run found from here reaches back */
+        if (++walks > (from + 256) / min_length) {
+            /* From the start of this capital's run: no run found from there reaches further back. */
+            while (from > 0 && (classes[bytes[from - 1]] & flag))
+                from--;
             return scan(bytes, from, length, classes, flag, min_length, need, found);
+        }
         if (!(classes[bytes[from]] & flag)) {
             from++;
             continue;
@@ -203,6 +206,7 @@ scan_blocks(const unsigned char *bytes, Py_ssize_t length, const unsigned char *
     const unsigned long long highest = lowest << (wide ? 15 : 7);
     Py_ssize_t at = 0;
     while (at < length) {
+        Py_ssize_t block = -1, step;
         if (at + 64 <= length) { /* sixty-four bytes a step, where there is room */
             unsigned long long bits = (unsigned long long)in_ranges(bytes + at, &ranges)
                 | (unsigned long long)in_ranges(bytes + at + 16, &ranges) << 16
@@ -210,32 +214,26 @@ scan_blocks(const unsigned char *bytes, Py_ssize_t length, const unsigned char *
                 | (unsigned long long)in_ranges(bytes + at + 48, &ranges) << 48;
             /* A lane of all ones is a lane of zeros in ~bits: the lowest one of those is exactly found so */
             unsigned long long zero = (~bits - lowest) & bits & highest;
-            if (!zero) {
-                at += 64;
-                continue;
+            if (zero)
+                block = at + (__builtin_ctzll(zero) & (wide ? ~15 : ~7));
+            step = 64;
+        } else { /* then sixteen, the last few padded with bytes that do not count */
+            unsigned int mask;
+            if (at + 16 <= length) {
+                mask = in_ranges(bytes + at, &ranges);
+            } else {
+                unsigned char tail[16] = {0};
+                memcpy(tail, bytes + at, (size_t)(length - at));
+                mask = in_ranges(tail, &ranges) & ((1u << (length - at)) - 1);
             }
-            Py_ssize_t block = at + (__builtin_ctzll(zero) & (wide ? ~15 : ~7));
-            Py_ssize_t end = walk_out(bytes, block, length, classes, flag, min_length, need, found);
-            if (end < 0)
-                return -1;
-            at = end + 1;
-            continue;
+            if (wide ? mask == 0xFFFF : (mask & 0xFF) == 0xFF)
+                block = at;
+            else if (!wide && mask >> 8 == 0xFF)
+                block = at + 8;
+            step = 16;
         }
-        unsigned int mask;
-        if (at + 16 <= length) {
-            mask = in_ranges(bytes + at, &ranges);
-        } else {
-            unsigned char tail[16] = {0};
-            memcpy(tail, bytes + at, (size_t)(length - at));
-            mask = in_ranges(tail, &ranges) & ((1u << (length - at)) - 1);
-        }
-        Py_ssize_t block = -1;
-        if (wide ? mask == 0xFFFF : (mask & 0xFF) == 0xFF)
-            block = at;
-        else if (!wide && mask >> 8 == 0xFF)
-            block = at + 8;
         if (block < 0) {
-            at += 16;
+            at += step;
             continue;
         }
         Py_ssize_t end = walk_out(bytes, block, length, classes, flag, min_length, need, found);
@@ -268,6 +266,10 @@ runs(PyObject *module, PyObject *args)
     }
     if (anchor & ~need) {
         PyErr_SetString(PyExc_ValueError, "runs: the anchor must be a class of need");
+        goto done;
+    }
+    if (min_length > data.len) { /* no run that long fits (and positions past the end never get computed) */
+        result = PyList_New(0);
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS

@@ -99,6 +99,8 @@ def runs(data: bytes, flag: int, min_length: int, need: int = 0, backend: Backen
         raise ValueError(f"min_length must be 1 or more, got {min_length}")
     if flag not in _FLAGS or need & ~_ALL_FLAGS:
         raise ValueError(f"flag must be one of {sorted(_FLAGS)} and need a combination of them, got {flag}, {need}")
+    if min_length > len(data):
+        return []  # no run that long fits
     if (backend or available_backends()[0]) == "native":
         if _NATIVE is None:
             raise ValueError(f"byte-run backend 'native' is not installed (have: {available_backends()})")

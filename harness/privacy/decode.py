@@ -143,7 +143,7 @@ class _View:
         self._base64_runs: list[bytes] | None = None
 
     def joined(self, pieces: list[bytes]) -> bytes:
-        """Decoded pieces joined by newlines into one layer (`made_of_pieces` knows it by this object)."""
+        """Decoded pieces joined by newlines into one layer (`made_of_pieces` knows it by its bytes)."""
         out = b"\n".join(pieces)
         if len(pieces) > 1:
             self._joins.append(out)
@@ -947,12 +947,8 @@ def _lz_base64(view: _View) -> list[bytes]:
 
 
 def _lz_uri(view: _View) -> list[bytes]:
-    """lz-string's compressToEncodedURIComponent: ``+`` and ``-`` for 62 and 63, no padding. A run of a length
-    `_lz_base64` reads, with neither ``-`` nor ``/``, spells the same bits in both alphabets: it was read there."""
-    runs = [
-        run for run in view.base64_runs
-        if not (b"/" in run or b"_" in run or b"=" in run) and (len(run) % 4 or b"-" in run)
-    ]
+    """lz-string's compressToEncodedURIComponent: ``+`` and ``-`` for 62 and 63, no padding."""
+    runs = [run for run in view.base64_runs if not (b"/" in run or b"_" in run or b"=" in run)]
     return _lz_six_bit(view, "lz-uri", runs, _LZ_URI_TO_STANDARD)
 
 
