@@ -20,7 +20,6 @@ import bisect
 import hashlib
 import hmac
 import os
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -120,6 +119,9 @@ _VALUE_EDGES: Final = b"\"'`&=:;,<>()[]{}| \t\r\n\0"
 _NOT_EDGE: Final = bytes(0 if byte in _VALUE_EDGES else 1 for byte in range(256))
 
 
+_HitKey = tuple[int, str, tuple[str, ...], bool]
+
+
 @dataclass(frozen=True)
 class _Needle:
     """One byte string in the automaton and what a match of it means."""
@@ -143,6 +145,11 @@ class _Needle:
     """An escape a decoder reveals (URL, JSON, HTML): reported only where nothing else found the value."""
     prefix: int = 0
     """The length of the prefix it spells, for a prefix; 0 for the whole value."""
+    key: _HitKey = field(init=False, repr=False, compare=False)
+    """What its hits are counted by, per layer: which value, how spelled, through which steps, found how."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.value, self.variant, self.via, self.fallback))
 
     @property
     def standing(self) -> tuple[bool, bool]:
@@ -241,7 +248,7 @@ def _touches(data: bytes, start: int, end: int, width: int, byte_class: bytes) -
     return False
 
 
-_NO_COUNTS: Final[Counter[tuple[int, str, tuple[str, ...], bool]]] = Counter()  # read only, never added to
+_NO_COUNTS: Final[dict[_HitKey, int]] = {}  # read only, never added to
 
 
 class LeakScanner:
@@ -302,26 +309,26 @@ class LeakScanner:
 
     def _scan(self, data: bytes) -> list[Hit]:
         hits: list[tuple[_Needle, Hit]] = []
-        counts: list[Counter[tuple[int, str, tuple[str, ...], bool]]] = []
+        counts: list[dict[_HitKey, int]] = []  # by layer: its chosen matches by needle key
         excerpts_seen: dict[tuple[int, str, tuple[str, ...], bytes], int] = {}
         layers = decode_layers(data)
         compressed = {layer.parent for layer in layers if layer.chain[-1:] and layer.chain[-1] in DECOMPRESSORS}
         for index, layer in enumerate(layers):
             chosen, masks = self._search(b"" if index in compressed else layer.data)
-            count = (
-                Counter((needle.value, needle.variant, needle.via, needle.fallback) for needle, _, _ in chosen)
-                if chosen
-                else _NO_COUNTS  # most layers: nothing found, and nothing to compare a child's hits with
-            )
+            count = _NO_COUNTS  # most layers: nothing found, and nothing to compare a child's hits with
+            if chosen:
+                count = {}
+                for needle, _, _ in chosen:
+                    count[needle.key] = count.get(needle.key, 0) + 1
             counts.append(count)
             step = layer.chain[-1:]
             for needle, start, end in chosen:
-                key = (needle.value, needle.variant, needle.via, needle.fallback)
                 # The parent already showed these: through a step that keeps text as it was (JSON, URL, ...),
                 # or through a needle already encoded the way this layer was decoded (hex).
                 if step:
                     earlier = (() if step[0] in TRANSPARENT else step) + needle.via
-                    if counts[layer.parent][(needle.value, needle.variant, earlier, needle.fallback)] >= count[key]:
+                    shown = counts[layer.parent].get((needle.value, needle.variant, earlier, needle.fallback), 0)
+                    if shown >= count[needle.key]:
                         continue
                 chain = layer.chain + needle.via
                 excerpt = self._excerpt(layer.data, start, end, masks)
@@ -355,8 +362,7 @@ class LeakScanner:
                 candidates.setdefault(needle.value, []).append((needle.rank, start - end, start, end, needle))
         chosen: list[tuple[_Needle, int, int]] = []
         for found in candidates.values():
-            if not all(match[4].partial for match in found):
-                found = [match for match in found if not match[4].partial]
+            found = [match for match in found if not match[4].partial] or found  # prefixes only if nothing else
             found.sort()  # (rank, start) names one match of a value: the needles are never compared
             taken: list[tuple[int, int]] = []
             for _, _, start, end, needle in found:
