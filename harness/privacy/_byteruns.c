@@ -133,7 +133,8 @@ in_ranges(const unsigned char *bytes, const Ranges *ranges)
 }
 
 /* The maximal run of the class around bytes[at] (which is of it), added to `found` if long enough and holding
- * every class of `need`; returns where it ends (-1: out of memory). */
+ * every class of `need`; returns where a next run may start, the byte after the one that ends this run, which is
+ * not of the class (-1: out of memory). */
 static Py_ssize_t
 walk_out(const unsigned char *bytes, Py_ssize_t at, Py_ssize_t length, const unsigned char *classes,
          unsigned int flag, Py_ssize_t min_length, unsigned int need, Spans *found)
@@ -146,7 +147,7 @@ walk_out(const unsigned char *bytes, Py_ssize_t at, Py_ssize_t length, const uns
         seen |= classes[bytes[end++]];
     if (end - start >= min_length && (seen & need) == need && spans_add(found, start, end) < 0)
         return -1;
-    return end;
+    return end + 1;
 }
 
 /* Like scan(), for runs that must hold a byte of one range (the anchor: capitals, rare in a tracker's text):
@@ -160,17 +161,18 @@ scan_anchored(const unsigned char *bytes, Py_ssize_t length, const unsigned char
     Py_ssize_t from = 0, walks = 0;
     const Ranges anchors = vector_ranges(&low, &span, 1);
     while (from < length) {
-        unsigned int mask = from + 16 <= length ? in_ranges(bytes + from, &anchors) : 0;
-        if (from + 16 > length) { /* the last few bytes, one at a time */
+        if (from + 16 <= length) {
+            unsigned int mask = in_ranges(bytes + from, &anchors);
+            if (!mask) {
+                from += 16;
+                continue;
+            }
+            from += __builtin_ctz(mask);
+        } else { /* the last few bytes, one at a time */
             while (from < length && (unsigned char)(bytes[from] - low) > span)
                 from++;
             if (from == length)
                 break;
-        } else if (!mask) {
-            from += 16;
-            continue;
-        } else {
-            from += __builtin_ctz(mask);
         }
         if (++walks > (from + 256) / min_length) {
             /* From the start of this capital's run: no run found from there reaches further back. */
@@ -182,10 +184,8 @@ scan_anchored(const unsigned char *bytes, Py_ssize_t length, const unsigned char
             from++;
             continue;
         }
-        Py_ssize_t end = walk_out(bytes, from, length, classes, flag, min_length, need, found);
-        if (end < 0)
+        if ((from = walk_out(bytes, from, length, classes, flag, min_length, need, found)) < 0)
             return -1;
-        from = end + 1; /* bytes[end] is not of the class: no run holds it */
     }
     return 0;
 }
@@ -236,10 +236,8 @@ scan_blocks(const unsigned char *bytes, Py_ssize_t length, const unsigned char *
             at += step;
             continue;
         }
-        Py_ssize_t end = walk_out(bytes, block, length, classes, flag, min_length, need, found);
-        if (end < 0)
+        if ((at = walk_out(bytes, block, length, classes, flag, min_length, need, found)) < 0)
             return -1;
-        at = end + 1; /* bytes[end] is not of the class: no run holds it */
     }
     return 0;
 }
